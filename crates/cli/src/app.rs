@@ -1,0 +1,160 @@
+//! Wiring: configuration + storage + web = a running server.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use storage::{ConnectOptions, Database, StorageError};
+use tokio::net::TcpListener;
+use web::AppState;
+use web::server::Drained;
+
+use crate::config::{AppEnv, Config, SecretKeyBase};
+use crate::exit::{self, Exit};
+
+/// How long in-flight requests may take to finish after a stop is requested. Below
+/// Kubernetes' default grace period (30 s) and systemd's `TimeoutStopSec` (90 s), so we
+/// finish our drain before either sends SIGKILL.
+pub const SHUTDOWN_DRAIN_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// Opens the configured database, or explains why not (exit 69).
+pub async fn connect_database(config: &Config) -> anyhow::Result<Database> {
+    let options = ConnectOptions {
+        url: config.database_url.expose().to_owned(),
+        pool_size: config.pool_size,
+        ssl_cert_file: config.ssl_cert_file.clone(),
+    };
+    Database::connect(&options).await.map_err(|err| {
+        let target = describe_database(config.database_url.expose());
+        let hint = if err.is_tls() {
+            ": check that the host name in DATABASE_URL is on the server certificate and that SSL_CERT_FILE names the CA that signed it"
+        } else if matches!(err, StorageError::Io { .. }) {
+            ": check DATA_DIR and its permissions"
+        } else {
+            ": check DATABASE_URL and that the database is running"
+        };
+        Exit::new(
+            exit::UNAVAILABLE,
+            format!("cannot connect to {target}: {}{hint}", error_chain(&err)),
+        )
+        .into()
+    })
+}
+
+/// Brings the schema up to date in dev; in prod, refuses a schema that is behind.
+pub async fn prepare_schema(database: &Database, app_env: AppEnv) -> anyhow::Result<()> {
+    match app_env {
+        AppEnv::Dev => {
+            let report = database.migrate().await.map_err(migration_failure)?;
+            tracing::info!(applied = report.applied.len(), migrations = ?report.applied, "schema migrated");
+        }
+        AppEnv::Prod => {
+            let status = database.schema_status().await.map_err(migration_failure)?;
+            if !status.is_current() {
+                return Err(Exit::new(
+                    exit::CONFIG,
+                    format!(
+                        "the database schema is behind this release ({} migration(s) pending: {}): run `donation_platform migrate` first",
+                        status.pending.len(),
+                        status.pending.join(", ")
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A migration failure, with its cause chain, as exit 69.
+pub fn migration_failure(err: StorageError) -> anyhow::Error {
+    Exit::new(exit::UNAVAILABLE, format!("cannot migrate the database: {}", error_chain(&err))).into()
+}
+
+/// Makes sure `SECRET_KEY_BASE` is available, generating the dev one on first start.
+pub fn ensure_secret_key_base(config: &Config) -> anyhow::Result<()> {
+    if let SecretKeyBase::Generated(path) = &config.secret_key_base {
+        crate::commands::secret::load_or_generate(path)?;
+    }
+    Ok(())
+}
+
+/// Where to listen: loopback in dev (nothing exposed by accident), every interface in prod.
+#[must_use]
+pub fn listen_address(config: &Config) -> SocketAddr {
+    let ip = match config.app_env {
+        AppEnv::Dev => Ipv4Addr::LOCALHOST,
+        AppEnv::Prod => Ipv4Addr::UNSPECIFIED,
+    };
+    SocketAddr::from((ip, config.port))
+}
+
+/// Runs the server until SIGTERM or SIGINT, then drains and returns.
+pub async fn serve(config: &Config) -> anyhow::Result<()> {
+    ensure_secret_key_base(config)?;
+    let database = connect_database(config).await?;
+    prepare_schema(&database, config.app_env).await?;
+    let stop_requested = ops::signals::stop_requested()?;
+    let address = listen_address(config);
+    let listener = TcpListener::bind(address).await.map_err(|err| {
+        Exit::new(
+            exit::UNAVAILABLE,
+            format!("cannot listen on {address}: {err}: stop whatever uses the port or set PORT"),
+        )
+    })?;
+    let state = AppState::new(database.clone(), crate::VERSION);
+    tracing::info!(
+        address = %listener.local_addr()?,
+        version = crate::VERSION,
+        env = %config.app_env,
+        backend = database.backend().name(),
+        "listening"
+    );
+    let draining = state.clone();
+    let stop = async move {
+        let signal = stop_requested.await;
+        tracing::info!(signal = signal.name(), "stopping: no new connections, draining requests in flight");
+        draining.begin_drain();
+    };
+    match web::server::serve(listener, web::router(state), stop, SHUTDOWN_DRAIN_TIMEOUT).await {
+        Drained::Completely => tracing::info!("drained; stopped"),
+        Drained::TimedOut => tracing::warn!(
+            timeout_s = SHUTDOWN_DRAIN_TIMEOUT.as_secs(),
+            "requests still in flight after the drain bound were cut off"
+        ),
+    }
+    database.close().await;
+    Ok(())
+}
+
+/// A short, password-free description of the database a URL points at.
+#[must_use]
+pub fn describe_database(url: &str) -> String {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or_default();
+        return format!("the SQLite database `{path}`");
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) => format!(
+            "PostgreSQL at {}:{}{}",
+            parsed.host_str().unwrap_or("(socket)"),
+            parsed.port().unwrap_or(5432),
+            parsed.path()
+        ),
+        Err(_) => "the database".to_owned(),
+    }
+}
+
+/// An error and its causes on one line, as `a: b: c`.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

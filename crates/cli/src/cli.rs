@@ -1,0 +1,106 @@
+//! The command line: what each command is, parsed by clap.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::exit::{self, Exit};
+
+/// Donation and zakat platform for Islamic charity institutions.
+///
+/// One binary that serves the platform and operates it like an OTP release. Configuration
+/// comes from the environment (see `config show`); with none at all it runs in dev mode on
+/// SQLite under ./data, port 4000.
+#[derive(Debug, Parser)]
+#[command(name = "donation_platform", version = crate::VERSION, disable_version_flag = true)]
+struct Cli {
+    /// Read variables from this env file first (`NAME=value` lines, as systemd's
+    /// EnvironmentFile); the process environment wins over it.
+    #[arg(long, global = true, value_name = "PATH")]
+    env_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server in the foreground, logging to stderr, until SIGTERM or SIGINT.
+    ///
+    /// The mode for systemd, containers and Kubernetes. In dev it applies pending migrations
+    /// first; in prod it refuses to start on a schema that is behind (run `migrate`). On
+    /// SIGTERM it stops accepting, lets in-flight requests finish (bounded), closes idle
+    /// connections and exits 0.
+    Start,
+    /// Apply pending database migrations and exit.
+    ///
+    /// Safe to run from several instances at once: one migrates, the others wait and find
+    /// nothing left to do.
+    Migrate {
+        /// Only report pending migrations; exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Validate or print the runtime configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a fresh random secret suitable for SECRET_KEY_BASE.
+    GenSecret,
+    /// Print the release name and version.
+    Version,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Report every configuration problem at once (exit 78), or confirm it is valid.
+    Check,
+    /// Print the effective configuration, secrets shown as ***.
+    Show {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parses `args`, runs the command and returns the process exit code. Errors are printed
+/// once, as `error: …`, with the exit code their kind calls for.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { exit::USAGE } else { 0 };
+            err.print().ok();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if let Some(exit) = err.downcast_ref::<Exit>() {
+                eprintln!("error: {exit}");
+                exit.exit_code()
+            } else {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let env_file = cli.env_file.as_deref();
+    match cli.command {
+        Command::Start => commands::start::run(env_file),
+        Command::Migrate { check } => commands::migrate::run(env_file, check),
+        Command::Config(ConfigCommand::Check) => commands::config::check(env_file),
+        Command::Config(ConfigCommand::Show { json }) => commands::config::show(env_file, json),
+        Command::GenSecret => commands::secret::generate(),
+        Command::Version => {
+            println!("donation_platform {}", crate::VERSION);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

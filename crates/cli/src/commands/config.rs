@@ -1,0 +1,84 @@
+//! `config check` and `config show`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde_json::{Map, Value};
+
+use super::load_config;
+use crate::config::{Config, REDACTED, SecretKeyBase, env_vars as var};
+
+/// Validates the configuration; the report (exit 78) is printed by the caller.
+pub fn check(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = load_config(env_file)?;
+    println!("the configuration is valid (APP_ENV={})", config.app_env);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the effective configuration with secrets redacted.
+pub fn show(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let config = load_config(env_file)?;
+    let rows = effective(&config);
+    if json {
+        let object: Map<String, Value> = rows
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), Value::String(value)))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&object)?);
+    } else {
+        let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+        for (name, value) in rows {
+            println!("{name:width$}  {value}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn effective(config: &Config) -> Vec<(&'static str, String)> {
+    let secret = match &config.secret_key_base {
+        SecretKeyBase::Given(_) => REDACTED.to_owned(),
+        SecretKeyBase::Generated(path) => format!("{REDACTED} (dev: generated in {})", path.display()),
+    };
+    vec![
+        (var::APP_ENV, config.app_env.to_string()),
+        (var::DATABASE_URL, redact_url(config.database_url.expose())),
+        (var::SECRET_KEY_BASE, secret),
+        (var::PORT, config.port.to_string()),
+        (var::HOST, config.host.clone()),
+        (var::POOL_SIZE, config.pool_size.to_string()),
+        (
+            var::SSL_CERT_FILE,
+            config.ssl_cert_file.as_ref().map_or_else(String::new, |path| path.display().to_string()),
+        ),
+        (var::DATA_DIR, config.data_dir.display().to_string()),
+        (var::LOG_LEVEL, config.log_level.clone()),
+        (var::LOG_FORMAT, config.log_format.as_str().to_owned()),
+    ]
+}
+
+/// The URL with any password replaced by `***`.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            parsed.set_password(Some(REDACTED)).ok();
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) if url.starts_with("sqlite:") => url.to_owned(),
+        Err(_) => REDACTED.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_password_is_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/x?sslmode=verify-full"),
+            "postgres://app:***@db:5432/x?sslmode=verify-full"
+        );
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+}

@@ -1,0 +1,458 @@
+//! Runtime configuration: read from the environment (and an optional env file) at boot,
+//! validated in one pass that reports every problem at once, then passed around as one typed
+//! value. Nothing here is read at compile time and there is no global.
+
+pub mod env_vars;
+mod report;
+mod secret;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use report::{ConfigReport, Problem};
+pub use secret::{REDACTED, Secret};
+use tracing_subscriber::EnvFilter;
+
+use env_vars as var;
+
+/// A secret shorter than this is guessable or a placeholder; 64 bytes is what Phoenix's
+/// `mix phx.gen.secret` produces and what `gen-secret` prints (as 86 base64 characters).
+pub const SECRET_KEY_BASE_LENGTH_MIN: usize = 64;
+
+/// More connections than this would exhaust a PostgreSQL server's default
+/// `max_connections` (100) many times over; it is a typo, not a setting.
+pub const POOL_SIZE_MAX: u32 = 1_000;
+
+/// The file name of the dev secret kept in `DATA_DIR`.
+pub const GENERATED_SECRET_FILE: &str = "secret_key_base";
+
+/// The SQLite file name under `DATA_DIR` when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_FILE: &str = "donation_platform.db";
+
+/// The port when `PORT` is not set, as in Phoenix.
+pub const DEFAULT_PORT: u16 = 4000;
+
+/// The pool size when `POOL_SIZE` is not set, as in Ecto.
+pub const DEFAULT_POOL_SIZE: u32 = 10;
+
+/// Where a variable's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The process environment.
+    Process,
+    /// The env file given with `--env-file`.
+    EnvFile,
+}
+
+/// The variables the process was started with, with an env file's underneath: a variable
+/// set in the process environment wins over the same one in the file, as with systemd's
+/// `Environment=` over `EnvironmentFile=`. Empty values count as unset.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    vars: BTreeMap<String, (String, Origin)>,
+}
+
+impl Environment {
+    /// The process environment over the env file at `env_file`, if any.
+    pub fn from_process(env_file: Option<&Path>) -> Result<Self, ConfigReport> {
+        let mut environment = Environment::default();
+        if let Some(path) = env_file {
+            environment.read_env_file(path)?;
+        }
+        for (name, value) in std::env::vars_os() {
+            if let (Ok(name), Ok(value)) = (name.into_string(), value.into_string()) {
+                environment.vars.insert(name, (value, Origin::Process));
+            }
+        }
+        Ok(environment)
+    }
+
+    /// An environment holding exactly `pairs` (for tests).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let vars = pairs
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), (value.to_owned(), Origin::Process)))
+            .collect();
+        Environment { vars }
+    }
+
+    fn read_env_file(&mut self, path: &Path) -> Result<(), ConfigReport> {
+        let problem = |what: String| {
+            ConfigReport::from(vec![Problem::new(
+                "--env-file",
+                what,
+                "--env-file /etc/donation_platform/env (lines such as `PORT=4000`)",
+            )])
+        };
+        let lines = dotenvy::from_path_iter(path)
+            .map_err(|err| problem(format!("cannot read `{}`: {}", path.display(), io_reason(&err))))?;
+        for (index, line) in lines.enumerate() {
+            // The parser's own error quotes the line, which may hold a secret: say only where.
+            let (name, value) = line.map_err(|_| {
+                problem(format!("line {} of `{}` is not `NAME=value`", index + 1, path.display()))
+            })?;
+            self.vars.insert(name, (value, Origin::EnvFile));
+        }
+        Ok(())
+    }
+
+    /// The value of `name`, if set and not empty.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(|(value, _)| value.as_str())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// Where the value of `name` came from, if it is set.
+    #[must_use]
+    pub fn origin(&self, name: &str) -> Option<Origin> {
+        self.get(name)?;
+        self.vars.get(name).map(|(_, origin)| *origin)
+    }
+}
+
+fn io_reason(err: &dotenvy::Error) -> String {
+    match err {
+        dotenvy::Error::Io(io) => io.to_string(),
+        _ => "it is not an env file".to_owned(),
+    }
+}
+
+/// `dev` or `prod`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    /// Zero configuration: SQLite under `./data`, a generated secret, text logs, migrations
+    /// applied at start.
+    Dev,
+    /// Explicit configuration required, JSON logs, migrations only by `migrate`.
+    Prod,
+}
+
+impl AppEnv {
+    /// The value as written in `APP_ENV`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppEnv::Dev => "dev",
+            AppEnv::Prod => "prod",
+        }
+    }
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl LogFormat {
+    /// The value as written in `LOG_FORMAT`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// Where `SECRET_KEY_BASE` comes from.
+#[derive(Clone, Debug)]
+pub enum SecretKeyBase {
+    /// Given in the environment or a file.
+    Given(Secret),
+    /// Dev only: generated at first start and kept in this file.
+    Generated(PathBuf),
+}
+
+/// The validated runtime configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `dev` or `prod`.
+    pub app_env: AppEnv,
+    /// The database to use; may carry a password.
+    pub database_url: Secret,
+    /// The key material that signs sessions, receipts and tokens.
+    pub secret_key_base: SecretKeyBase,
+    /// The HTTP port.
+    pub port: u16,
+    /// The external host name for absolute URLs.
+    pub host: String,
+    /// The most database connections.
+    pub pool_size: u32,
+    /// The CA bundle for the PostgreSQL server certificate.
+    pub ssl_cert_file: Option<PathBuf>,
+    /// Where the SQLite file and the generated dev secret live.
+    pub data_dir: PathBuf,
+    /// The `tracing` filter.
+    pub log_level: String,
+    /// Text or JSON logs.
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Validates `env`, collecting every problem before giving up. `release_root` is the
+    /// release directory the binary runs from, if any (prod keeps its data under `var/`).
+    pub fn load(env: &Environment, release_root: Option<&Path>) -> Result<Config, ConfigReport> {
+        let mut problems = Vec::new();
+
+        let app_env = match env.get(var::APP_ENV) {
+            None | Some("dev") => AppEnv::Dev,
+            Some("prod") => AppEnv::Prod,
+            Some(other) => {
+                problems.push(Problem::new(
+                    var::APP_ENV,
+                    format!("{} is not an environment: use `dev` or `prod`", quote(other)),
+                    "APP_ENV=prod",
+                ));
+                AppEnv::Dev
+            }
+        };
+        let prod = app_env == AppEnv::Prod;
+
+        let data_dir = match env.get(var::DATA_DIR) {
+            Some(dir) => PathBuf::from(dir),
+            None if prod => release_root.map_or_else(|| PathBuf::from("./data"), ops::layout::data_dir),
+            None => PathBuf::from("./data"),
+        };
+
+        let secret = read_secret(env, var::SECRET_KEY_BASE, var::SECRET_KEY_BASE_FILE, &mut problems);
+        let secret_key_base = match secret {
+            Some(secret) => {
+                let length = secret.expose().len();
+                if length < SECRET_KEY_BASE_LENGTH_MIN {
+                    problems.push(Problem::new(
+                        var::SECRET_KEY_BASE,
+                        format!("is {length} bytes long; it must be at least {SECRET_KEY_BASE_LENGTH_MIN}"),
+                        "SECRET_KEY_BASE=$(donation_platform gen-secret)",
+                    ));
+                }
+                SecretKeyBase::Given(secret)
+            }
+            None => {
+                if prod {
+                    problems.push(Problem::new(
+                        var::SECRET_KEY_BASE,
+                        "is required when APP_ENV=prod (or set SECRET_KEY_BASE_FILE)",
+                        "SECRET_KEY_BASE=$(donation_platform gen-secret)",
+                    ));
+                }
+                SecretKeyBase::Generated(data_dir.join(GENERATED_SECRET_FILE))
+            }
+        };
+
+        let ssl_cert_file = env.get(var::SSL_CERT_FILE).map(PathBuf::from);
+        if let Some(path) = &ssl_cert_file
+            && !path.is_file()
+        {
+            problems.push(Problem::new(
+                var::SSL_CERT_FILE,
+                format!("`{}` does not exist or is not a file", path.display()),
+                "SSL_CERT_FILE=/etc/ssl/certs/db-ca.pem",
+            ));
+        }
+
+        let database_url =
+            match read_secret(env, var::DATABASE_URL, var::DATABASE_URL_FILE, &mut problems) {
+                Some(url) => {
+                    problems.extend(check_database_url(url.expose(), prod, ssl_cert_file.is_some()));
+                    url
+                }
+                None => {
+                    if prod {
+                        problems.push(Problem::new(
+                            var::DATABASE_URL,
+                            "is required when APP_ENV=prod (or set DATABASE_URL_FILE)",
+                            DATABASE_URL_EXAMPLE,
+                        ));
+                    }
+                    Secret::new(format!("sqlite://{}", data_dir.join(DEFAULT_DATABASE_FILE).display()))
+                }
+            };
+
+        let port = match env.get(var::PORT) {
+            None => DEFAULT_PORT,
+            Some(value) => value.parse().unwrap_or_else(|_| {
+                problems.push(Problem::new(
+                    var::PORT,
+                    format!("{} is not a port number: use 1 to 65535 (0 picks a free port)", quote(value)),
+                    "PORT=4000",
+                ));
+                DEFAULT_PORT
+            }),
+        };
+
+        let pool_size = match env.get(var::POOL_SIZE) {
+            None => DEFAULT_POOL_SIZE,
+            Some(value) => match value.parse::<u32>() {
+                Ok(size) if (1..=POOL_SIZE_MAX).contains(&size) => size,
+                _ => {
+                    problems.push(Problem::new(
+                        var::POOL_SIZE,
+                        format!("{} is not a pool size: use a whole number from 1 to {POOL_SIZE_MAX}", quote(value)),
+                        "POOL_SIZE=10",
+                    ));
+                    DEFAULT_POOL_SIZE
+                }
+            },
+        };
+
+        let host = env.get(var::HOST).unwrap_or("localhost").to_owned();
+        if url::Host::parse(&host).is_err() || host.contains(['/', ':', '@']) {
+            problems.push(Problem::new(
+                var::HOST,
+                format!("{} is not a host name (no scheme, port or path)", quote(&host)),
+                "HOST=donasi.example.org",
+            ));
+        }
+
+        let log_level = env.get(var::LOG_LEVEL).unwrap_or("info").to_owned();
+        if EnvFilter::try_new(&log_level).is_err() {
+            problems.push(Problem::new(
+                var::LOG_LEVEL,
+                format!("{} is not a log filter", quote(&log_level)),
+                "LOG_LEVEL=info (or error, warn, debug, trace, `info,sqlx=warn`)",
+            ));
+        }
+
+        let log_format = match env.get(var::LOG_FORMAT) {
+            None if prod => LogFormat::Json,
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                problems.push(Problem::new(
+                    var::LOG_FORMAT,
+                    format!("{} is not a log format: use `text` or `json`", quote(other)),
+                    "LOG_FORMAT=json",
+                ));
+                LogFormat::Text
+            }
+        };
+
+        if !problems.is_empty() {
+            return Err(ConfigReport::from(problems));
+        }
+        Ok(Config {
+            app_env,
+            database_url,
+            secret_key_base,
+            port,
+            host,
+            pool_size,
+            ssl_cert_file,
+            data_dir,
+            log_level,
+            log_format,
+        })
+    }
+}
+
+const DATABASE_URL_EXAMPLE: &str =
+    "DATABASE_URL=postgres://app@db.internal/donations?sslmode=verify-full (with SSL_CERT_FILE)";
+
+/// Reads a secret from `name` or from the file `file_var` names; never both.
+fn read_secret(
+    env: &Environment,
+    name: &'static str,
+    file_var: &'static str,
+    problems: &mut Vec<Problem>,
+) -> Option<Secret> {
+    let example = format!("{file_var}=/run/credentials/donation_platform.service/{}", name.to_lowercase());
+    match (env.get(name), env.get(file_var)) {
+        (Some(_), Some(_)) => {
+            problems.push(Problem::new(file_var, format!("is set together with {name}: set only one"), example));
+            None
+        }
+        (Some(value), None) => Some(Secret::new(value.to_owned())),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(contents) => Some(Secret::new(contents.trim_end_matches(['\n', '\r']).to_owned())),
+            Err(err) => {
+                problems.push(Problem::new(file_var, format!("cannot read `{path}`: {err}"), example));
+                None
+            }
+        },
+        (None, None) => None,
+    }
+}
+
+/// Checks a database URL without echoing it (it may carry a password).
+fn check_database_url(url: &str, prod: bool, ssl_cert_file_set: bool) -> Vec<Problem> {
+    let problem = |what: String| vec![Problem::new(var::DATABASE_URL, what, DATABASE_URL_EXAMPLE)];
+    let Some((scheme, rest)) = url.split_once(':') else {
+        return problem("is not a URL: it must start with `sqlite://` or `postgres://`".to_owned());
+    };
+    match scheme {
+        "sqlite" if rest.trim_start_matches('/').is_empty() => {
+            problem("names no database file: use `sqlite://path/to/file.db`".to_owned())
+        }
+        "sqlite" => Vec::new(),
+        "postgres" | "postgresql" => match url::Url::parse(url) {
+            Err(err) => problem(format!("is not a valid PostgreSQL URL: {err}")),
+            Ok(parsed) if prod => check_postgres_tls(&parsed, ssl_cert_file_set)
+                .map(|what| problem(what.to_owned()))
+                .unwrap_or_default(),
+            Ok(_) => Vec::new(),
+        },
+        scheme => {
+            let shown = if scheme.len() <= 20 && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b)) {
+                format!("uses the scheme `{scheme}`")
+            } else {
+                "has no recognisable scheme".to_owned()
+            };
+            problem(format!("{shown}: only `sqlite://` and `postgres://` are supported"))
+        }
+    }
+}
+
+/// In prod a PostgreSQL connection over the network must verify the server's certificate
+/// against a CA we name; a Unix socket needs no TLS.
+fn check_postgres_tls(url: &url::Url, ssl_cert_file_set: bool) -> Option<&'static str> {
+    let param = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
+    let host = param("host").unwrap_or_else(|| {
+        percent_decode(url.host_str().unwrap_or_default())
+    });
+    if host.starts_with('/') {
+        return None;
+    }
+    if param("sslmode").as_deref() != Some("verify-full") {
+        return Some(
+            "does not verify the server certificate: add `sslmode=verify-full` and set SSL_CERT_FILE (or `sslrootcert=`), or connect through a Unix socket",
+        );
+    }
+    if !ssl_cert_file_set && param("sslrootcert").is_none() {
+        return Some("uses `sslmode=verify-full` but names no CA: set SSL_CERT_FILE or add `sslrootcert=/path/to/ca.pem`");
+    }
+    None
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+/// A user-supplied (non-secret) value for an error message, cut short if long.
+fn quote(value: &str) -> String {
+    const SHOWN_CHARS_MAX: usize = 40;
+    if value.chars().count() > SHOWN_CHARS_MAX {
+        format!("`{}…`", value.chars().take(SHOWN_CHARS_MAX).collect::<String>())
+    } else {
+        format!("`{value}`")
+    }
+}
+
+impl fmt::Display for AppEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests;

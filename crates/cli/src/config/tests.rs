@@ -1,0 +1,131 @@
+use super::*;
+
+const GOOD_SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigReport> {
+    Config::load(&Environment::from_pairs(pairs.iter().copied()), None)
+}
+
+fn variables(report: &ConfigReport) -> Vec<&'static str> {
+    report.problems.iter().map(|problem| problem.variable).collect()
+}
+
+#[test]
+fn dev_needs_no_configuration_at_all() {
+    let config = load(&[]).unwrap();
+    assert_eq!(config.app_env, AppEnv::Dev);
+    assert_eq!(config.port, 4000);
+    assert_eq!(config.pool_size, 10);
+    assert_eq!(config.data_dir, PathBuf::from("./data"));
+    assert_eq!(config.database_url.expose(), "sqlite://./data/donation_platform.db");
+    assert!(matches!(config.secret_key_base, SecretKeyBase::Generated(ref path) if path == Path::new("./data/secret_key_base")));
+    assert_eq!(config.log_format, LogFormat::Text);
+}
+
+#[test]
+fn prod_with_nothing_set_names_both_required_variables() {
+    let report = load(&[("APP_ENV", "prod")]).unwrap_err();
+    assert_eq!(variables(&report), ["SECRET_KEY_BASE", "DATABASE_URL"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let short_secret = &GOOD_SECRET[..63];
+    let report = load(&[
+        ("APP_ENV", "prod"),
+        ("SECRET_KEY_BASE", short_secret),
+        ("PORT", "abc"),
+        ("POOL_SIZE", "0"),
+        ("DATABASE_URL", "mysql://root:hunter2@db/app"),
+    ])
+    .unwrap_err();
+    assert_eq!(variables(&report), ["SECRET_KEY_BASE", "DATABASE_URL", "PORT", "POOL_SIZE"]);
+    let text = report.to_string();
+    assert!(text.contains("is 63 bytes long"), "{text}");
+    assert!(text.contains("`mysql`"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(!text.contains(short_secret), "{text}");
+}
+
+#[test]
+fn prod_postgres_must_verify_the_server_certificate() {
+    let with = |url: &str| {
+        load(&[("APP_ENV", "prod"), ("SECRET_KEY_BASE", GOOD_SECRET), ("DATABASE_URL", url)])
+    };
+    for unverified in [
+        "postgres://app@db/donations",
+        "postgres://app@db/donations?sslmode=require",
+        "postgres://app@db/donations?sslmode=verify-ca&sslrootcert=/ca.pem",
+        "postgres://app@db/donations?sslmode=verify-full",
+    ] {
+        let report = with(unverified).unwrap_err();
+        assert_eq!(variables(&report), ["DATABASE_URL"], "{unverified}");
+    }
+    for verified in [
+        "postgres://app@db/donations?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+        "postgres:///donations?host=/var/run/postgresql",
+        "postgresql://app@%2Fvar%2Frun%2Fpostgresql/donations",
+    ] {
+        assert!(with(verified).is_ok(), "{verified}");
+    }
+}
+
+#[test]
+fn dev_postgres_may_skip_certificate_verification() {
+    assert!(load(&[("DATABASE_URL", "postgres://app@localhost/donations")]).is_ok());
+}
+
+#[test]
+fn a_secret_and_its_file_variant_are_exclusive() {
+    let report = load(&[("SECRET_KEY_BASE", GOOD_SECRET), ("SECRET_KEY_BASE_FILE", "/x")]).unwrap_err();
+    assert_eq!(variables(&report), ["SECRET_KEY_BASE_FILE"]);
+}
+
+#[test]
+fn a_secret_file_is_read_without_its_trailing_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret");
+    std::fs::write(&path, format!("{GOOD_SECRET}\n")).unwrap();
+    let config = load(&[("SECRET_KEY_BASE_FILE", path.to_str().unwrap())]).unwrap();
+    assert!(matches!(config.secret_key_base, SecretKeyBase::Given(ref s) if s.expose() == GOOD_SECRET));
+}
+
+#[test]
+fn an_unreadable_secret_file_is_reported_by_its_variable() {
+    let report = load(&[("DATABASE_URL_FILE", "/nonexistent/url")]).unwrap_err();
+    assert_eq!(variables(&report), ["DATABASE_URL_FILE"]);
+}
+
+#[test]
+fn bad_simple_values_are_each_named() {
+    let report = load(&[
+        ("APP_ENV", "staging"),
+        ("HOST", "https://example.org/"),
+        ("LOG_LEVEL", "info,[[["),
+        ("LOG_FORMAT", "xml"),
+        ("SSL_CERT_FILE", "/nonexistent/ca.pem"),
+        ("PORT", "70000"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        variables(&report),
+        ["APP_ENV", "SSL_CERT_FILE", "PORT", "HOST", "LOG_LEVEL", "LOG_FORMAT"]
+    );
+}
+
+#[test]
+fn prod_keeps_data_in_the_release_root() {
+    let env = Environment::from_pairs([
+        ("APP_ENV", "prod"),
+        ("SECRET_KEY_BASE", GOOD_SECRET),
+        ("DATABASE_URL", "sqlite:///srv/dp.db"),
+    ]);
+    let config = Config::load(&env, Some(Path::new("/opt/dp"))).unwrap();
+    assert_eq!(config.data_dir, PathBuf::from("/opt/dp/var"));
+    assert_eq!(config.log_format, LogFormat::Json);
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    assert_eq!(load(&[("PORT", "")]).unwrap().port, 4000);
+}

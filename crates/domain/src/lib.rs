@@ -1,0 +1,9 @@
+//! The platform's rules as pure values and functions: roles, and (as the ledger grows)
+//! money, funds, donations, zakat and audit entries.
+//!
+//! This crate depends on nothing that does I/O — no tokio, no sqlx, no axum — so every rule
+//! here can be tested in isolation and reused by the storage, web and CLI layers alike.
+
+pub mod role;
+
+pub use role::Role;

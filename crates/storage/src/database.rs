@@ -1,0 +1,201 @@
+//! Connecting to the configured backend and the operations every backend offers.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::StorageError;
+
+/// How long a pool waits for a free connection before the request fails. Long enough to ride
+/// out a burst; short enough that a stuck database shows up as errors, not a hung server.
+pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long SQLite waits on another writer's lock before giving up. Writers hold it for one
+/// transaction (milliseconds), so reaching this means something is wrong.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Which engine a [`Database`] runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: one file, WAL, `synchronous=FULL`.
+    Sqlite,
+    /// The shared server for production and scale-out.
+    Postgres,
+}
+
+impl Backend {
+    /// The name used in URLs, logs and metrics.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Everything needed to open a [`Database`].
+#[derive(Clone)]
+pub struct ConnectOptions {
+    /// `sqlite://…` or `postgres://…` (`postgresql://` too).
+    pub url: String,
+    /// The most connections the pool opens.
+    pub pool_size: u32,
+    /// A CA bundle that the PostgreSQL server certificate must chain to.
+    pub ssl_cert_file: Option<PathBuf>,
+}
+
+/// Connection-pool occupancy, for `/metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open now.
+    pub open: u32,
+    /// Of those, how many are idle.
+    pub idle: u32,
+    /// The most the pool will open.
+    pub max: u32,
+}
+
+/// A handle on the database; cheap to clone, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub(crate) pool: Pool,
+    /// The SQLite database file; `None` on PostgreSQL and for in-memory SQLite.
+    pub(crate) sqlite_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Database {
+    /// Opens a pool on the database `options.url` names, creating an SQLite file (and its
+    /// directory) when it does not exist yet. Fails when the database cannot be reached.
+    pub async fn connect(options: &ConnectOptions) -> Result<Self, StorageError> {
+        match Backend::of_url(&options.url)? {
+            Backend::Sqlite => {
+                let (pool, sqlite_file) = connect_sqlite(options).await?;
+                Ok(Database { pool: Pool::Sqlite(pool), sqlite_file })
+            }
+            Backend::Postgres => Ok(Database {
+                pool: Pool::Postgres(connect_postgres(options).await?),
+                sqlite_file: None,
+            }),
+        }
+    }
+
+    /// The engine underneath.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Checks that the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Pool::Postgres(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+        }
+        Ok(())
+    }
+
+    /// How many connections are open and idle.
+    #[must_use]
+    pub fn pool_stats(&self) -> PoolStats {
+        let (open, idle, max) = match &self.pool {
+            Pool::Sqlite(pool) => (pool.size(), pool.num_idle(), pool.options().get_max_connections()),
+            Pool::Postgres(pool) => (pool.size(), pool.num_idle(), pool.options().get_max_connections()),
+        };
+        PoolStats {
+            open,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max,
+        }
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Backend {
+    /// The backend a database URL names, by its scheme.
+    pub fn of_url(url: &str) -> Result<Backend, StorageError> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StorageError::InvalidUrl(
+                "the scheme must be `sqlite` or `postgres`".to_owned(),
+            )),
+        }
+    }
+}
+
+async fn connect_sqlite(
+    options: &ConnectOptions,
+) -> Result<(SqlitePool, Option<PathBuf>), StorageError> {
+    let connect = SqliteConnectOptions::from_str(&options.url)
+        .map_err(|err| StorageError::InvalidUrl(err.to_string()))?
+        .create_if_missing(true)
+        // WAL + FULL: a commit is on disk when it returns, so an acknowledged donation
+        // survives power loss, while readers never block the writer.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
+    let file = (!in_memory).then(|| connect.get_filename().to_owned());
+    if let Some(dir) = file.as_deref().and_then(Path::parent).filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(options.pool_size)
+        .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
+        .connect_with(connect)
+        .await?;
+    Ok((pool, file))
+}
+
+async fn connect_postgres(options: &ConnectOptions) -> Result<PgPool, StorageError> {
+    let mut connect = PgConnectOptions::from_str(&options.url)
+        .map_err(|err| StorageError::InvalidUrl(err.to_string()))?;
+    if let Some(ca) = &options.ssl_cert_file {
+        connect = connect.ssl_root_cert(ca);
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(options.pool_size)
+        .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
+        .connect_with(connect)
+        .await?;
+    Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_is_chosen_by_the_url_scheme() {
+        assert_eq!(Backend::of_url("sqlite://data/x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::of_url("mysql://u@h/db").is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! Storage: SQLite (the embedded default) and PostgreSQL behind one repository API.
+//!
+//! Callers hold a [`Database`] and never see which backend is underneath; each backend has
+//! its own SQL and its own embedded, forward-only migrations (`migrations/<backend>/`).
+//! Money is stored as integers in minor units and financial tables are append-only, enforced
+//! by database triggers.
+
+mod database;
+mod error;
+mod migrations;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use database::{Backend, ConnectOptions, Database, PoolStats};
+pub use error::StorageError;
+pub use migrations::{MigrationReport, SchemaStatus};

@@ -1,0 +1,66 @@
+//! One log line and one metrics sample per request, tagged with a request id.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument as _;
+
+use crate::{AppState, REQUEST_ID_HEADER};
+
+/// A request id longer than this is not an id but an attempt to bloat our logs.
+const REQUEST_ID_LENGTH_MAX: usize = 64;
+
+/// The route label for requests that matched no route, so random paths cannot explode the
+/// number of metric series.
+const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// Middleware: assigns the request id, logs the request once it is answered, records metrics.
+///
+/// Only the route template is logged, never the concrete path or query: those can carry
+/// personal data (a donor id, a NIK in a search).
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request_id_of(&request);
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED_ROUTE, MatchedPath::as_str)
+        .to_owned();
+    let span = tracing::info_span!("request", id = %request_id);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics()
+        .record_request(&method, &route, status, elapsed.as_secs_f64());
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            method,
+            route,
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        );
+    });
+    response
+}
+
+fn request_id_of(request: &Request) -> String {
+    request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= REQUEST_ID_LENGTH_MAX
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
