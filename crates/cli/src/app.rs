@@ -88,41 +88,82 @@ pub fn listen_address(config: &Config) -> SocketAddr {
     SocketAddr::from((ip, config.port))
 }
 
+/// A server that is ready to accept: configuration applied, database connected and its
+/// schema current, port bound. Tests build exactly this, on port 0.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Prepares everything `start` needs before it accepts the first connection.
+    pub async fn build(config: &Config) -> anyhow::Result<App> {
+        ensure_secret_key_base(config)?;
+        let database = connect_database(config).await?;
+        prepare_schema(&database, config.app_env).await?;
+        let address = listen_address(config);
+        let listener = TcpListener::bind(address).await.map_err(|err| {
+            Exit::new(
+                exit::UNAVAILABLE,
+                format!("cannot listen on {address}: {err}: stop whatever uses the port or set PORT"),
+            )
+        })?;
+        let state = AppState::new(database, crate::VERSION);
+        tracing::info!(
+            address = %listener.local_addr()?,
+            version = crate::VERSION,
+            env = %config.app_env,
+            backend = state.database().backend().name(),
+            "listening"
+        );
+        Ok(App { listener, state })
+    }
+
+    /// The address the server accepts on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The state every request sees.
+    #[must_use]
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `stop` resolves, then marks the instance draining, lets in-flight
+    /// requests finish within [`SHUTDOWN_DRAIN_TIMEOUT`] and closes the database.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> Drained {
+        let App { listener, state } = self;
+        let draining = state.clone();
+        let stop = async move {
+            stop.await;
+            draining.begin_drain();
+        };
+        let drained =
+            web::server::serve(listener, web::router(state.clone()), stop, SHUTDOWN_DRAIN_TIMEOUT).await;
+        match drained {
+            Drained::Completely => tracing::info!("drained; stopped"),
+            Drained::TimedOut => tracing::warn!(
+                timeout_s = SHUTDOWN_DRAIN_TIMEOUT.as_secs(),
+                "requests still in flight after the drain bound were cut off"
+            ),
+        }
+        state.database().close().await;
+        drained
+    }
+}
+
 /// Runs the server until SIGTERM or SIGINT, then drains and returns.
 pub async fn serve(config: &Config) -> anyhow::Result<()> {
-    ensure_secret_key_base(config)?;
-    let database = connect_database(config).await?;
-    prepare_schema(&database, config.app_env).await?;
+    // Handlers go in before the port is bound, so no signal can hit the default action
+    // (exit without drain) once clients can connect.
     let stop_requested = ops::signals::stop_requested()?;
-    let address = listen_address(config);
-    let listener = TcpListener::bind(address).await.map_err(|err| {
-        Exit::new(
-            exit::UNAVAILABLE,
-            format!("cannot listen on {address}: {err}: stop whatever uses the port or set PORT"),
-        )
-    })?;
-    let state = AppState::new(database.clone(), crate::VERSION);
-    tracing::info!(
-        address = %listener.local_addr()?,
-        version = crate::VERSION,
-        env = %config.app_env,
-        backend = database.backend().name(),
-        "listening"
-    );
-    let draining = state.clone();
-    let stop = async move {
+    let app = App::build(config).await?;
+    app.run_until(async move {
         let signal = stop_requested.await;
         tracing::info!(signal = signal.name(), "stopping: no new connections, draining requests in flight");
-        draining.begin_drain();
-    };
-    match web::server::serve(listener, web::router(state), stop, SHUTDOWN_DRAIN_TIMEOUT).await {
-        Drained::Completely => tracing::info!("drained; stopped"),
-        Drained::TimedOut => tracing::warn!(
-            timeout_s = SHUTDOWN_DRAIN_TIMEOUT.as_secs(),
-            "requests still in flight after the drain bound were cut off"
-        ),
-    }
-    database.close().await;
+    })
+    .await;
     Ok(())
 }
 

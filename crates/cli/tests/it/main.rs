@@ -1,1 +1,10 @@
+//! Integration tests of the whole platform: the application in-process (`TestApp`) and the
+//! real `donation_platform` binary in temporary directories. The same suite runs on SQLite
+//! (default) and on PostgreSQL (`TEST_DATABASE_URL`).
 
+mod app;
+mod cli;
+mod migrations;
+mod shutdown;
+mod support;
+mod tls;

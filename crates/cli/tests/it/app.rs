@@ -1,0 +1,86 @@
+//! The operations endpoints of the in-process application.
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn readyz_is_200_with_the_version_once_the_schema_is_current() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["version"], cli::VERSION);
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn healthz_answers_while_readyz_says_draining() {
+    let app = TestApp::spawn().await;
+    app.state.begin_drain();
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "draining");
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn a_sane_request_id_is_echoed_and_a_missing_one_is_generated() {
+    let app = TestApp::spawn().await;
+    let echoed = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-abc_123.4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-abc_123.4");
+
+    let hostile = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "a".repeat(500))
+        .send()
+        .await
+        .unwrap();
+    let generated = hostile.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(generated.len(), 36, "a fresh UUID replaces an over-long id");
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status_and_show_pool_and_build() {
+    let app = TestApp::spawn().await;
+    app.get("/healthz").await;
+    app.get("/healthz").await;
+    app.get("/no/such/path/12345").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let text = response.text().await.unwrap();
+    assert!(text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 2"#), "{text}");
+    assert!(text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#), "{text}");
+    assert!(!text.contains("12345"), "concrete paths never become labels");
+    assert!(text.contains(r#"http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz"}"#), "{text}");
+    assert!(text.contains("db_pool_connections_max 5"), "{text}");
+    assert!(text.contains("db_pool_connections_open"), "{text}");
+    let backend = app.state.database().backend().name();
+    assert!(
+        text.contains(&format!(r#"donation_platform_build_info{{version="{}",backend="{backend}"}} 1"#, cli::VERSION)),
+        "{text}"
+    );
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_problem_json_404() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/nope").await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "urn:donation-platform:problem:not-found");
+    assert_eq!(body["status"], 404);
+    app.teardown().await;
+}
