@@ -44,11 +44,17 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<Database> {
 pub async fn prepare_schema(database: &Database, app_env: AppEnv) -> anyhow::Result<()> {
     match app_env {
         AppEnv::Dev => {
-            let report = database.migrate().await.map_err(migration_failure)?;
+            let report = database
+                .migrate()
+                .await
+                .map_err(|err| migration_failure(&err))?;
             tracing::info!(applied = report.applied.len(), migrations = ?report.applied, "schema migrated");
         }
         AppEnv::Prod => {
-            let status = database.schema_status().await.map_err(migration_failure)?;
+            let status = database
+                .schema_status()
+                .await
+                .map_err(|err| migration_failure(&err))?;
             if !status.is_current() {
                 return Err(Exit::new(
                     exit::CONFIG,
@@ -66,8 +72,13 @@ pub async fn prepare_schema(database: &Database, app_env: AppEnv) -> anyhow::Res
 }
 
 /// A migration failure, with its cause chain, as exit 69.
-pub fn migration_failure(err: StorageError) -> anyhow::Error {
-    Exit::new(exit::UNAVAILABLE, format!("cannot migrate the database: {}", error_chain(&err))).into()
+#[must_use]
+pub fn migration_failure(err: &StorageError) -> anyhow::Error {
+    Exit::new(
+        exit::UNAVAILABLE,
+        format!("cannot migrate the database: {}", error_chain(err)),
+    )
+    .into()
 }
 
 /// Makes sure `SECRET_KEY_BASE` is available, generating the dev one on first start.
@@ -105,7 +116,9 @@ impl App {
         let listener = TcpListener::bind(address).await.map_err(|err| {
             Exit::new(
                 exit::UNAVAILABLE,
-                format!("cannot listen on {address}: {err}: stop whatever uses the port or set PORT"),
+                format!(
+                    "cannot listen on {address}: {err}: stop whatever uses the port or set PORT"
+                ),
             )
         })?;
         let state = AppState::new(database, crate::VERSION);
@@ -139,8 +152,13 @@ impl App {
             stop.await;
             draining.begin_drain();
         };
-        let drained =
-            web::server::serve(listener, web::router(state.clone()), stop, SHUTDOWN_DRAIN_TIMEOUT).await;
+        let drained = web::server::serve(
+            listener,
+            web::router(state.clone()),
+            stop,
+            SHUTDOWN_DRAIN_TIMEOUT,
+        )
+        .await;
         match drained {
             Drained::Completely => tracing::info!("drained; stopped"),
             Drained::TimedOut => tracing::warn!(
@@ -161,7 +179,10 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let app = App::build(config).await?;
     app.run_until(async move {
         let signal = stop_requested.await;
-        tracing::info!(signal = signal.name(), "stopping: no new connections, draining requests in flight");
+        tracing::info!(
+            signal = signal.name(),
+            "stopping: no new connections, draining requests in flight"
+        );
     })
     .await;
     Ok(())
@@ -170,7 +191,10 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
 /// A short, password-free description of the database a URL points at.
 #[must_use]
 pub fn describe_database(url: &str) -> String {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or_default();
         return format!("the SQLite database `{path}`");
     }

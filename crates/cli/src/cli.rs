@@ -18,7 +18,7 @@ use crate::exit::{self, Exit};
 #[command(name = "donation_platform", version = crate::VERSION, disable_version_flag = true)]
 struct Cli {
     /// Read variables from this env file first (`NAME=value` lines, as systemd's
-    /// EnvironmentFile); the process environment wins over it.
+    /// `EnvironmentFile`); the process environment wins over it.
     #[arg(long, global = true, value_name = "PATH")]
     env_file: Option<PathBuf>,
 
@@ -47,7 +47,7 @@ enum Command {
     /// Validate or print the runtime configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Print a fresh random secret suitable for SECRET_KEY_BASE.
+    /// Print a fresh random secret suitable for `SECRET_KEY_BASE`.
     GenSecret,
     /// Print the release name and version.
     Version,
@@ -76,7 +76,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             return ExitCode::from(code);
         }
     };
-    match dispatch(cli) {
+    match dispatch(&cli) {
         Ok(code) => code,
         Err(err) => {
             if let Some(exit) = err.downcast_ref::<Exit>() {
@@ -90,13 +90,13 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
     let env_file = cli.env_file.as_deref();
-    match cli.command {
+    match &cli.command {
         Command::Start => commands::start::run(env_file),
-        Command::Migrate { check } => commands::migrate::run(env_file, check),
+        Command::Migrate { check } => commands::migrate::run(env_file, *check),
         Command::Config(ConfigCommand::Check) => commands::config::check(env_file),
-        Command::Config(ConfigCommand::Show { json }) => commands::config::show(env_file, json),
+        Command::Config(ConfigCommand::Show { json }) => commands::config::show(env_file, *json),
         Command::GenSecret => commands::secret::generate(),
         Command::Version => {
             println!("donation_platform {}", crate::VERSION);

@@ -81,7 +81,10 @@ impl Database {
         match Backend::of_url(&options.url)? {
             Backend::Sqlite => {
                 let (pool, sqlite_file) = connect_sqlite(options).await?;
-                Ok(Database { pool: Pool::Sqlite(pool), sqlite_file })
+                Ok(Database {
+                    pool: Pool::Sqlite(pool),
+                    sqlite_file,
+                })
             }
             Backend::Postgres => Ok(Database {
                 pool: Pool::Postgres(connect_postgres(options).await?),
@@ -102,8 +105,8 @@ impl Database {
     /// Checks that the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StorageError> {
         match &self.pool {
-            Pool::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
-            Pool::Postgres(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
+            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
         }
         Ok(())
     }
@@ -112,8 +115,16 @@ impl Database {
     #[must_use]
     pub fn pool_stats(&self) -> PoolStats {
         let (open, idle, max) = match &self.pool {
-            Pool::Sqlite(pool) => (pool.size(), pool.num_idle(), pool.options().get_max_connections()),
-            Pool::Postgres(pool) => (pool.size(), pool.num_idle(), pool.options().get_max_connections()),
+            Pool::Sqlite(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+            Pool::Postgres(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
         };
         PoolStats {
             open,
@@ -159,7 +170,11 @@ async fn connect_sqlite(
         .busy_timeout(SQLITE_BUSY_TIMEOUT);
     let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
     let file = (!in_memory).then(|| connect.get_filename().to_owned());
-    if let Some(dir) = file.as_deref().and_then(Path::parent).filter(|dir| !dir.as_os_str().is_empty()) {
+    if let Some(dir) = file
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|dir| !dir.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
             path: dir.to_owned(),
             source,
@@ -193,9 +208,18 @@ mod tests {
 
     #[test]
     fn the_backend_is_chosen_by_the_url_scheme() {
-        assert_eq!(Backend::of_url("sqlite://data/x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://u@h/db").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::of_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::of_url("sqlite://data/x.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
         assert!(Backend::of_url("mysql://u@h/db").is_err());
     }
 }

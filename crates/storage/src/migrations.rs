@@ -120,9 +120,12 @@ fn pending(migrator: &Migrator, applied: &BTreeSet<i64>) -> Vec<String> {
         .collect()
 }
 
-const APPLIED_VERSIONS: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+const APPLIED_VERSIONS: &str =
+    "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
 
-async fn sqlite_applied_versions(conn: &mut SqliteConnection) -> Result<BTreeSet<i64>, StorageError> {
+async fn sqlite_applied_versions(
+    conn: &mut SqliteConnection,
+) -> Result<BTreeSet<i64>, StorageError> {
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
     )
@@ -131,7 +134,11 @@ async fn sqlite_applied_versions(conn: &mut SqliteConnection) -> Result<BTreeSet
     if !exists {
         return Ok(BTreeSet::new());
     }
-    Ok(sqlx::query_scalar(APPLIED_VERSIONS).fetch_all(conn).await?.into_iter().collect())
+    Ok(sqlx::query_scalar(APPLIED_VERSIONS)
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 async fn postgres_applied_versions(conn: &mut PgConnection) -> Result<BTreeSet<i64>, StorageError> {
@@ -141,7 +148,11 @@ async fn postgres_applied_versions(conn: &mut PgConnection) -> Result<BTreeSet<i
     if !exists {
         return Ok(BTreeSet::new());
     }
-    Ok(sqlx::query_scalar(APPLIED_VERSIONS).fetch_all(conn).await?.into_iter().collect())
+    Ok(sqlx::query_scalar(APPLIED_VERSIONS)
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// The lock file beside an SQLite database file.

@@ -31,17 +31,30 @@ impl TestDatabase {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let admin = PgConnectOptions::from_str(&admin_url)
                     .expect("TEST_DATABASE_URL is a valid PostgreSQL URL");
-                let mut conn = admin.connect().await.expect("the test PostgreSQL server is reachable");
+                let mut conn = admin
+                    .connect()
+                    .await
+                    .expect("the test PostgreSQL server is reachable");
                 conn.execute(format!("CREATE DATABASE {name}").as_str())
                     .await
                     .expect("a test database can be created");
                 conn.close().await.ok();
                 let url = with_database(&admin_url, &name);
-                TestDatabase { url, admin_url: Some(admin_url), name, dir }
+                TestDatabase {
+                    url,
+                    admin_url: Some(admin_url),
+                    name,
+                    dir,
+                }
             }
             _ => {
                 let url = format!("sqlite://{}/{name}.db", dir.path().display());
-                TestDatabase { url, admin_url: None, name, dir }
+                TestDatabase {
+                    url,
+                    admin_url: None,
+                    name,
+                    dir,
+                }
             }
         }
     }
@@ -72,7 +85,10 @@ impl TestDatabase {
     pub async fn drop_database(self) {
         if let Some(admin_url) = &self.admin_url {
             let admin = PgConnectOptions::from_str(admin_url).expect("checked at creation");
-            let mut conn = admin.connect().await.expect("the test PostgreSQL server is reachable");
+            let mut conn = admin
+                .connect()
+                .await
+                .expect("the test PostgreSQL server is reachable");
             conn.execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
                 .await
                 .expect("a test database can be dropped");

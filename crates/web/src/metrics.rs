@@ -72,9 +72,21 @@ impl Metrics {
         let pool_open = Gauge::default();
         let pool_idle = Gauge::default();
         let pool_max = Gauge::default();
-        registry.register("db_pool_connections_open", "Database connections open", pool_open.clone());
-        registry.register("db_pool_connections_idle", "Open database connections not in use", pool_idle.clone());
-        registry.register("db_pool_connections_max", "Most database connections the pool opens", pool_max.clone());
+        registry.register(
+            "db_pool_connections_open",
+            "Database connections open",
+            pool_open.clone(),
+        );
+        registry.register(
+            "db_pool_connections_idle",
+            "Open database connections not in use",
+            pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_connections_max",
+            "Most database connections the pool opens",
+            pool_max.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -82,7 +94,11 @@ impl Metrics {
                 backend: backend.to_owned(),
             })
             .set(1);
-        registry.register("donation_platform_build_info", "The running release; always 1", build_info);
+        registry.register(
+            "donation_platform_build_info",
+            "The running release; always 1",
+            build_info,
+        );
         Metrics {
             registry,
             requests,

@@ -60,7 +60,9 @@ fn request_id_of(request: &Request) -> String {
         .filter(|id| {
             !id.is_empty()
                 && id.len() <= REQUEST_ID_LENGTH_MAX
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }

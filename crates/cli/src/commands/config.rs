@@ -37,7 +37,9 @@ pub fn show(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
 fn effective(config: &Config) -> Vec<(&'static str, String)> {
     let secret = match &config.secret_key_base {
         SecretKeyBase::Given(_) => REDACTED.to_owned(),
-        SecretKeyBase::Generated(path) => format!("{REDACTED} (dev: generated in {})", path.display()),
+        SecretKeyBase::Generated(path) => {
+            format!("{REDACTED} (dev: generated in {})", path.display())
+        }
     };
     vec![
         (var::APP_ENV, config.app_env.to_string()),
@@ -48,7 +50,10 @@ fn effective(config: &Config) -> Vec<(&'static str, String)> {
         (var::POOL_SIZE, config.pool_size.to_string()),
         (
             var::SSL_CERT_FILE,
-            config.ssl_cert_file.as_ref().map_or_else(String::new, |path| path.display().to_string()),
+            config
+                .ssl_cert_file
+                .as_ref()
+                .map_or_else(String::new, |path| path.display().to_string()),
         ),
         (var::DATA_DIR, config.data_dir.display().to_string()),
         (var::LOG_LEVEL, config.log_level.clone()),

@@ -14,12 +14,18 @@ pub fn run(env_file: Option<&Path>, check: bool) -> anyhow::Result<ExitCode> {
         let database = connect_database(&config).await?;
         let target = describe_database(config.database_url.expose());
         let code = if check {
-            let status = database.schema_status().await.map_err(migration_failure)?;
+            let status = database
+                .schema_status()
+                .await
+                .map_err(|err| migration_failure(&err))?;
             if status.is_current() {
                 println!("{target} is up to date");
                 ExitCode::SUCCESS
             } else {
-                println!("{target} has {} pending migration(s):", status.pending.len());
+                println!(
+                    "{target} has {} pending migration(s):",
+                    status.pending.len()
+                );
                 for name in &status.pending {
                     println!("  {name}");
                 }
@@ -27,7 +33,10 @@ pub fn run(env_file: Option<&Path>, check: bool) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         } else {
-            let report = database.migrate().await.map_err(migration_failure)?;
+            let report = database
+                .migrate()
+                .await
+                .map_err(|err| migration_failure(&err))?;
             if report.applied.is_empty() {
                 println!("{target} is up to date; nothing to do");
             } else {

@@ -23,7 +23,9 @@ pub fn generate() -> anyhow::Result<ExitCode> {
 fn fresh_secret() -> anyhow::Result<Secret> {
     let mut bytes = [0_u8; GENERATED_SECRET_BYTES];
     getrandom::fill(&mut bytes).context("the operating system has no randomness to give")?;
-    Ok(Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
+    Ok(Secret::new(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+    ))
 }
 
 /// The dev secret in `path`, generated (owner-only, mode 0600) on first use.
@@ -41,7 +43,8 @@ pub fn load_or_generate(path: &Path) -> anyhow::Result<Secret> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             let secret = fresh_secret()?;
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
             }
             let mut file = std::fs::OpenOptions::new()
                 .write(true)

@@ -85,12 +85,21 @@ impl Environment {
                 "--env-file /etc/donation_platform/env (lines such as `PORT=4000`)",
             )])
         };
-        let lines = dotenvy::from_path_iter(path)
-            .map_err(|err| problem(format!("cannot read `{}`: {}", path.display(), io_reason(&err))))?;
+        let lines = dotenvy::from_path_iter(path).map_err(|err| {
+            problem(format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                io_reason(&err)
+            ))
+        })?;
         for (index, line) in lines.enumerate() {
             // The parser's own error quotes the line, which may hold a secret: say only where.
             let (name, value) = line.map_err(|_| {
-                problem(format!("line {} of `{}` is not `NAME=value`", index + 1, path.display()))
+                problem(format!(
+                    "line {} of `{}` is not `NAME=value`",
+                    index + 1,
+                    path.display()
+                ))
             })?;
             self.vars.insert(name, (value, Origin::EnvFile));
         }
@@ -201,140 +210,22 @@ impl Config {
     /// release directory the binary runs from, if any (prod keeps its data under `var/`).
     pub fn load(env: &Environment, release_root: Option<&Path>) -> Result<Config, ConfigReport> {
         let mut problems = Vec::new();
-
-        let app_env = match env.get(var::APP_ENV) {
-            None | Some("dev") => AppEnv::Dev,
-            Some("prod") => AppEnv::Prod,
-            Some(other) => {
-                problems.push(Problem::new(
-                    var::APP_ENV,
-                    format!("{} is not an environment: use `dev` or `prod`", quote(other)),
-                    "APP_ENV=prod",
-                ));
-                AppEnv::Dev
-            }
-        };
-        let prod = app_env == AppEnv::Prod;
-
-        let data_dir = match env.get(var::DATA_DIR) {
-            Some(dir) => PathBuf::from(dir),
-            None if prod => release_root.map_or_else(|| PathBuf::from("./data"), ops::layout::data_dir),
-            None => PathBuf::from("./data"),
-        };
-
-        let secret = read_secret(env, var::SECRET_KEY_BASE, var::SECRET_KEY_BASE_FILE, &mut problems);
-        let secret_key_base = match secret {
-            Some(secret) => {
-                let length = secret.expose().len();
-                if length < SECRET_KEY_BASE_LENGTH_MIN {
-                    problems.push(Problem::new(
-                        var::SECRET_KEY_BASE,
-                        format!("is {length} bytes long; it must be at least {SECRET_KEY_BASE_LENGTH_MIN}"),
-                        "SECRET_KEY_BASE=$(donation_platform gen-secret)",
-                    ));
-                }
-                SecretKeyBase::Given(secret)
-            }
-            None => {
-                if prod {
-                    problems.push(Problem::new(
-                        var::SECRET_KEY_BASE,
-                        "is required when APP_ENV=prod (or set SECRET_KEY_BASE_FILE)",
-                        "SECRET_KEY_BASE=$(donation_platform gen-secret)",
-                    ));
-                }
-                SecretKeyBase::Generated(data_dir.join(GENERATED_SECRET_FILE))
-            }
-        };
-
-        let ssl_cert_file = env.get(var::SSL_CERT_FILE).map(PathBuf::from);
-        if let Some(path) = &ssl_cert_file
-            && !path.is_file()
-        {
-            problems.push(Problem::new(
-                var::SSL_CERT_FILE,
-                format!("`{}` does not exist or is not a file", path.display()),
-                "SSL_CERT_FILE=/etc/ssl/certs/db-ca.pem",
-            ));
-        }
-
-        let database_url =
-            match read_secret(env, var::DATABASE_URL, var::DATABASE_URL_FILE, &mut problems) {
-                Some(url) => {
-                    problems.extend(check_database_url(url.expose(), prod, ssl_cert_file.is_some()));
-                    url
-                }
-                None => {
-                    if prod {
-                        problems.push(Problem::new(
-                            var::DATABASE_URL,
-                            "is required when APP_ENV=prod (or set DATABASE_URL_FILE)",
-                            DATABASE_URL_EXAMPLE,
-                        ));
-                    }
-                    Secret::new(format!("sqlite://{}", data_dir.join(DEFAULT_DATABASE_FILE).display()))
-                }
-            };
-
-        let port = match env.get(var::PORT) {
-            None => DEFAULT_PORT,
-            Some(value) => value.parse().unwrap_or_else(|_| {
-                problems.push(Problem::new(
-                    var::PORT,
-                    format!("{} is not a port number: use 1 to 65535 (0 picks a free port)", quote(value)),
-                    "PORT=4000",
-                ));
-                DEFAULT_PORT
-            }),
-        };
-
-        let pool_size = match env.get(var::POOL_SIZE) {
-            None => DEFAULT_POOL_SIZE,
-            Some(value) => match value.parse::<u32>() {
-                Ok(size) if (1..=POOL_SIZE_MAX).contains(&size) => size,
-                _ => {
-                    problems.push(Problem::new(
-                        var::POOL_SIZE,
-                        format!("{} is not a pool size: use a whole number from 1 to {POOL_SIZE_MAX}", quote(value)),
-                        "POOL_SIZE=10",
-                    ));
-                    DEFAULT_POOL_SIZE
-                }
-            },
-        };
-
-        let host = env.get(var::HOST).unwrap_or("localhost").to_owned();
-        if url::Host::parse(&host).is_err() || host.contains(['/', ':', '@']) {
-            problems.push(Problem::new(
-                var::HOST,
-                format!("{} is not a host name (no scheme, port or path)", quote(&host)),
-                "HOST=donasi.example.org",
-            ));
-        }
-
-        let log_level = env.get(var::LOG_LEVEL).unwrap_or("info").to_owned();
-        if EnvFilter::try_new(&log_level).is_err() {
-            problems.push(Problem::new(
-                var::LOG_LEVEL,
-                format!("{} is not a log filter", quote(&log_level)),
-                "LOG_LEVEL=info (or error, warn, debug, trace, `info,sqlx=warn`)",
-            ));
-        }
-
-        let log_format = match env.get(var::LOG_FORMAT) {
-            None if prod => LogFormat::Json,
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                problems.push(Problem::new(
-                    var::LOG_FORMAT,
-                    format!("{} is not a log format: use `text` or `json`", quote(other)),
-                    "LOG_FORMAT=json",
-                ));
-                LogFormat::Text
-            }
-        };
-
+        let app_env = app_env(env, &mut problems);
+        let data_dir = data_dir(env, app_env, release_root);
+        let secret_key_base = secret_key_base(env, app_env, &data_dir, &mut problems);
+        let ssl_cert_file = ssl_cert_file(env, &mut problems);
+        let database_url = database_url(
+            env,
+            app_env,
+            &data_dir,
+            ssl_cert_file.is_some(),
+            &mut problems,
+        );
+        let port = port(env, &mut problems);
+        let pool_size = pool_size(env, &mut problems);
+        let host = host(env, &mut problems);
+        let log_level = log_level(env, &mut problems);
+        let log_format = log_format(env, app_env, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigReport::from(problems));
         }
@@ -353,8 +244,193 @@ impl Config {
     }
 }
 
+fn app_env(env: &Environment, problems: &mut Vec<Problem>) -> AppEnv {
+    match env.get(var::APP_ENV) {
+        None | Some("dev") => AppEnv::Dev,
+        Some("prod") => AppEnv::Prod,
+        Some(other) => {
+            problems.push(Problem::new(
+                var::APP_ENV,
+                format!(
+                    "{} is not an environment: use `dev` or `prod`",
+                    quote(other)
+                ),
+                "APP_ENV=prod",
+            ));
+            AppEnv::Dev
+        }
+    }
+}
+
+fn data_dir(env: &Environment, app_env: AppEnv, release_root: Option<&Path>) -> PathBuf {
+    match (env.get(var::DATA_DIR), app_env, release_root) {
+        (Some(dir), _, _) => PathBuf::from(dir),
+        (None, AppEnv::Prod, Some(root)) => ops::layout::data_dir(root),
+        (None, _, _) => PathBuf::from("./data"),
+    }
+}
+
+fn secret_key_base(
+    env: &Environment,
+    app_env: AppEnv,
+    data_dir: &Path,
+    problems: &mut Vec<Problem>,
+) -> SecretKeyBase {
+    let example = "SECRET_KEY_BASE=$(donation_platform gen-secret)";
+    let generated = SecretKeyBase::Generated(data_dir.join(GENERATED_SECRET_FILE));
+    let Ok(found) = read_secret(
+        env,
+        var::SECRET_KEY_BASE,
+        var::SECRET_KEY_BASE_FILE,
+        problems,
+    ) else {
+        return generated;
+    };
+    let Some(secret) = found else {
+        if app_env == AppEnv::Prod {
+            problems.push(Problem::new(
+                var::SECRET_KEY_BASE,
+                "is required when APP_ENV=prod (or set SECRET_KEY_BASE_FILE)",
+                example,
+            ));
+        }
+        return generated;
+    };
+    let length = secret.expose().len();
+    if length < SECRET_KEY_BASE_LENGTH_MIN {
+        problems.push(Problem::new(
+            var::SECRET_KEY_BASE,
+            format!("is {length} bytes long; it must be at least {SECRET_KEY_BASE_LENGTH_MIN}"),
+            example,
+        ));
+    }
+    SecretKeyBase::Given(secret)
+}
+
+fn ssl_cert_file(env: &Environment, problems: &mut Vec<Problem>) -> Option<PathBuf> {
+    let path = PathBuf::from(env.get(var::SSL_CERT_FILE)?);
+    if !path.is_file() {
+        problems.push(Problem::new(
+            var::SSL_CERT_FILE,
+            format!("`{}` does not exist or is not a file", path.display()),
+            "SSL_CERT_FILE=/etc/ssl/certs/db-ca.pem",
+        ));
+    }
+    Some(path)
+}
+
+fn database_url(
+    env: &Environment,
+    app_env: AppEnv,
+    data_dir: &Path,
+    ssl_cert_file_set: bool,
+    problems: &mut Vec<Problem>,
+) -> Secret {
+    let prod = app_env == AppEnv::Prod;
+    let file = data_dir.join(DEFAULT_DATABASE_FILE);
+    let default = Secret::new(format!("sqlite://{}", file.display()));
+    let Ok(found) = read_secret(env, var::DATABASE_URL, var::DATABASE_URL_FILE, problems) else {
+        return default;
+    };
+    let Some(url) = found else {
+        if prod {
+            problems.push(Problem::new(
+                var::DATABASE_URL,
+                "is required when APP_ENV=prod (or set DATABASE_URL_FILE)",
+                DATABASE_URL_EXAMPLE,
+            ));
+        }
+        return default;
+    };
+    problems.extend(check_database_url(url.expose(), prod, ssl_cert_file_set));
+    url
+}
+
+fn port(env: &Environment, problems: &mut Vec<Problem>) -> u16 {
+    let Some(value) = env.get(var::PORT) else {
+        return DEFAULT_PORT;
+    };
+    value.parse().unwrap_or_else(|_| {
+        problems.push(Problem::new(
+            var::PORT,
+            format!(
+                "{} is not a port number: use 1 to 65535 (0 picks a free port)",
+                quote(value)
+            ),
+            "PORT=4000",
+        ));
+        DEFAULT_PORT
+    })
+}
+
+fn pool_size(env: &Environment, problems: &mut Vec<Problem>) -> u32 {
+    let Some(value) = env.get(var::POOL_SIZE) else {
+        return DEFAULT_POOL_SIZE;
+    };
+    match value.parse::<u32>() {
+        Ok(size) if (1..=POOL_SIZE_MAX).contains(&size) => size,
+        _ => {
+            problems.push(Problem::new(
+                var::POOL_SIZE,
+                format!(
+                    "{} is not a pool size: use a whole number from 1 to {POOL_SIZE_MAX}",
+                    quote(value)
+                ),
+                "POOL_SIZE=10",
+            ));
+            DEFAULT_POOL_SIZE
+        }
+    }
+}
+
+fn host(env: &Environment, problems: &mut Vec<Problem>) -> String {
+    let host = env.get(var::HOST).unwrap_or("localhost").to_owned();
+    if url::Host::parse(&host).is_err() || host.contains(['/', ':', '@']) {
+        problems.push(Problem::new(
+            var::HOST,
+            format!(
+                "{} is not a host name (no scheme, port or path)",
+                quote(&host)
+            ),
+            "HOST=donasi.example.org",
+        ));
+    }
+    host
+}
+
+fn log_level(env: &Environment, problems: &mut Vec<Problem>) -> String {
+    let level = env.get(var::LOG_LEVEL).unwrap_or("info").to_owned();
+    if EnvFilter::try_new(&level).is_err() {
+        problems.push(Problem::new(
+            var::LOG_LEVEL,
+            format!("{} is not a log filter", quote(&level)),
+            "LOG_LEVEL=info (or error, warn, debug, trace, `info,sqlx=warn`)",
+        ));
+    }
+    level
+}
+
+fn log_format(env: &Environment, app_env: AppEnv, problems: &mut Vec<Problem>) -> LogFormat {
+    match env.get(var::LOG_FORMAT) {
+        None if app_env == AppEnv::Prod => LogFormat::Json,
+        None | Some("text") => LogFormat::Text,
+        Some("json") => LogFormat::Json,
+        Some(other) => {
+            problems.push(Problem::new(
+                var::LOG_FORMAT,
+                format!("{} is not a log format: use `text` or `json`", quote(other)),
+                "LOG_FORMAT=json",
+            ));
+            LogFormat::Text
+        }
+    }
+}
+
 const DATABASE_URL_EXAMPLE: &str =
     "DATABASE_URL=postgres://app@db.internal/donations?sslmode=verify-full (with SSL_CERT_FILE)";
+
+/// A problem already added to the report; the caller adds no other for the same variable.
+struct Reported;
 
 /// Reads a secret from `name` or from the file `file_var` names; never both.
 fn read_secret(
@@ -362,22 +438,29 @@ fn read_secret(
     name: &'static str,
     file_var: &'static str,
     problems: &mut Vec<Problem>,
-) -> Option<Secret> {
-    let example = format!("{file_var}=/run/credentials/donation_platform.service/{}", name.to_lowercase());
+) -> Result<Option<Secret>, Reported> {
+    let example = format!(
+        "{file_var}=/run/credentials/donation_platform.service/{}",
+        name.to_lowercase()
+    );
     match (env.get(name), env.get(file_var)) {
         (Some(_), Some(_)) => {
-            problems.push(Problem::new(file_var, format!("is set together with {name}: set only one"), example));
-            None
+            let what = format!("is set together with {name}: set only one");
+            problems.push(Problem::new(file_var, what, example));
+            Err(Reported)
         }
-        (Some(value), None) => Some(Secret::new(value.to_owned())),
+        (Some(value), None) => Ok(Some(Secret::new(value.to_owned()))),
         (None, Some(path)) => match std::fs::read_to_string(path) {
-            Ok(contents) => Some(Secret::new(contents.trim_end_matches(['\n', '\r']).to_owned())),
+            Ok(contents) => Ok(Some(Secret::new(
+                contents.trim_end_matches(['\n', '\r']).to_owned(),
+            ))),
             Err(err) => {
-                problems.push(Problem::new(file_var, format!("cannot read `{path}`: {err}"), example));
-                None
+                let what = format!("cannot read `{path}`: {err}");
+                problems.push(Problem::new(file_var, what, example));
+                Err(Reported)
             }
         },
-        (None, None) => None,
+        (None, None) => Ok(None),
     }
 }
 
@@ -400,12 +483,18 @@ fn check_database_url(url: &str, prod: bool, ssl_cert_file_set: bool) -> Vec<Pro
             Ok(_) => Vec::new(),
         },
         scheme => {
-            let shown = if scheme.len() <= 20 && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b)) {
+            let shown = if scheme.len() <= 20
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+            {
                 format!("uses the scheme `{scheme}`")
             } else {
                 "has no recognisable scheme".to_owned()
             };
-            problem(format!("{shown}: only `sqlite://` and `postgres://` are supported"))
+            problem(format!(
+                "{shown}: only `sqlite://` and `postgres://` are supported"
+            ))
         }
     }
 }
@@ -413,10 +502,12 @@ fn check_database_url(url: &str, prod: bool, ssl_cert_file_set: bool) -> Vec<Pro
 /// In prod a PostgreSQL connection over the network must verify the server's certificate
 /// against a CA we name; a Unix socket needs no TLS.
 fn check_postgres_tls(url: &url::Url, ssl_cert_file_set: bool) -> Option<&'static str> {
-    let param = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
-    let host = param("host").unwrap_or_else(|| {
-        percent_decode(url.host_str().unwrap_or_default())
-    });
+    let param = |key: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    let host = param("host").unwrap_or_else(|| percent_decode(url.host_str().unwrap_or_default()));
     if host.starts_with('/') {
         return None;
     }
@@ -426,7 +517,9 @@ fn check_postgres_tls(url: &url::Url, ssl_cert_file_set: bool) -> Option<&'stati
         );
     }
     if !ssl_cert_file_set && param("sslrootcert").is_none() {
-        return Some("uses `sslmode=verify-full` but names no CA: set SSL_CERT_FILE or add `sslrootcert=/path/to/ca.pem`");
+        return Some(
+            "uses `sslmode=verify-full` but names no CA: set SSL_CERT_FILE or add `sslrootcert=/path/to/ca.pem`",
+        );
     }
     None
 }
@@ -442,7 +535,10 @@ fn percent_decode(text: &str) -> String {
 fn quote(value: &str) -> String {
     const SHOWN_CHARS_MAX: usize = 40;
     if value.chars().count() > SHOWN_CHARS_MAX {
-        format!("`{}…`", value.chars().take(SHOWN_CHARS_MAX).collect::<String>())
+        format!(
+            "`{}…`",
+            value.chars().take(SHOWN_CHARS_MAX).collect::<String>()
+        )
     } else {
         format!("`{value}`")
     }

@@ -15,7 +15,11 @@ pub struct Problem {
 
 impl Problem {
     /// A problem with `variable`.
-    pub fn new(variable: &'static str, what: impl Into<String>, example: impl Into<String>) -> Self {
+    pub fn new(
+        variable: &'static str,
+        what: impl Into<String>,
+        example: impl Into<String>,
+    ) -> Self {
         Problem {
             variable,
             what: what.into(),
@@ -41,7 +45,10 @@ impl fmt::Display for ConfigReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.problems.len();
         let noun = if count == 1 { "problem" } else { "problems" };
-        writeln!(f, "the configuration has {count} {noun}; nothing was started")?;
+        writeln!(
+            f,
+            "the configuration has {count} {noun}; nothing was started"
+        )?;
         for problem in &self.problems {
             writeln!(f)?;
             writeln!(f, "  {}: {}", problem.variable, problem.what)?;

@@ -7,7 +7,11 @@ fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigReport> {
 }
 
 fn variables(report: &ConfigReport) -> Vec<&'static str> {
-    report.problems.iter().map(|problem| problem.variable).collect()
+    report
+        .problems
+        .iter()
+        .map(|problem| problem.variable)
+        .collect()
 }
 
 #[test]
@@ -17,8 +21,13 @@ fn dev_needs_no_configuration_at_all() {
     assert_eq!(config.port, 4000);
     assert_eq!(config.pool_size, 10);
     assert_eq!(config.data_dir, PathBuf::from("./data"));
-    assert_eq!(config.database_url.expose(), "sqlite://./data/donation_platform.db");
-    assert!(matches!(config.secret_key_base, SecretKeyBase::Generated(ref path) if path == Path::new("./data/secret_key_base")));
+    assert_eq!(
+        config.database_url.expose(),
+        "sqlite://./data/donation_platform.db"
+    );
+    assert!(
+        matches!(config.secret_key_base, SecretKeyBase::Generated(ref path) if path == Path::new("./data/secret_key_base"))
+    );
     assert_eq!(config.log_format, LogFormat::Text);
 }
 
@@ -39,7 +48,10 @@ fn every_problem_is_reported_at_once() {
         ("DATABASE_URL", "mysql://root:hunter2@db/app"),
     ])
     .unwrap_err();
-    assert_eq!(variables(&report), ["SECRET_KEY_BASE", "DATABASE_URL", "PORT", "POOL_SIZE"]);
+    assert_eq!(
+        variables(&report),
+        ["SECRET_KEY_BASE", "DATABASE_URL", "PORT", "POOL_SIZE"]
+    );
     let text = report.to_string();
     assert!(text.contains("is 63 bytes long"), "{text}");
     assert!(text.contains("`mysql`"), "{text}");
@@ -50,7 +62,11 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn prod_postgres_must_verify_the_server_certificate() {
     let with = |url: &str| {
-        load(&[("APP_ENV", "prod"), ("SECRET_KEY_BASE", GOOD_SECRET), ("DATABASE_URL", url)])
+        load(&[
+            ("APP_ENV", "prod"),
+            ("SECRET_KEY_BASE", GOOD_SECRET),
+            ("DATABASE_URL", url),
+        ])
     };
     for unverified in [
         "postgres://app@db/donations",
@@ -77,7 +93,11 @@ fn dev_postgres_may_skip_certificate_verification() {
 
 #[test]
 fn a_secret_and_its_file_variant_are_exclusive() {
-    let report = load(&[("SECRET_KEY_BASE", GOOD_SECRET), ("SECRET_KEY_BASE_FILE", "/x")]).unwrap_err();
+    let report = load(&[
+        ("SECRET_KEY_BASE", GOOD_SECRET),
+        ("SECRET_KEY_BASE_FILE", "/x"),
+    ])
+    .unwrap_err();
     assert_eq!(variables(&report), ["SECRET_KEY_BASE_FILE"]);
 }
 
@@ -87,7 +107,9 @@ fn a_secret_file_is_read_without_its_trailing_newline() {
     let path = dir.path().join("secret");
     std::fs::write(&path, format!("{GOOD_SECRET}\n")).unwrap();
     let config = load(&[("SECRET_KEY_BASE_FILE", path.to_str().unwrap())]).unwrap();
-    assert!(matches!(config.secret_key_base, SecretKeyBase::Given(ref s) if s.expose() == GOOD_SECRET));
+    assert!(
+        matches!(config.secret_key_base, SecretKeyBase::Given(ref s) if s.expose() == GOOD_SECRET)
+    );
 }
 
 #[test]
@@ -109,7 +131,14 @@ fn bad_simple_values_are_each_named() {
     .unwrap_err();
     assert_eq!(
         variables(&report),
-        ["APP_ENV", "SSL_CERT_FILE", "PORT", "HOST", "LOG_LEVEL", "LOG_FORMAT"]
+        [
+            "APP_ENV",
+            "SSL_CERT_FILE",
+            "PORT",
+            "HOST",
+            "LOG_LEVEL",
+            "LOG_FORMAT"
+        ]
     );
 }
 
@@ -128,4 +157,45 @@ fn prod_keeps_data_in_the_release_root() {
 #[test]
 fn empty_values_count_as_unset() {
     assert_eq!(load(&[("PORT", "")]).unwrap().port, 4000);
+}
+
+#[test]
+fn the_env_example_documents_exactly_the_registry() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.env.example");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut documented: Vec<&str> = text
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start_matches('#').trim_start();
+            let (name, _) = line.split_once('=')?;
+            let is_name =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+            is_name.then_some(name)
+        })
+        .collect();
+    documented.sort_unstable();
+    let mut registry: Vec<&str> = env_vars::ALL.iter().map(|var| var.name).collect();
+    registry.sort_unstable();
+    assert_eq!(
+        documented, registry,
+        ".env.example and env_vars.rs disagree"
+    );
+}
+
+#[test]
+fn the_env_example_is_itself_a_valid_prod_configuration_apart_from_its_files() {
+    // Every value in the example parses; only the files it points at are missing here.
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.env.example"))
+            .unwrap();
+    let pairs: Vec<(&str, &str)> = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .collect();
+    let report = load(&pairs).unwrap_err();
+    assert_eq!(
+        variables(&report),
+        ["SECRET_KEY_BASE_FILE", "SSL_CERT_FILE"]
+    );
 }

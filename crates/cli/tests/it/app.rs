@@ -57,17 +57,39 @@ async fn metrics_count_requests_by_route_and_status_and_show_pool_and_build() {
     app.get("/no/such/path/12345").await;
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
     let text = response.text().await.unwrap();
-    assert!(text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 2"#), "{text}");
-    assert!(text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#), "{text}");
-    assert!(!text.contains("12345"), "concrete paths never become labels");
-    assert!(text.contains(r#"http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz"}"#), "{text}");
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("12345"),
+        "concrete paths never become labels"
+    );
+    assert!(
+        text.contains(
+            r#"http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz"}"#
+        ),
+        "{text}"
+    );
     assert!(text.contains("db_pool_connections_max 5"), "{text}");
     assert!(text.contains("db_pool_connections_open"), "{text}");
     let backend = app.state.database().backend().name();
     assert!(
-        text.contains(&format!(r#"donation_platform_build_info{{version="{}",backend="{backend}"}} 1"#, cli::VERSION)),
+        text.contains(&format!(
+            r#"donation_platform_build_info{{version="{}",backend="{backend}"}} 1"#,
+            cli::VERSION
+        )),
         "{text}"
     );
     app.teardown().await;
@@ -78,7 +100,10 @@ async fn an_unknown_path_is_a_problem_json_404() {
     let app = TestApp::spawn().await;
     let response = app.get("/nope").await;
     assert_eq!(response.status(), 404);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["type"], "urn:donation-platform:problem:not-found");
     assert_eq!(body["status"], 404);

@@ -12,17 +12,32 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
     let database = TestDatabase::create().await;
     let dir = temp_dir();
     let run = |args: &'static [&'static str]| {
-        BinaryCommand::new(dir.path()).env("DATABASE_URL", &database.url).args(args.iter().copied()).output()
+        BinaryCommand::new(dir.path())
+            .env("DATABASE_URL", &database.url)
+            .args(args.iter().copied())
+            .output()
     };
 
     let check = run(&["migrate", "--check"]);
     assert_eq!(check.code(), 1, "{}", check.all_output());
-    assert!(check.stdout.contains("pending migration"), "{}", check.stdout);
-    assert!(check.stdout.contains("1: users and audit chain"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("pending migration"),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("1: users and audit chain"),
+        "{}",
+        check.stdout
+    );
 
     let migrate = run(&["migrate"]);
     assert_eq!(migrate.code(), 0, "{}", migrate.all_output());
-    assert!(migrate.stdout.contains("applied 1 migration(s)"), "{}", migrate.stdout);
+    assert!(
+        migrate.stdout.contains("applied 1 migration(s)"),
+        "{}",
+        migrate.stdout
+    );
 
     let again = run(&["migrate"]);
     assert_eq!(again.code(), 0);
@@ -41,11 +56,21 @@ async fn prod_refuses_to_start_on_a_schema_that_is_behind_and_says_to_migrate() 
     let dir = temp_dir();
     let url = format!("sqlite://{}/prod.db", dir.path().display());
     let outcome = BinaryCommand::new(dir.path())
-        .envs([("APP_ENV", "prod"), ("SECRET_KEY_BASE", GOOD_SECRET), ("DATABASE_URL", url.as_str())])
+        .envs([
+            ("APP_ENV", "prod"),
+            ("SECRET_KEY_BASE", GOOD_SECRET),
+            ("DATABASE_URL", url.as_str()),
+        ])
         .args(["start"])
         .output();
     assert_eq!(outcome.code(), 78, "{}", outcome.all_output());
-    assert!(outcome.stderr.contains("run `donation_platform migrate` first"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("run `donation_platform migrate` first"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[tokio::test]
@@ -56,7 +81,11 @@ async fn two_instances_starting_together_on_an_empty_database_both_become_ready_
         .iter()
         .map(|dir| {
             BinaryCommand::new(dir.path())
-                .envs([("DATABASE_URL", database.url.as_str()), ("PORT", "0"), ("LOG_LEVEL", "info")])
+                .envs([
+                    ("DATABASE_URL", database.url.as_str()),
+                    ("PORT", "0"),
+                    ("LOG_LEVEL", "info"),
+                ])
                 .args(["start"])
                 .spawn_server()
         })
@@ -68,17 +97,34 @@ async fn two_instances_starting_together_on_an_empty_database_both_become_ready_
         .iter()
         .map(|server| {
             let log = server.log();
-            let line = log.lines().find(|line| line.contains("schema migrated")).expect("a migration line");
-            line.split("applied=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
+            let line = log
+                .lines()
+                .find(|line| line.contains("schema migrated"))
+                .expect("a migration line");
+            line.split("applied=")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned()
         })
         .collect();
     let mut sorted = applied.clone();
     sorted.sort();
-    assert_eq!(sorted, ["0", "1"], "exactly one instance applied the migration: {applied:?}");
+    assert_eq!(
+        sorted,
+        ["0", "1"],
+        "exactly one instance applied the migration: {applied:?}"
+    );
 
-    let db = Database::connect(&ConnectOptions { url: database.url.clone(), pool_size: 1, ssl_cert_file: None })
-        .await
-        .unwrap();
+    let db = Database::connect(&ConnectOptions {
+        url: database.url.clone(),
+        pool_size: 1,
+        ssl_cert_file: None,
+    })
+    .await
+    .unwrap();
     assert!(db.schema_status().await.unwrap().is_current());
     db.close().await;
     for server in &mut servers {

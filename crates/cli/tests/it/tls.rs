@@ -10,7 +10,9 @@ const TEST_DATABASE_CA: &str = "TEST_DATABASE_CA";
 
 /// `(port, CA file)` of the TLS-enabled test server, or `None` on an SQLite-only run.
 fn tls_server() -> Option<(u16, String)> {
-    let url = std::env::var(TEST_DATABASE_URL).ok().filter(|url| !url.is_empty())?;
+    let url = std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|url| !url.is_empty())?;
     let ca = std::env::var(TEST_DATABASE_CA).unwrap_or_else(|_| {
         panic!("{TEST_DATABASE_URL} is set but {TEST_DATABASE_CA} is not: run the suite with `cargo xtask test`")
     });
@@ -21,7 +23,12 @@ fn tls_server() -> Option<(u16, String)> {
 fn migrate_check_in_prod(host: &str, port: u16, ca: &str) -> crate::support::binary::Outcome {
     let url = format!("postgres://postgres@{host}:{port}/postgres?sslmode=verify-full");
     BinaryCommand::new(temp_dir().path())
-        .envs([("APP_ENV", "prod"), ("SECRET_KEY_BASE", GOOD_SECRET), ("DATABASE_URL", url.as_str()), ("SSL_CERT_FILE", ca)])
+        .envs([
+            ("APP_ENV", "prod"),
+            ("SECRET_KEY_BASE", GOOD_SECRET),
+            ("DATABASE_URL", url.as_str()),
+            ("SSL_CERT_FILE", ca),
+        ])
         .args(["migrate", "--check"])
         .output()
 }
@@ -45,6 +52,12 @@ fn verify_full_refuses_a_host_name_not_on_the_certificate_with_a_clear_error() {
     };
     let outcome = migrate_check_in_prod("127.0.0.1", port, &ca);
     assert_eq!(outcome.code(), 69, "{}", outcome.all_output());
-    assert!(outcome.stderr.contains("cannot connect to PostgreSQL at 127.0.0.1"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("cannot connect to PostgreSQL at 127.0.0.1"),
+        "{}",
+        outcome.stderr
+    );
     assert!(outcome.stderr.contains("certificate"), "{}", outcome.stderr);
 }

@@ -18,7 +18,10 @@ pub fn router(state: AppState) -> Router {
     let router = router.merge(debug::routes());
     router
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            telemetry::observe,
+        ))
         .with_state(state)
 }
 

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Json;
 use serde_json::json;
 
 use crate::{AppState, metrics};
@@ -39,7 +39,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
     let database = state.database();
     match tokio::time::timeout(READINESS_DATABASE_TIMEOUT, database.ping()).await {
-        Err(_) => return unready("unavailable", "the database did not answer in time".to_owned()),
+        Err(_) => {
+            return unready(
+                "unavailable",
+                "the database did not answer in time".to_owned(),
+            );
+        }
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness: database unreachable");
             return unready("unavailable", "the database is unreachable".to_owned());

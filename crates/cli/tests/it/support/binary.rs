@@ -20,7 +20,10 @@ pub struct BinaryCommand {
 impl BinaryCommand {
     pub fn new(dir: &Path) -> Self {
         let mut command = Command::new(BIN);
-        command.current_dir(dir).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        command
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
         BinaryCommand { command }
     }
 
@@ -41,7 +44,11 @@ impl BinaryCommand {
 
     /// Runs to completion.
     pub fn output(mut self) -> Outcome {
-        let output = self.command.stdin(Stdio::null()).output().expect("the binary runs");
+        let output = self
+            .command
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
         Outcome::from(output)
     }
 
@@ -64,7 +71,11 @@ impl BinaryCommand {
                 log.push('\n');
             }
         });
-        ServerProcess { child, log, address: None }
+        ServerProcess {
+            child,
+            log,
+            address: None,
+        }
     }
 }
 
@@ -123,7 +134,14 @@ impl ServerProcess {
             if let Some(address) = log
                 .lines()
                 .filter(|line| line.contains("listening"))
-                .find_map(|line| line.split("address=").nth(1)?.split_whitespace().next()?.parse().ok())
+                .find_map(|line| {
+                    line.split("address=")
+                        .nth(1)?
+                        .split_whitespace()
+                        .next()?
+                        .parse()
+                        .ok()
+                })
             {
                 self.address = Some(address);
                 return address;
@@ -131,7 +149,10 @@ impl ServerProcess {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("the server exited ({status}) before listening:\n{log}");
             }
-            assert!(Instant::now() < deadline, "no `listening` line in time:\n{log}");
+            assert!(
+                Instant::now() < deadline,
+                "no `listening` line in time:\n{log}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -150,7 +171,11 @@ impl ServerProcess {
             {
                 return;
             }
-            assert!(Instant::now() < deadline, "not ready in time:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "not ready in time:\n{}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -170,7 +195,11 @@ impl ServerProcess {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "still running after {timeout:?}:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "still running after {timeout:?}:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -189,4 +218,3 @@ impl Drop for ServerProcess {
 pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
-
