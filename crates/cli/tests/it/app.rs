@@ -109,3 +109,62 @@ async fn an_unknown_path_is_a_problem_json_404() {
     assert_eq!(body["status"], 404);
     app.teardown().await;
 }
+
+/// Prod logs one JSON object per line, one per request, carrying the request id; no concrete
+/// path or query (they can hold personal data) appears in it.
+#[tokio::test]
+async fn prod_logs_each_request_as_one_json_line_with_its_request_id() {
+    use crate::support::{BinaryCommand, GOOD_SECRET, binary::temp_dir};
+
+    let dir = temp_dir();
+    let url = format!("sqlite://{}/prod.db", dir.path().display());
+    let vars = [
+        ("APP_ENV", "prod"),
+        ("SECRET_KEY_BASE", GOOD_SECRET),
+        ("DATABASE_URL", url.as_str()),
+        ("PORT", "0"),
+    ];
+    assert_eq!(
+        BinaryCommand::new(dir.path())
+            .envs(vars)
+            .args(["migrate"])
+            .output()
+            .code(),
+        0
+    );
+    let mut server = BinaryCommand::new(dir.path())
+        .envs(vars)
+        .args(["start"])
+        .spawn_server();
+    server.wait_ready().await;
+    let response = reqwest::Client::new()
+        .get(server.url("/no-such-page?nik=3171234567890123"))
+        .header("x-request-id", "req-json-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    server.signal("TERM");
+    assert!(
+        server
+            .wait_exit(std::time::Duration::from_secs(30))
+            .success()
+    );
+
+    let log = server.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|line| line["span"]["id"] == "req-json-1")
+        .unwrap_or_else(|| panic!("no request line:\n{log}"));
+    assert_eq!(request["message"], "request");
+    assert_eq!(request["status"], 404);
+    assert_eq!(request["route"], "unmatched");
+    assert!(
+        !log.contains("3171234567890123"),
+        "the query never reaches the log"
+    );
+}

@@ -134,14 +134,7 @@ impl ServerProcess {
             if let Some(address) = log
                 .lines()
                 .filter(|line| line.contains("listening"))
-                .find_map(|line| {
-                    line.split("address=")
-                        .nth(1)?
-                        .split_whitespace()
-                        .next()?
-                        .parse()
-                        .ok()
-                })
+                .find_map(address_in)
             {
                 self.address = Some(address);
                 return address;
@@ -212,6 +205,24 @@ impl Drop for ServerProcess {
             self.child.wait().ok();
         }
     }
+}
+
+/// The listening address in a `listening` log line, text (`address=…`) or JSON
+/// (`"address":"…"`); in prod the server binds every interface, so ask loopback.
+fn address_in(line: &str) -> Option<SocketAddr> {
+    let rest = line
+        .split("address=")
+        .nth(1)
+        .or_else(|| line.split(r#""address":""#).nth(1))?;
+    let text: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"')
+        .collect();
+    let mut address: SocketAddr = text.parse().ok()?;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    Some(address)
 }
 
 /// A fresh temporary directory for a binary to run in.
