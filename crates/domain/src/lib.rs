@@ -4,6 +4,8 @@
 //! This crate depends on nothing that does I/O — no tokio, no sqlx, no axum — so every rule
 //! here can be tested in isolation and reused by the storage, web and CLI layers alike.
 
+pub mod money;
 pub mod role;
 
+pub use money::{AmountError, Currency, Money};
 pub use role::Role;
