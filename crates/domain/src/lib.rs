@@ -4,6 +4,7 @@
 //! This crate depends on nothing that does I/O — no tokio, no sqlx, no axum — so every rule
 //! here can be tested in isolation and reused by the storage, web and CLI layers alike.
 
+pub mod audit;
 pub mod money;
 pub mod role;
 
