@@ -28,6 +28,18 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend a database URL names, by its scheme.
+    pub fn of_url(url: &str) -> Result<Backend, StorageError> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StorageError::InvalidUrl(
+                "the scheme must be `sqlite` or `postgres`".to_owned(),
+            )),
+        }
+    }
+
     /// The name used in URLs, logs and metrics.
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -138,20 +150,6 @@ impl Database {
         match &self.pool {
             Pool::Sqlite(pool) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
-        }
-    }
-}
-
-impl Backend {
-    /// The backend a database URL names, by its scheme.
-    pub fn of_url(url: &str) -> Result<Backend, StorageError> {
-        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
-        match scheme {
-            "sqlite" => Ok(Backend::Sqlite),
-            "postgres" | "postgresql" => Ok(Backend::Postgres),
-            _ => Err(StorageError::InvalidUrl(
-                "the scheme must be `sqlite` or `postgres`".to_owned(),
-            )),
         }
     }
 }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use storage::Database;
 
@@ -18,7 +17,6 @@ struct Inner {
     database: Database,
     metrics: Metrics,
     version: String,
-    started_at: Instant,
     draining: AtomicBool,
     /// Set once the schema has been seen current. Migrations only move forward, so once true
     /// it stays true and readiness need not ask again.
@@ -36,7 +34,6 @@ impl AppState {
                 database,
                 metrics,
                 version,
-                started_at: Instant::now(),
                 draining: AtomicBool::new(false),
                 schema_current: AtomicBool::new(false),
             }),
@@ -59,12 +56,6 @@ impl AppState {
     #[must_use]
     pub fn version(&self) -> &str {
         &self.inner.version
-    }
-
-    /// When this process's application state was built.
-    #[must_use]
-    pub fn started_at(&self) -> Instant {
-        self.inner.started_at
     }
 
     /// Marks the instance as draining: `/readyz` answers 503 from now on so load balancers

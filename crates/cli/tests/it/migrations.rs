@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use storage::Database;
 use storage::test_support::TestDatabase;
-use storage::{ConnectOptions, Database};
 
 use crate::support::{BinaryCommand, GOOD_SECRET, binary::temp_dir};
 
@@ -118,13 +118,9 @@ async fn two_instances_starting_together_on_an_empty_database_both_become_ready_
         "exactly one instance applied the migration: {applied:?}"
     );
 
-    let db = Database::connect(&ConnectOptions {
-        url: database.url.clone(),
-        pool_size: 1,
-        ssl_cert_file: None,
-    })
-    .await
-    .unwrap();
+    let db = Database::connect(&database.connect_options())
+        .await
+        .unwrap();
     assert!(db.schema_status().await.unwrap().is_current());
     db.close().await;
     for server in &mut servers {
