@@ -127,9 +127,33 @@ impl ChainBreak {
 pub fn verify<'a>(
     entries: impl IntoIterator<Item = StoredEntry<'a>>,
 ) -> Result<(u64, Hash), ChainBreak> {
-    let mut prev_hash = GENESIS_PREV_HASH;
-    let mut expected = 1;
+    let mut verifier = Verifier::default();
     for entry in entries {
+        verifier.push(&entry)?;
+    }
+    Ok((verifier.length(), verifier.head()))
+}
+
+/// Verifies a chain entry by entry, for chains read in pages.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    prev_hash: Hash,
+    length: u64,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier {
+            prev_hash: GENESIS_PREV_HASH,
+            length: 0,
+        }
+    }
+}
+
+impl Verifier {
+    /// Checks the next entry against everything before it.
+    pub fn push(&mut self, entry: &StoredEntry<'_>) -> Result<(), ChainBreak> {
+        let expected = self.length + 1;
         let seq = entry.fields.seq;
         if seq != expected {
             return Err(ChainBreak::Sequence {
@@ -140,16 +164,124 @@ pub fn verify<'a>(
         if payload_digest(entry.payload) != entry.fields.payload_digest {
             return Err(ChainBreak::Payload { seq });
         }
-        if entry.prev_hash != prev_hash {
+        if entry.prev_hash != self.prev_hash {
             return Err(ChainBreak::Link { seq, prev: seq - 1 });
         }
-        if entry_hash(&prev_hash, &entry.fields) != entry.hash {
+        if entry_hash(&self.prev_hash, &entry.fields) != entry.hash {
             return Err(ChainBreak::Hash { seq });
         }
-        prev_hash = entry.hash;
-        expected += 1;
+        self.prev_hash = entry.hash;
+        self.length = seq;
+        Ok(())
     }
-    Ok((expected - 1, prev_hash))
+
+    /// How many entries verified so far.
+    #[must_use]
+    pub fn length(&self) -> u64 {
+        self.length
+    }
+
+    /// The hash of the last verified entry (the genesis value before any).
+    #[must_use]
+    pub fn head(&self) -> Hash {
+        self.prev_hash
+    }
+}
+
+/// How `recorded_at` is written into a hash: RFC 3339 in UTC with exactly six fractional
+/// digits (`2026-11-26T10:00:00.000000Z`). Both databases keep microseconds, so a time read back
+/// formats to the same bytes.
+pub const RECORDED_AT_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+);
+
+/// A time as it enters the chain: truncated to the microsecond, in UTC.
+#[must_use]
+pub fn chain_time(at: time::OffsetDateTime) -> time::OffsetDateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    at.replace_nanosecond(at.microsecond() * 1000)
+        .expect("whole microseconds are valid nanoseconds")
+}
+
+/// `recorded_at` in [`RECORDED_AT_FORMAT`].
+#[must_use]
+pub fn format_recorded_at(at: time::OffsetDateTime) -> String {
+    chain_time(at)
+        .format(RECORDED_AT_FORMAT)
+        .expect("a UTC time formats")
+}
+
+/// Prefix of every checkpoint signature's input.
+const CHECKPOINT_DOMAIN: &[u8] = b"donation_platform/audit-checkpoint/v1\0";
+
+/// The key that signs checkpoints, derived from `SECRET_KEY_BASE` so that no second secret
+/// has to be managed, and bound to this purpose so it signs nothing else.
+#[derive(Clone)]
+pub struct CheckpointKey {
+    key: [u8; 32],
+    id: [u8; 8],
+}
+
+impl std::fmt::Debug for CheckpointKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckpointKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CheckpointKey {
+    /// Derives the key: HMAC-SHA-256(secret, purpose label).
+    #[must_use]
+    pub fn derive(secret_key_base: &[u8]) -> CheckpointKey {
+        let key: [u8; 32] = hmac_sha256(
+            secret_key_base,
+            &[b"donation_platform/audit-checkpoint-key/v1"],
+        );
+        let id_digest: [u8; 32] = Sha256::new()
+            .chain_update(b"key-id")
+            .chain_update(key)
+            .finalize()
+            .into();
+        let mut id = [0; 8];
+        id.copy_from_slice(&id_digest[..8]);
+        CheckpointKey { key, id }
+    }
+
+    /// A public fingerprint of the key, stored with each checkpoint so a rotated
+    /// `SECRET_KEY_BASE` is told apart from a forged signature.
+    #[must_use]
+    pub fn id(&self) -> [u8; 8] {
+        self.id
+    }
+
+    /// Signs "the chain had `seq` entries and its head hash was `head`".
+    #[must_use]
+    pub fn sign(&self, seq: u64, head: &Hash) -> Hash {
+        hmac_sha256(&self.key, &[CHECKPOINT_DOMAIN, &seq.to_be_bytes(), head])
+    }
+
+    /// Whether `signature` is this key's signature of (`seq`, `head`), compared in constant time.
+    #[must_use]
+    pub fn verify(&self, seq: u64, head: &Hash, signature: &[u8]) -> bool {
+        use hmac::Mac as _;
+        let mut mac = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(&self.key)
+            .expect("HMAC takes any key length");
+        for part in [CHECKPOINT_DOMAIN, &seq.to_be_bytes(), head] {
+            mac.update(part);
+        }
+        mac.verify_slice(signature).is_ok()
+    }
+}
+
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Hash {
+    use hmac::Mac as _;
+    let mut mac =
+        <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]
@@ -279,5 +411,26 @@ mod tests {
             entry_hash(&GENESIS_PREV_HASH, &base),
             entry_hash(&GENESIS_PREV_HASH, &shifted)
         );
+    }
+
+    #[test]
+    fn checkpoints_verify_only_with_the_key_that_signed_them() {
+        let key = CheckpointKey::derive(
+            b"a secret key base of at least sixty-four bytes, for the test.....",
+        );
+        let other = CheckpointKey::derive(b"another secret key base");
+        let head = [9; 32];
+        let signature = key.sign(7, &head);
+        assert!(key.verify(7, &head, &signature));
+        assert!(!key.verify(8, &head, &signature));
+        assert!(!key.verify(7, &[8; 32], &signature));
+        assert!(!other.verify(7, &head, &signature));
+        assert_ne!(key.id(), other.id());
+    }
+
+    #[test]
+    fn recorded_at_has_six_fraction_digits_in_utc() {
+        let at = time::macros::datetime!(2026-11-26 17:00:00.123456789 +07:00);
+        assert_eq!(format_recorded_at(at), "2026-11-26T10:00:00.123456Z");
     }
 }

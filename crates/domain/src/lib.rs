@@ -5,8 +5,13 @@
 //! here can be tested in isolation and reused by the storage, web and CLI layers alike.
 
 pub mod audit;
+pub mod credentials;
+pub mod ledger;
 pub mod money;
+mod names;
 pub mod role;
 
+pub use ledger::{Account, AmilShare, Asnaf, DonationType, Fund, PaymentMethod, ReceiptNumber};
 pub use money::{AmountError, Currency, Money};
+pub use names::UnknownName;
 pub use role::Role;

@@ -221,13 +221,24 @@ impl Money {
 /// e.g. `150000.00` (IDR), `5000` (JPY), `1.250` (KWD). No currency code.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let exponent = u32::from(self.currency.exponent);
+        f.write_str(&self.currency.format_minor(self.minor))
+    }
+}
+
+impl Currency {
+    /// Any signed count of minor units (a balance, a difference) as an exact decimal string
+    /// with all of the currency's fraction digits: `-1250.50`, `0.00`.
+    #[must_use]
+    pub fn format_minor(self, minor: i64) -> String {
+        let sign = if minor < 0 { "-" } else { "" };
+        let magnitude = minor.unsigned_abs();
+        let exponent = u32::from(self.exponent);
         if exponent == 0 {
-            return write!(f, "{}", self.minor);
+            return format!("{sign}{magnitude}");
         }
-        let scale = 10_i64.pow(exponent);
-        let width = usize::from(self.currency.exponent);
-        write!(f, "{}.{:0width$}", self.minor / scale, self.minor % scale)
+        let scale = 10_u64.pow(exponent);
+        let width = usize::from(self.exponent);
+        format!("{sign}{}.{:0width$}", magnitude / scale, magnitude % scale)
     }
 }
 
@@ -314,5 +325,12 @@ mod tests {
         fn parsing_never_panics(text in "\\PC{0,40}") {
             let _ = idr(&text);
         }
+    }
+
+    #[test]
+    fn signed_minor_amounts_format_with_every_fraction_digit() {
+        assert_eq!(Currency::IDR.format_minor(0), "0.00");
+        assert_eq!(Currency::IDR.format_minor(-150_050), "-1500.50");
+        assert_eq!(Currency::IDR.format_minor(i64::MIN), "-92233720368547758.08");
     }
 }

@@ -33,6 +33,17 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// A failed write, with uniqueness violations told apart as [`StorageError::Conflict`].
+    pub(crate) fn from_write(err: sqlx::Error) -> StorageError {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                let constraint = db.constraint().map_or_else(|| db.message().to_owned(), str::to_owned);
+                return StorageError::Conflict { constraint };
+            }
+        }
+        StorageError::Backend(err)
+    }
+
     /// Whether the TLS handshake with the database failed (an untrusted or mismatched
     /// server certificate, usually), as opposed to the database being down.
     #[must_use]

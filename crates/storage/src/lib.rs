@@ -7,6 +7,7 @@
 
 mod database;
 mod error;
+pub mod ledger;
 mod migrations;
 #[cfg(feature = "test-support")]
 pub mod test_support;

@@ -1,0 +1,259 @@
+//! The ledger: donations, reversals, distributions and administrative changes, each written
+//! with its journal entry, its idempotency key and its audit entry in one transaction.
+//!
+//! All changes go through one writer task per process, which commits whatever requests are
+//! waiting as one batch: one transaction, one fsync, many donations (group commit). Each
+//! batch first locks the `ledger_head` row, so writers of several instances sharing one
+//! PostgreSQL take turns — receipt numbers stay gap-free and the audit chain single — and a
+//! caller is answered only after its batch committed.
+
+mod audit;
+mod model;
+mod plan;
+mod read;
+mod sql;
+
+use domain::audit::CheckpointKey;
+use domain::Role;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+pub use audit::{AuditProblem, AuditReport, ExportLine};
+pub use model::{
+    Actor, Applied, Change, Distribution, Donation, DonationStatus, DonorRef, Idempotency, LedgerError, NewCampaign,
+    NewDistribution, NewDonation, NewReversal, Outcome, PersonalData, RecipientRef, Refusal, Rendered, Renderer, Request,
+    ReversalKind, User,
+};
+pub use read::{AuditRecord, Checkpoint, DonationFilter, FundBalance, DONATION_PAGE_SIZE_MAX};
+
+use crate::database::{Database, Pool};
+use crate::StorageError;
+
+/// Requests one batch commits at most: bounds a transaction's size and the latency a request
+/// can add to the others in its batch.
+pub const BATCH_SIZE_MAX: usize = 256;
+
+/// Requests waiting for the writer at most; beyond it callers wait to enqueue (backpressure).
+pub const QUEUE_LENGTH_MAX: usize = 4096;
+
+/// Runs `$body` with `$pool` bound to the backend's pool and `$sql` to its SQL module.
+macro_rules! on_backend {
+    ($database:expr, |$pool:ident, $sql:ident| $body:expr) => {
+        match &$database.pool {
+            Pool::Sqlite($pool) => {
+                use sql::sqlite as $sql;
+                $body
+            }
+            Pool::Postgres($pool) => {
+                use sql::postgres as $sql;
+                $body
+            }
+        }
+    };
+}
+
+struct Job {
+    request: Request,
+    reply: oneshot::Sender<Result<Applied, LedgerError>>,
+}
+
+/// The handle to this process's ledger writer.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").field("request", &self.request).finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    /// Starts the writer task. It runs until every `Ledger` clone is dropped, then finishes the
+    /// batch in hand.
+    #[must_use]
+    pub fn start(database: Database, key: CheckpointKey) -> (Ledger, tokio::task::JoinHandle<()>) {
+        let (jobs, queue) = mpsc::channel(QUEUE_LENGTH_MAX);
+        let writer = tokio::spawn(write_batches(database, key, queue));
+        (Ledger { jobs }, writer)
+    }
+
+    /// Applies one change; returns once it is committed (or refused, or failed).
+    pub async fn apply(&self, request: Request) -> Result<Applied, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job { request, reply }).await.map_err(|_| LedgerError::Stopped)?;
+        answer.await.map_err(|_| LedgerError::Stopped)?
+    }
+}
+
+async fn write_batches(database: Database, key: CheckpointKey, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(BATCH_SIZE_MAX);
+    while queue.recv_many(&mut jobs, BATCH_SIZE_MAX).await > 0 {
+        let batch = std::mem::take(&mut jobs);
+        let requests: Vec<Request> = batch.iter().map(|job| job.request.clone()).collect();
+        match apply_batch(&database, &key, &requests).await {
+            Ok(results) => {
+                for (job, result) in batch.into_iter().zip(results) {
+                    // The caller may have gone (a closed connection); the change stands and a
+                    // retry with the same key gets its response.
+                    let _ = job.reply.send(result.map_err(LedgerError::from));
+                }
+            }
+            Err(err) if batch.len() == 1 => {
+                tracing::error!(error = %err, "ledger write failed");
+                let _ = batch.into_iter().next().expect("one job").reply.send(Err(LedgerError::Storage(err)));
+            }
+            Err(err) => {
+                // One bad request must not fail its neighbours: retry each on its own.
+                tracing::warn!(error = %err, requests = batch.len(), "ledger batch failed; retrying its requests one by one");
+                for (job, request) in batch.into_iter().zip(requests) {
+                    let result = match apply_batch(&database, &key, std::slice::from_ref(&request)).await {
+                        Ok(mut results) => results.pop().expect("one result per request").map_err(LedgerError::from),
+                        Err(err) => {
+                            tracing::error!(error = %err, "ledger write failed");
+                            Err(LedgerError::Storage(err))
+                        }
+                    };
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+/// Applies requests in one transaction under the writer lock.
+pub(crate) async fn apply_batch(
+    database: &Database,
+    key: &CheckpointKey,
+    requests: &[Request],
+) -> Result<Vec<Result<Applied, Refusal>>, StorageError> {
+    Ok(on_backend!(database, |pool, sql| sql::apply_batch(pool, key, requests).await)?)
+}
+
+impl Database {
+    /// Applies one change directly, without a writer task (for the command line).
+    pub async fn apply_now(&self, key: &CheckpointKey, request: Request) -> Result<Applied, LedgerError> {
+        let mut results = apply_batch(self, key, std::slice::from_ref(&request)).await?;
+        Ok(results.pop().expect("one result per request")?)
+    }
+
+    /// One donation, with its reversals folded in.
+    pub async fn donation(&self, id: Uuid) -> Result<Option<Donation>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::donation(pool, id).await)?)
+    }
+
+    /// A page of donations, newest receipt first.
+    pub async fn donations(&self, filter: &DonationFilter) -> Result<Vec<Donation>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::donations(pool, filter).await)?)
+    }
+
+    /// Every account's signed line sum per currency.
+    pub async fn balances(&self) -> Result<Vec<FundBalance>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::balances(pool).await)?)
+    }
+
+    /// How many journal entries do not balance (an invariant: always zero).
+    pub async fn unbalanced_entries(&self) -> Result<i64, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::unbalanced_entries(pool).await)?)
+    }
+
+    /// The amil share in force.
+    pub async fn amil_share(&self) -> Result<domain::AmilShare, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::amil_share(pool).await)?)
+    }
+
+    /// The user and role a live API token belongs to.
+    pub async fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<(i64, Role)>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::authenticate(pool, token_hash).await)?)
+    }
+
+    /// Every user.
+    pub async fn users(&self) -> Result<Vec<User>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::users(pool).await)?)
+    }
+
+    /// Creates a user; [`StorageError::Conflict`] if the e-mail is taken.
+    pub async fn create_user(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        email: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<i64, StorageError> {
+        let admin = read::Admin {
+            actor: &actor.label(),
+            action: "user.create",
+            subject_kind: "user",
+            payload: serde_json::json!({ "email": email, "role": role }),
+            statement: "INSERT INTO users (email, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            binds: vec![
+                read::Bind::Text(email.to_owned()),
+                read::Bind::Text(role.as_str().to_owned()),
+                read::Bind::Text(password_hash.to_owned()),
+                read::Bind::Now,
+            ],
+        };
+        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+    }
+
+    /// Disables a user (their tokens stop working); [`StorageError::NotFound`] if there is no
+    /// such enabled user.
+    pub async fn disable_user(&self, key: &CheckpointKey, actor: &Actor, email: &str) -> Result<i64, StorageError> {
+        let admin = read::Admin {
+            actor: &actor.label(),
+            action: "user.disable",
+            subject_kind: "user",
+            payload: serde_json::json!({ "email": email }),
+            statement: "UPDATE users SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL RETURNING id",
+            binds: vec![read::Bind::Now, read::Bind::Text(email.to_owned())],
+        };
+        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+    }
+
+    /// Stores a new token's hash for an enabled user; returns the token's id.
+    pub async fn create_token(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        email: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<i64, StorageError> {
+        let admin = read::Admin {
+            actor: &actor.label(),
+            action: "token.create",
+            subject_kind: "token",
+            payload: serde_json::json!({ "email": email }),
+            statement: "INSERT INTO api_tokens (user_id, token_hash, created_at) \
+                        SELECT id, $1, $2 FROM users WHERE email = $3 AND disabled_at IS NULL RETURNING id",
+            binds: vec![read::Bind::Bytes(token_hash.to_vec()), read::Bind::Now, read::Bind::Text(email.to_owned())],
+        };
+        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+    }
+
+    /// Revokes a token by id; [`StorageError::NotFound`] if there is no such live token.
+    pub async fn revoke_token(&self, key: &CheckpointKey, actor: &Actor, token_id: i64) -> Result<i64, StorageError> {
+        let admin = read::Admin {
+            actor: &actor.label(),
+            action: "token.revoke",
+            subject_kind: "token",
+            payload: serde_json::json!({}),
+            statement: "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id",
+            binds: vec![read::Bind::Now, read::Bind::Int(token_id)],
+        };
+        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+    }
+
+    async fn administer(&self, key: &CheckpointKey, admin: read::Admin<'_>) -> Result<Option<i64>, StorageError> {
+        on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await).map_err(StorageError::from_write)
+    }
+
+    pub(crate) async fn audit_page(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::audit_page(pool, after_seq, limit).await)?)
+    }
+
+    pub(crate) async fn checkpoint_page(&self, after_seq: i64, limit: i64) -> Result<Vec<Checkpoint>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::checkpoint_page(pool, after_seq, limit).await)?)
+    }
+}

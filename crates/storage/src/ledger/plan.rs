@@ -1,0 +1,574 @@
+//! Planning a batch: given what the database holds (read once per batch, under the writer
+//! lock), decide for each request what to write or why to refuse, and keep a running view so
+//! later requests in the batch see the effects of earlier ones. No I/O here.
+
+use std::collections::{HashMap, HashSet};
+
+use domain::audit::{self, Hash};
+use domain::ledger::{self, Account, Line, ReceiptNumber};
+use domain::{AmilShare, Fund};
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::model::{
+    Applied, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome,
+    PersonalData, RecipientRef, Refusal, Rendered, Request, ReversalKind,
+};
+
+/// A response kept under an idempotency key.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredKey {
+    pub request_digest: Vec<u8>,
+    pub rendered: Rendered,
+}
+
+/// What the database holds that a batch's decisions depend on.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    /// The time every row of the batch is stamped with.
+    pub now: OffsetDateTime,
+    /// The highest receipt serial of `now`'s receipt year.
+    pub receipt_serial_max: i64,
+    /// The amil share in force.
+    pub amil_share: AmilShare,
+    /// Stored idempotency keys among those the batch claims, by (user, key).
+    pub keys: HashMap<(i64, String), StoredKey>,
+    /// Donations the batch reverses.
+    pub donations: HashMap<Uuid, Donation>,
+    /// Signed sums of journal lines, by (account code, currency), for accounts the batch debits.
+    pub balances: HashMap<(String, String), i64>,
+    /// Which referenced donors, campaigns and recipients exist.
+    pub donors: HashSet<Uuid>,
+    pub campaigns: HashSet<Uuid>,
+    pub recipients: HashSet<Uuid>,
+}
+
+/// What a batch must read before it can be planned.
+#[derive(Debug, Default)]
+pub(crate) struct Needs {
+    pub keys: Vec<String>,
+    pub donations: Vec<Uuid>,
+    pub donors: Vec<Uuid>,
+    pub campaigns: Vec<Uuid>,
+    pub recipients: Vec<Uuid>,
+}
+
+impl Needs {
+    pub fn of(requests: &[Request]) -> Needs {
+        let mut needs = Needs::default();
+        for request in requests {
+            if let Some((_, claim)) = request.claim() {
+                needs.keys.push(claim.key.clone());
+            }
+            match &request.change {
+                Change::Donation(donation) => {
+                    if let DonorRef::Existing(id) = donation.donor {
+                        needs.donors.push(id);
+                    }
+                    needs.campaigns.extend(donation.campaign_id);
+                }
+                Change::Reversal(reversal) => needs.donations.push(reversal.donation_id),
+                Change::Distribution(distribution) => {
+                    if let RecipientRef::Existing(id) = distribution.recipient {
+                        needs.recipients.push(id);
+                    }
+                    needs.campaigns.extend(distribution.campaign_id);
+                }
+                Change::Donor(_) | Change::Campaign(_) | Change::AmilShare(_) => {}
+            }
+        }
+        needs
+    }
+
+    /// The accounts whose balances the batch's debits must check, once the reversed donations
+    /// are known: fund accounts only (a fund may never go below zero; reference §10).
+    pub fn accounts(requests: &[Request], donations: &HashMap<Uuid, Donation>) -> Vec<(String, String)> {
+        let mut accounts = Vec::new();
+        for request in requests {
+            match &request.change {
+                Change::Reversal(reversal) => {
+                    if let Some(donation) = donations.get(&reversal.donation_id) {
+                        let currency = donation.amount.currency().code().to_owned();
+                        accounts.push((fund_account(donation).code(), currency.clone()));
+                        accounts.push((Account::Fund(Fund::Amil, None).code(), currency));
+                    }
+                }
+                Change::Distribution(distribution) => {
+                    accounts.push((
+                        Account::Fund(distribution.fund, distribution.campaign_id).code(),
+                        distribution.amount.currency().code().to_owned(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        accounts
+    }
+}
+
+/// Rows to insert for a batch, in the order foreign keys need.
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    pub donors: Vec<(Uuid, PersonalData)>,
+    pub recipients: Vec<(Uuid, PersonalData)>,
+    pub campaigns: Vec<(Uuid, NewCampaign)>,
+    pub donations: Vec<Donation>,
+    pub reversals: Vec<ReversalRow>,
+    pub distributions: Vec<Distribution>,
+    pub entries: Vec<EntryRow>,
+    pub lines: Vec<LineRow>,
+    pub keys: Vec<KeyRow>,
+    pub settings: Vec<SettingRow>,
+    pub audit: Vec<AuditDraft>,
+}
+
+impl Writes {
+    fn append(&mut self, other: Writes) {
+        self.donors.extend(other.donors);
+        self.recipients.extend(other.recipients);
+        self.campaigns.extend(other.campaigns);
+        self.donations.extend(other.donations);
+        self.reversals.extend(other.reversals);
+        self.distributions.extend(other.distributions);
+        self.entries.extend(other.entries);
+        self.lines.extend(other.lines);
+        self.keys.extend(other.keys);
+        self.settings.extend(other.settings);
+        self.audit.extend(other.audit);
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ReversalRow {
+    pub id: Uuid,
+    pub donation_id: Uuid,
+    pub kind: &'static str,
+    pub amount_minor: i64,
+    pub amil_share_minor: i64,
+    pub reason: Option<String>,
+    pub recorded_by: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct EntryRow {
+    pub id: Uuid,
+    pub kind: &'static str,
+    pub source_id: Uuid,
+}
+
+#[derive(Debug)]
+pub(crate) struct LineRow {
+    pub entry_id: Uuid,
+    pub line_no: i32,
+    pub account: String,
+    pub currency: &'static str,
+    pub amount_minor: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct KeyRow {
+    pub user_id: i64,
+    pub key: String,
+    pub request_digest: Vec<u8>,
+    pub rendered: Rendered,
+}
+
+#[derive(Debug)]
+pub(crate) struct SettingRow {
+    pub key: &'static str,
+    pub value: String,
+    pub changed_by: String,
+}
+
+/// An audit entry before it is chained.
+#[derive(Debug)]
+pub(crate) struct AuditDraft {
+    pub actor: String,
+    pub action: &'static str,
+    pub subject: String,
+    pub payload: serde_json::Value,
+}
+
+/// An audit entry as stored.
+#[derive(Debug)]
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub actor: String,
+    pub action: &'static str,
+    pub subject: String,
+    pub payload: String,
+    pub payload_digest: Hash,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+}
+
+/// Chains drafts onto the head (`head_seq` entries ending in `head_hash`).
+pub(crate) fn chain(head_seq: i64, head_hash: Hash, now: OffsetDateTime, drafts: Vec<AuditDraft>) -> Vec<AuditRow> {
+    let recorded_at = audit::format_recorded_at(now);
+    let mut prev_hash = head_hash;
+    let mut seq = head_seq;
+    drafts
+        .into_iter()
+        .map(|draft| {
+            seq += 1;
+            // serde_json writes maps with sorted keys and no whitespace: a canonical encoding.
+            let payload = draft.payload.to_string();
+            let payload_digest = audit::payload_digest(payload.as_bytes());
+            let fields = audit::EntryFields {
+                seq: u64::try_from(seq).expect("sequence numbers are positive"),
+                recorded_at: &recorded_at,
+                actor: &draft.actor,
+                action: draft.action,
+                subject: &draft.subject,
+                payload_digest,
+            };
+            let hash = audit::entry_hash(&prev_hash, &fields);
+            let row = AuditRow {
+                seq,
+                actor: draft.actor,
+                action: draft.action,
+                subject: draft.subject,
+                payload,
+                payload_digest,
+                prev_hash,
+                hash,
+            };
+            prev_hash = hash;
+            row
+        })
+        .collect()
+}
+
+/// Plans one request against the running view; on success its rows join `writes`.
+pub(crate) fn plan(snapshot: &mut Snapshot, request: &Request, writes: &mut Writes) -> Result<Applied, Refusal> {
+    let claim = request.claim();
+    if let Some((user_id, claim)) = claim {
+        if let Some(stored) = snapshot.keys.get(&(user_id, claim.key.clone())) {
+            return if stored.request_digest == claim.request_digest {
+                Ok(Applied::Replayed(stored.rendered.clone()))
+            } else {
+                Err(Refusal::IdempotencyKeyReused)
+            };
+        }
+    }
+    let mut mine = Writes::default();
+    let actor = request.actor.label();
+    let recorded_by = match request.actor {
+        super::model::Actor::User(id) => id,
+        super::model::Actor::Operator(_) => 0,
+    };
+    let outcome = match &request.change {
+        Change::Donation(donation) => plan_donation(snapshot, donation, recorded_by, &actor, &mut mine)?,
+        Change::Reversal(reversal) => plan_reversal(snapshot, reversal, recorded_by, &actor, &mut mine)?,
+        Change::Distribution(distribution) => plan_distribution(snapshot, distribution, recorded_by, &actor, &mut mine)?,
+        Change::Donor(person) => {
+            let id = Uuid::now_v7();
+            mine.donors.push((id, person.clone()));
+            mine.audit.push(draft(&actor, "donor.create", format!("donor:{id}"), json!({ "id": id })));
+            Outcome::Donor(id)
+        }
+        Change::Campaign(campaign) => {
+            let id = Uuid::now_v7();
+            mine.campaigns.push((id, campaign.clone()));
+            mine.audit.push(draft(
+                &actor,
+                "campaign.create",
+                format!("campaign:{id}"),
+                json!({ "id": id, "name": campaign.name, "purpose": campaign.purpose }),
+            ));
+            Outcome::Campaign(id)
+        }
+        Change::AmilShare(share) => {
+            mine.settings.push(SettingRow { key: AMIL_SHARE_SETTING, value: share.to_string(), changed_by: actor.clone() });
+            mine.audit.push(draft(&actor, "setting.change", format!("setting:{AMIL_SHARE_SETTING}"), json!({ "value": share.to_string() })));
+            Outcome::AmilShare(*share)
+        }
+    };
+    let rendered = claim.map(|(user_id, claim)| {
+        let rendered = (claim.render)(&outcome);
+        mine.keys.push(KeyRow {
+            user_id,
+            key: claim.key.clone(),
+            request_digest: claim.request_digest.to_vec(),
+            rendered: rendered.clone(),
+        });
+        snapshot.keys.insert(
+            (user_id, claim.key.clone()),
+            StoredKey { request_digest: claim.request_digest.to_vec(), rendered: rendered.clone() },
+        );
+        rendered
+    });
+    // Only now, with the request accepted, does the running view take its effects.
+    for line in &mine.lines {
+        *snapshot.balances.entry((line.account.clone(), line.currency.to_owned())).or_default() += line.amount_minor;
+    }
+    for (id, _) in &mine.donors {
+        snapshot.donors.insert(*id);
+    }
+    for (id, _) in &mine.recipients {
+        snapshot.recipients.insert(*id);
+    }
+    for (id, _) in &mine.campaigns {
+        snapshot.campaigns.insert(*id);
+    }
+    match &outcome {
+        Outcome::Donation(donation) => snapshot.receipt_serial_max = donation.receipt.serial,
+        Outcome::Reversal { donation, .. } => {
+            snapshot.donations.insert(donation.id, donation.clone());
+        }
+        Outcome::AmilShare(share) => snapshot.amil_share = *share,
+        _ => {}
+    }
+    writes.append(mine);
+    Ok(Applied::Done(outcome, rendered))
+}
+
+/// The settings key of the amil share.
+pub(crate) const AMIL_SHARE_SETTING: &str = "amil_share_percent";
+
+fn draft(actor: &str, action: &'static str, subject: String, payload: serde_json::Value) -> AuditDraft {
+    AuditDraft { actor: actor.to_owned(), action, subject, payload }
+}
+
+fn fund_account(donation: &Donation) -> Account {
+    let campaign = if donation.fund == Fund::InfakSedekahRestricted { donation.campaign_id } else { None };
+    Account::Fund(donation.fund, campaign)
+}
+
+fn post(mine: &mut Writes, kind: &'static str, source_id: Uuid, currency: domain::Currency, lines: &[Line]) -> serde_json::Value {
+    let entry_id = Uuid::now_v7();
+    mine.entries.push(EntryRow { id: entry_id, kind, source_id });
+    let mut described = Vec::with_capacity(lines.len());
+    for (line_no, line) in (1..).zip(lines) {
+        let account = line.account.code();
+        described.push(json!({ "account": account, "amount_minor": line.amount_minor }));
+        mine.lines.push(LineRow { entry_id, line_no, account, currency: currency.code(), amount_minor: line.amount_minor });
+    }
+    json!({ "id": entry_id, "currency": currency.code(), "lines": described })
+}
+
+fn plan_donation(
+    snapshot: &Snapshot,
+    new: &NewDonation,
+    recorded_by: i64,
+    actor: &str,
+    mine: &mut Writes,
+) -> Result<Outcome, Refusal> {
+    if let Some(campaign) = new.campaign_id {
+        if !snapshot.campaigns.contains(&campaign) {
+            return Err(Refusal::UnknownCampaign(campaign));
+        }
+    }
+    let donor_id = match &new.donor {
+        DonorRef::Existing(id) if snapshot.donors.contains(id) => Some(*id),
+        DonorRef::Existing(id) => return Err(Refusal::UnknownDonor(*id)),
+        DonorRef::New(person) => {
+            let id = Uuid::now_v7();
+            mine.donors.push((id, person.clone()));
+            mine.audit.push(draft(actor, "donor.create", format!("donor:{id}"), json!({ "id": id })));
+            Some(id)
+        }
+        DonorRef::Anonymous => None,
+    };
+    let fund = new.donation_type.fund(new.campaign_id.is_some());
+    let amil_share_minor = if new.donation_type.is_zakat() { snapshot.amil_share.of(new.amount.minor()) } else { 0 };
+    let donation = Donation {
+        id: Uuid::now_v7(),
+        receipt: ReceiptNumber { year: ReceiptNumber::year_of(snapshot.now), serial: snapshot.receipt_serial_max + 1 },
+        donation_type: new.donation_type,
+        fund,
+        campaign_id: new.campaign_id,
+        donor_id,
+        amount: new.amount,
+        method: new.method,
+        received_on: new.received_on,
+        note: new.note.clone(),
+        amil_share_minor,
+        reversed_minor: 0,
+        voided: false,
+        recorded_by,
+        recorded_at: snapshot.now,
+    };
+    let lines = ledger::donation_lines(
+        Account::for_method(new.method),
+        fund_account(&donation),
+        new.amount.minor(),
+        amil_share_minor,
+    );
+    let entry = post(mine, "donation", donation.id, new.amount.currency(), &lines);
+    mine.audit.push(draft(
+        actor,
+        "donation.record",
+        format!("donation:{}", donation.id),
+        json!({
+            "id": donation.id,
+            "receipt_number": donation.receipt.to_string(),
+            "type": donation.donation_type,
+            "fund": donation.fund,
+            "campaign_id": donation.campaign_id,
+            "donor_id": donation.donor_id,
+            "amount": donation.amount.to_string(),
+            "currency": donation.amount.currency().code(),
+            "method": donation.method,
+            "received_on": donation.received_on.to_string(),
+            "amil_share_minor": amil_share_minor,
+            "journal_entry": entry,
+        }),
+    ));
+    mine.donations.push(donation.clone());
+    Ok(Outcome::Donation(donation))
+}
+
+fn plan_reversal(
+    snapshot: &Snapshot,
+    new: &NewReversal,
+    recorded_by: i64,
+    actor: &str,
+    mine: &mut Writes,
+) -> Result<Outcome, Refusal> {
+    let donation = snapshot.donations.get(&new.donation_id).ok_or(Refusal::UnknownDonation(new.donation_id))?;
+    if donation.voided {
+        return Err(Refusal::AlreadyVoid);
+    }
+    let currency = donation.amount.currency();
+    let amount_minor = match new.kind {
+        ReversalKind::Void => donation.remaining_minor(),
+        ReversalKind::Refund(amount) => amount,
+    };
+    if donation.remaining_minor() == 0 {
+        return Err(Refusal::NothingLeft);
+    }
+    if amount_minor > donation.remaining_minor() {
+        return Err(Refusal::RefundTooLarge { remaining: money_text(donation.remaining_minor(), currency) });
+    }
+    let share = ledger::reversed_amil_share(donation.amount.minor(), donation.amil_share_minor, donation.reversed_minor, amount_minor);
+    let lines = ledger::reversal_lines(Account::for_method(donation.method), fund_account(donation), amount_minor, share);
+    check_balances(snapshot, &lines, currency)?;
+    let id = Uuid::now_v7();
+    let kind = match new.kind {
+        ReversalKind::Void => "void",
+        ReversalKind::Refund(_) => "refund",
+    };
+    let entry = post(mine, kind, id, currency, &lines);
+    mine.reversals.push(ReversalRow {
+        id,
+        donation_id: donation.id,
+        kind,
+        amount_minor,
+        amil_share_minor: share,
+        reason: new.reason.clone(),
+        recorded_by,
+    });
+    mine.audit.push(draft(
+        actor,
+        if kind == "void" { "donation.void" } else { "donation.refund" },
+        format!("donation:{}", donation.id),
+        json!({
+            "id": id,
+            "donation_id": donation.id,
+            "amount": money_text(amount_minor, currency),
+            "currency": currency.code(),
+            "amil_share_minor": share,
+            "journal_entry": entry,
+        }),
+    ));
+    let mut after = donation.clone();
+    after.reversed_minor += amount_minor;
+    after.voided = new.kind == ReversalKind::Void;
+    Ok(Outcome::Reversal { id, kind: new.kind, donation: after })
+}
+
+fn plan_distribution(
+    snapshot: &Snapshot,
+    new: &NewDistribution,
+    recorded_by: i64,
+    actor: &str,
+    mine: &mut Writes,
+) -> Result<Outcome, Refusal> {
+    let account = ledger::distribution_account(new.fund, new.campaign_id, new.asnaf)?;
+    if let Some(campaign) = new.campaign_id {
+        if !snapshot.campaigns.contains(&campaign) {
+            return Err(Refusal::UnknownCampaign(campaign));
+        }
+    }
+    let recipient_id = match &new.recipient {
+        RecipientRef::Existing(id) if snapshot.recipients.contains(id) => *id,
+        RecipientRef::Existing(id) => return Err(Refusal::UnknownRecipient(*id)),
+        RecipientRef::New(person) => {
+            let id = Uuid::now_v7();
+            mine.recipients.push((id, person.clone()));
+            mine.audit.push(draft(actor, "recipient.create", format!("recipient:{id}"), json!({ "id": id })));
+            id
+        }
+    };
+    let currency = new.amount.currency();
+    let lines = ledger::distribution_lines(account, Account::for_method(new.method), new.amount.minor());
+    check_balances(snapshot, &lines, currency)?;
+    let distribution = Distribution {
+        id: Uuid::now_v7(),
+        fund: new.fund,
+        campaign_id: new.campaign_id,
+        recipient_id,
+        asnaf: new.asnaf,
+        program: new.program.clone(),
+        amount: new.amount,
+        method: new.method,
+        distributed_on: new.distributed_on,
+        note: new.note.clone(),
+        recorded_by,
+        recorded_at: snapshot.now,
+    };
+    let entry = post(mine, "distribution", distribution.id, currency, &lines);
+    mine.audit.push(draft(
+        actor,
+        "distribution.record",
+        format!("distribution:{}", distribution.id),
+        json!({
+            "id": distribution.id,
+            "fund": distribution.fund,
+            "campaign_id": distribution.campaign_id,
+            "recipient_id": recipient_id,
+            "asnaf": distribution.asnaf,
+            "program": distribution.program,
+            "amount": distribution.amount.to_string(),
+            "currency": currency.code(),
+            "method": distribution.method,
+            "distributed_on": distribution.distributed_on.to_string(),
+            "journal_entry": entry,
+        }),
+    ));
+    mine.distributions.push(distribution.clone());
+    Ok(Outcome::Distribution(distribution))
+}
+
+/// Refuses lines that would take a fund account below zero. Fund accounts are credit-normal:
+/// the balance is the negated sum of lines.
+fn check_balances(snapshot: &Snapshot, lines: &[Line], currency: domain::Currency) -> Result<(), Refusal> {
+    let mut after: HashMap<Account, i64> = HashMap::new();
+    for line in lines {
+        if let Account::Fund(..) = line.account {
+            *after.entry(line.account).or_default() += line.amount_minor;
+        }
+    }
+    for (account, delta) in after {
+        if delta <= 0 {
+            continue;
+        }
+        let code = account.code();
+        let held = -snapshot.balances.get(&(code.clone(), currency.code().to_owned())).copied().unwrap_or(0);
+        if held - delta < 0 {
+            return Err(Refusal::InsufficientFunds {
+                account: code,
+                balance: money_text(held, currency),
+                needed: money_text(delta, currency),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An amount in minor units as `12345.00 IDR` (zero and negatives included).
+fn money_text(minor: i64, currency: domain::Currency) -> String {
+    format!("{} {}", currency.format_minor(minor), currency.code())
+}

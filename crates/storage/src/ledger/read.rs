@@ -1,0 +1,108 @@
+//! Row shapes and queries shared by both backends' SQL.
+
+use domain::ledger::ReceiptNumber;
+use domain::{DonationType, Fund};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// A donation row with its reversals folded in.
+pub(crate) const DONATION_SELECT: &str = "SELECT d.id, d.receipt_year, d.receipt_serial, d.type, d.fund, d.campaign_id, \
+     d.donor_id, d.amount_minor, d.currency, d.method, d.received_on, d.note, d.amil_share_minor, d.recorded_by, \
+     d.recorded_at, \
+     CAST(COALESCE((SELECT SUM(r.amount_minor) FROM donation_reversals r WHERE r.donation_id = d.id), 0) AS BIGINT) \
+       AS reversed_minor, \
+     EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id AND r.kind = 'void') AS voided \
+     FROM donations d";
+
+/// The most donations one page lists.
+pub const DONATION_PAGE_SIZE_MAX: u16 = 200;
+
+/// Which donations to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DonationFilter {
+    /// Received on or after.
+    pub received_from: Option<Date>,
+    /// Received on or before.
+    pub received_to: Option<Date>,
+    /// Of this type.
+    pub donation_type: Option<DonationType>,
+    /// Feeding this fund.
+    pub fund: Option<Fund>,
+    /// For this campaign.
+    pub campaign_id: Option<Uuid>,
+    /// From this donor.
+    pub donor_id: Option<Uuid>,
+    /// With receipt numbers before this one (the previous page's last).
+    pub before: Option<ReceiptNumber>,
+    /// At most this many (1 to [`DONATION_PAGE_SIZE_MAX`]).
+    pub limit: u16,
+}
+
+/// The signed sum of an account's journal lines in one currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FundBalance {
+    /// The account code.
+    pub account: String,
+    /// The currency.
+    pub currency: String,
+    /// Debits minus credits, in minor units.
+    pub lines_sum_minor: i64,
+}
+
+/// An audit entry as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Position in the chain.
+    pub seq: i64,
+    /// When.
+    pub recorded_at: OffsetDateTime,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// To what.
+    pub subject: String,
+    /// The canonical payload.
+    pub payload: String,
+    /// Its digest.
+    pub payload_digest: Vec<u8>,
+    /// The previous entry's hash.
+    pub prev_hash: Vec<u8>,
+    /// This entry's hash.
+    pub hash: Vec<u8>,
+}
+
+/// A signed checkpoint as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The chain had this many entries…
+    pub seq: i64,
+    /// …ending in this hash.
+    pub hash: Vec<u8>,
+    /// Which key signed it.
+    pub key_id: Vec<u8>,
+    /// The signature.
+    pub signature: Vec<u8>,
+    /// When.
+    pub created_at: OffsetDateTime,
+}
+
+/// A bind parameter of an administrative statement.
+#[derive(Clone, Debug)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+    Bytes(Vec<u8>),
+    /// The transaction's timestamp.
+    Now,
+}
+
+/// An administrative change: one statement returning the changed row's id, and its audit entry.
+pub(crate) struct Admin<'a> {
+    pub actor: &'a str,
+    pub action: &'static str,
+    pub subject_kind: &'static str,
+    pub payload: serde_json::Value,
+    pub statement: &'static str,
+    pub binds: Vec<Bind>,
+}

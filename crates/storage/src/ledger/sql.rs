@@ -1,0 +1,553 @@
+//! The ledger's SQL. It is the same text on both backends (`$n` placeholders work on both), so
+//! one macro stamps out a module per backend: each function is written once and type-checked
+//! against each driver, without the wall of generic bounds sqlx would need otherwise.
+
+macro_rules! backend {
+    ($Db:ty) => {
+        use std::collections::{HashMap, HashSet};
+
+        use domain::audit::{CheckpointKey, Hash, GENESIS_PREV_HASH};
+        use domain::ledger::ReceiptNumber;
+        use domain::{AmilShare, Currency, Money, Role};
+        use sqlx::{Pool, QueryBuilder, Row as _, Transaction};
+        use time::OffsetDateTime;
+        use uuid::Uuid;
+
+        use crate::ledger::model::{Applied, Donation, Rendered, Refusal, Request, User};
+        use crate::ledger::plan::{self, Needs, Snapshot, StoredKey, Writes};
+        use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance};
+
+        type Db = $Db;
+
+        /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
+        const INSERT_ROWS_MAX: usize = 500;
+
+        /// Takes the writer lock: the one `ledger_head` row. On PostgreSQL a row lock that other
+        /// instances' writers queue behind; on SQLite the database write lock.
+        async fn lock(tx: &mut Transaction<'static, Db>) -> Result<(), sqlx::Error> {
+            sqlx::query("UPDATE ledger_head SET batches = batches + 1 WHERE id = 1").execute(&mut **tx).await?;
+            Ok(())
+        }
+
+        /// Applies a batch of requests in one transaction; per request, what it produced or why
+        /// it was refused. An `Err` means nothing was written for anyone.
+        pub(crate) async fn apply_batch(
+            pool: &Pool<Db>,
+            key: &CheckpointKey,
+            requests: &[Request],
+        ) -> Result<Vec<Result<Applied, Refusal>>, sqlx::Error> {
+            let mut tx = pool.begin().await?;
+            lock(&mut tx).await?;
+            let now = domain::audit::chain_time(OffsetDateTime::now_utc());
+            let mut snapshot = snapshot(&mut tx, now, requests).await?;
+            let mut writes = Writes::default();
+            let results: Vec<_> = requests.iter().map(|request| plan::plan(&mut snapshot, request, &mut writes)).collect();
+            insert(&mut tx, now, &writes).await?;
+            append_audit(&mut tx, key, now, writes.audit).await?;
+            tx.commit().await?;
+            Ok(results)
+        }
+
+        async fn snapshot(
+            tx: &mut Transaction<'static, Db>,
+            now: OffsetDateTime,
+            requests: &[Request],
+        ) -> Result<Snapshot, sqlx::Error> {
+            let needs = Needs::of(requests);
+            let receipt_serial_max: i64 =
+                sqlx::query_scalar("SELECT CAST(COALESCE(MAX(receipt_serial), 0) AS BIGINT) FROM donations WHERE receipt_year = $1")
+                    .bind(ReceiptNumber::year_of(now))
+                    .fetch_one(&mut **tx)
+                    .await?;
+            let amil_share = amil_share(&mut **tx).await?;
+            let mut keys = HashMap::new();
+            if !needs.keys.is_empty() {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT user_id, key, request_digest, status, body FROM idempotency_keys WHERE key IN (",
+                );
+                let mut list = query.separated(", ");
+                for key in &needs.keys {
+                    list.push_bind(key.clone());
+                }
+                query.push(")");
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    let status: i32 = row.try_get("status")?;
+                    keys.insert(
+                        (row.try_get("user_id")?, row.try_get("key")?),
+                        StoredKey {
+                            request_digest: row.try_get("request_digest")?,
+                            rendered: Rendered {
+                                status: u16::try_from(status).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                                body: row.try_get("body")?,
+                            },
+                        },
+                    );
+                }
+            }
+            let donations: HashMap<Uuid, Donation> = if needs.donations.is_empty() {
+                HashMap::new()
+            } else {
+                let mut query = QueryBuilder::<Db>::new(read::DONATION_SELECT);
+                query.push(" WHERE d.id IN (");
+                let mut list = query.separated(", ");
+                for id in &needs.donations {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                let mut donations = HashMap::new();
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    let donation = donation_from_row(&row)?;
+                    donations.insert(donation.id, donation);
+                }
+                donations
+            };
+            let accounts = Needs::accounts(requests, &donations);
+            let mut balances = HashMap::new();
+            if !accounts.is_empty() {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) AS total FROM journal_lines WHERE account IN (",
+                );
+                let mut list = query.separated(", ");
+                for (account, _) in &accounts {
+                    list.push_bind(account.clone());
+                }
+                query.push(") GROUP BY account, currency");
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    balances.insert((row.try_get("account")?, row.try_get("currency")?), row.try_get("total")?);
+                }
+            }
+            Ok(Snapshot {
+                now,
+                receipt_serial_max,
+                amil_share,
+                keys,
+                donations,
+                balances,
+                donors: existing(tx, "donors", &needs.donors).await?,
+                campaigns: existing(tx, "campaigns", &needs.campaigns).await?,
+                recipients: existing(tx, "recipients", &needs.recipients).await?,
+            })
+        }
+
+        async fn existing(
+            tx: &mut Transaction<'static, Db>,
+            table: &'static str,
+            ids: &[Uuid],
+        ) -> Result<HashSet<Uuid>, sqlx::Error> {
+            if ids.is_empty() {
+                return Ok(HashSet::new());
+            }
+            let mut query = QueryBuilder::<Db>::new(format!("SELECT id FROM {table} WHERE id IN ("));
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            query.push(")");
+            query.build().fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()
+        }
+
+        /// The amil share in force: the newest setting, or the 12.5 % default.
+        pub(crate) async fn amil_share<'c, E>(executor: E) -> Result<AmilShare, sqlx::Error>
+        where
+            E: sqlx::Executor<'c, Database = Db>,
+        {
+            let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1 ORDER BY id DESC LIMIT 1")
+                .bind(plan::AMIL_SHARE_SETTING)
+                .fetch_optional(executor)
+                .await?;
+            match value {
+                None => Ok(AmilShare::MAX),
+                Some(value) => AmilShare::parse_percent(&value).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+            }
+        }
+
+        async fn insert(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+            for (table, people) in [("donors", &writes.donors), ("recipients", &writes.recipients)] {
+                for chunk in people.chunks(INSERT_ROWS_MAX) {
+                    let columns = if table == "donors" {
+                        "INSERT INTO donors (id, name, nik, npwp, npwz, phone, email, address, created_at) "
+                    } else {
+                        "INSERT INTO recipients (id, name, nik, phone, address, created_at) "
+                    };
+                    let mut query = QueryBuilder::<Db>::new(columns);
+                    query.push_values(chunk, |mut row, (id, person)| {
+                        row.push_bind(*id).push_bind(person.name.clone()).push_bind(person.nik.clone());
+                        if table == "donors" {
+                            row.push_bind(person.npwp.clone()).push_bind(person.npwz.clone()).push_bind(person.phone.clone()).push_bind(person.email.clone());
+                        } else {
+                            row.push_bind(person.phone.clone());
+                        }
+                        row.push_bind(person.address.clone()).push_bind(now);
+                    });
+                    query.build().execute(&mut **tx).await?;
+                }
+            }
+            for chunk in writes.campaigns.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new("INSERT INTO campaigns (id, name, purpose, created_at) ");
+                query.push_values(chunk, |mut row, (id, campaign)| {
+                    row.push_bind(*id).push_bind(campaign.name.clone()).push_bind(campaign.purpose.clone()).push_bind(now);
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
+                     currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ",
+                );
+                query.push_values(chunk, |mut row, d| {
+                    row.push_bind(d.id)
+                        .push_bind(d.receipt.year)
+                        .push_bind(d.receipt.serial)
+                        .push_bind(d.donation_type.as_str())
+                        .push_bind(d.fund.as_str())
+                        .push_bind(d.campaign_id)
+                        .push_bind(d.donor_id)
+                        .push_bind(d.amount.minor())
+                        .push_bind(d.amount.currency().code())
+                        .push_bind(d.method.as_str())
+                        .push_bind(d.received_on)
+                        .push_bind(d.note.clone())
+                        .push_bind(d.amil_share_minor)
+                        .push_bind(d.recorded_by)
+                        .push_bind(d.recorded_at);
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            for chunk in writes.reversals.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "INSERT INTO donation_reversals (id, donation_id, kind, amount_minor, amil_share_minor, reason, recorded_by, recorded_at) ",
+                );
+                query.push_values(chunk, |mut row, r| {
+                    row.push_bind(r.id)
+                        .push_bind(r.donation_id)
+                        .push_bind(r.kind)
+                        .push_bind(r.amount_minor)
+                        .push_bind(r.amil_share_minor)
+                        .push_bind(r.reason.clone())
+                        .push_bind(r.recorded_by)
+                        .push_bind(now);
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            for chunk in writes.distributions.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "INSERT INTO distributions (id, fund, campaign_id, recipient_id, asnaf, program, amount_minor, currency, method, \
+                     distributed_on, note, recorded_by, recorded_at) ",
+                );
+                query.push_values(chunk, |mut row, d| {
+                    row.push_bind(d.id)
+                        .push_bind(d.fund.as_str())
+                        .push_bind(d.campaign_id)
+                        .push_bind(d.recipient_id)
+                        .push_bind(d.asnaf.as_str())
+                        .push_bind(d.program.clone())
+                        .push_bind(d.amount.minor())
+                        .push_bind(d.amount.currency().code())
+                        .push_bind(d.method.as_str())
+                        .push_bind(d.distributed_on)
+                        .push_bind(d.note.clone())
+                        .push_bind(d.recorded_by)
+                        .push_bind(d.recorded_at);
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
+                query.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.id).push_bind(e.kind).push_bind(e.source_id).push_bind(now);
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            for chunk in writes.lines.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new("INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) ");
+                query.push_values(chunk, |mut row, l| {
+                    row.push_bind(l.entry_id).push_bind(l.line_no).push_bind(l.account.clone()).push_bind(l.currency).push_bind(l.amount_minor);
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            for chunk in writes.keys.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) ",
+                );
+                query.push_values(chunk, |mut row, k| {
+                    row.push_bind(k.user_id)
+                        .push_bind(k.key.clone())
+                        .push_bind(k.request_digest.clone())
+                        .push_bind(i32::from(k.rendered.status))
+                        .push_bind(k.rendered.body.clone())
+                        .push_bind(now);
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            for setting in &writes.settings {
+                sqlx::query("INSERT INTO settings (key, value, changed_by, changed_at) VALUES ($1, $2, $3, $4)")
+                    .bind(setting.key)
+                    .bind(setting.value.clone())
+                    .bind(setting.changed_by.clone())
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Chains `drafts` onto the stored head and signs a checkpoint of the new head, inside the
+        /// caller's transaction (which holds the writer lock).
+        async fn append_audit(
+            tx: &mut Transaction<'static, Db>,
+            key: &CheckpointKey,
+            now: OffsetDateTime,
+            drafts: Vec<plan::AuditDraft>,
+        ) -> Result<(), sqlx::Error> {
+            if drafts.is_empty() {
+                return Ok(());
+            }
+            let head = sqlx::query("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
+            let (head_seq, head_hash) = match head {
+                None => (0, GENESIS_PREV_HASH),
+                Some(row) => (row.try_get::<i64, _>("seq")?, hash_of(row.try_get("hash")?)?),
+            };
+            let rows = plan::chain(head_seq, head_hash, now, drafts);
+            for chunk in rows.chunks(INSERT_ROWS_MAX) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) ",
+                );
+                query.push_values(chunk, |mut row, a| {
+                    row.push_bind(a.seq)
+                        .push_bind(now)
+                        .push_bind(a.actor.clone())
+                        .push_bind(a.action)
+                        .push_bind(a.subject.clone())
+                        .push_bind(a.payload.clone())
+                        .push_bind(a.payload_digest.to_vec())
+                        .push_bind(a.prev_hash.to_vec())
+                        .push_bind(a.hash.to_vec());
+                });
+                query.build().execute(&mut **tx).await?;
+            }
+            let last = rows.last().expect("drafts is not empty");
+            let seq = u64::try_from(last.seq).expect("sequence numbers are positive");
+            sqlx::query("INSERT INTO audit_checkpoints (seq, hash, key_id, signature, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(last.seq)
+                .bind(last.hash.to_vec())
+                .bind(key.id().to_vec())
+                .bind(key.sign(seq, &last.hash).to_vec())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        fn hash_of(bytes: Vec<u8>) -> Result<Hash, sqlx::Error> {
+            Hash::try_from(bytes.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        }
+
+        fn decode<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error>
+        where
+            T::Err: std::error::Error + Send + Sync + 'static,
+        {
+            text.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        }
+
+        fn donation_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Donation, sqlx::Error> {
+            let currency: Currency = row
+                .try_get::<String, _>("currency")?
+                .parse()
+                .map_err(|_| sqlx::Error::Decode("unknown currency in the database".into()))?;
+            let amount = Money::from_minor(row.try_get("amount_minor")?, currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok(Donation {
+                id: row.try_get("id")?,
+                receipt: ReceiptNumber { year: row.try_get("receipt_year")?, serial: row.try_get("receipt_serial")? },
+                donation_type: decode(&row.try_get::<String, _>("type")?)?,
+                fund: decode(&row.try_get::<String, _>("fund")?)?,
+                campaign_id: row.try_get("campaign_id")?,
+                donor_id: row.try_get("donor_id")?,
+                amount,
+                method: decode(&row.try_get::<String, _>("method")?)?,
+                received_on: row.try_get("received_on")?,
+                note: row.try_get("note")?,
+                amil_share_minor: row.try_get("amil_share_minor")?,
+                reversed_minor: row.try_get("reversed_minor")?,
+                voided: row.try_get("voided")?,
+                recorded_by: row.try_get("recorded_by")?,
+                recorded_at: row.try_get("recorded_at")?,
+            })
+        }
+
+        /// One donation with what happened to it since.
+        pub(crate) async fn donation(pool: &Pool<Db>, id: Uuid) -> Result<Option<Donation>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(read::DONATION_SELECT);
+            query.push(" WHERE d.id = ").push_bind(id);
+            query.build().fetch_optional(pool).await?.map(|row| donation_from_row(&row)).transpose()
+        }
+
+        /// A page of donations, newest receipt first.
+        pub(crate) async fn donations(pool: &Pool<Db>, filter: &DonationFilter) -> Result<Vec<Donation>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(read::DONATION_SELECT);
+            query.push(" WHERE 1 = 1");
+            if let Some(from) = filter.received_from {
+                query.push(" AND d.received_on >= ").push_bind(from);
+            }
+            if let Some(to) = filter.received_to {
+                query.push(" AND d.received_on <= ").push_bind(to);
+            }
+            if let Some(donation_type) = filter.donation_type {
+                query.push(" AND d.type = ").push_bind(donation_type.as_str());
+            }
+            if let Some(fund) = filter.fund {
+                query.push(" AND d.fund = ").push_bind(fund.as_str());
+            }
+            if let Some(campaign) = filter.campaign_id {
+                query.push(" AND d.campaign_id = ").push_bind(campaign);
+            }
+            if let Some(donor) = filter.donor_id {
+                query.push(" AND d.donor_id = ").push_bind(donor);
+            }
+            if let Some(before) = filter.before {
+                query.push(" AND (d.receipt_year < ").push_bind(before.year);
+                query.push(" OR (d.receipt_year = ").push_bind(before.year);
+                query.push(" AND d.receipt_serial < ").push_bind(before.serial).push("))");
+            }
+            query.push(" ORDER BY d.receipt_year DESC, d.receipt_serial DESC LIMIT ").push_bind(i64::from(filter.limit));
+            query.build().fetch_all(pool).await?.iter().map(donation_from_row).collect()
+        }
+
+        /// Every account's balance per currency: signed sums of journal lines.
+        pub(crate) async fn balances(pool: &Pool<Db>) -> Result<Vec<FundBalance>, sqlx::Error> {
+            let rows = sqlx::query(
+                "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) AS total FROM journal_lines \
+                 GROUP BY account, currency ORDER BY account, currency",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(FundBalance { account: row.try_get("account")?, currency: row.try_get("currency")?, lines_sum_minor: row.try_get("total")? })
+                })
+                .collect()
+        }
+
+        /// Journal entries whose lines do not sum to zero (must be none).
+        pub(crate) async fn unbalanced_entries(pool: &Pool<Db>) -> Result<i64, sqlx::Error> {
+            sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id, currency \
+                 HAVING SUM(amount_minor) <> 0) AS unbalanced",
+            )
+            .fetch_one(pool)
+            .await
+        }
+
+        /// Audit entries after `after_seq`, in order, at most `limit`.
+        pub(crate) async fn audit_page(pool: &Pool<Db>, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>, sqlx::Error> {
+            let rows = sqlx::query(
+                "SELECT seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash FROM audit_entries \
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(AuditRecord {
+                        seq: row.try_get("seq")?,
+                        recorded_at: row.try_get("recorded_at")?,
+                        actor: row.try_get("actor")?,
+                        action: row.try_get("action")?,
+                        subject: row.try_get("subject")?,
+                        payload: row.try_get("payload")?,
+                        payload_digest: row.try_get("payload_digest")?,
+                        prev_hash: row.try_get("prev_hash")?,
+                        hash: row.try_get("hash")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// Checkpoints after `after_seq`, in order, at most `limit`.
+        pub(crate) async fn checkpoint_page(pool: &Pool<Db>, after_seq: i64, limit: i64) -> Result<Vec<Checkpoint>, sqlx::Error> {
+            let rows = sqlx::query(
+                "SELECT seq, hash, key_id, signature, created_at FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Checkpoint {
+                        seq: row.try_get("seq")?,
+                        hash: row.try_get("hash")?,
+                        key_id: row.try_get("key_id")?,
+                        signature: row.try_get("signature")?,
+                        created_at: row.try_get("created_at")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// The user a live token belongs to, unless the token was revoked or the user disabled.
+        pub(crate) async fn authenticate(pool: &Pool<Db>, token_hash: &[u8]) -> Result<Option<(i64, Role)>, sqlx::Error> {
+            let row = sqlx::query(
+                "SELECT u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+            )
+            .bind(token_hash.to_vec())
+            .fetch_optional(pool)
+            .await?;
+            row.map(|row| Ok((row.try_get("id")?, decode_role(&row)?))).transpose()
+        }
+
+        fn decode_role(row: &<Db as sqlx::Database>::Row) -> Result<Role, sqlx::Error> {
+            decode(&row.try_get::<String, _>("role")?)
+        }
+
+        /// Every user, by id.
+        pub(crate) async fn users(pool: &Pool<Db>) -> Result<Vec<User>, sqlx::Error> {
+            let rows = sqlx::query("SELECT id, email, role, disabled_at IS NOT NULL AS disabled FROM users ORDER BY id").fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| Ok(User { id: row.try_get("id")?, email: row.try_get("email")?, role: decode_role(row)?, disabled: row.try_get("disabled")? }))
+                .collect()
+        }
+
+        /// Runs one administrative statement (which returns the id of the row it changed) under
+        /// the writer lock, with its audit entry `action` on `<subject_kind>:<id>` whose payload
+        /// is `payload` plus the id, in one transaction. `None` (and nothing written) when the
+        /// statement matched no row.
+        pub(crate) async fn administer(
+            pool: &Pool<Db>,
+            key: &CheckpointKey,
+            admin: read::Admin<'_>,
+        ) -> Result<Option<i64>, sqlx::Error> {
+            let read::Admin { actor, action, subject_kind, mut payload, statement, binds } = admin;
+            let mut tx = pool.begin().await?;
+            lock(&mut tx).await?;
+            let now = domain::audit::chain_time(OffsetDateTime::now_utc());
+            let mut query = sqlx::query_scalar::<_, i64>(statement);
+            for bind in binds {
+                query = match bind {
+                    read::Bind::Text(text) => query.bind(text),
+                    read::Bind::Int(int) => query.bind(int),
+                    read::Bind::Bytes(bytes) => query.bind(bytes),
+                    read::Bind::Now => query.bind(now),
+                };
+            }
+            let Some(id) = query.fetch_optional(&mut *tx).await? else {
+                return Ok(None);
+            };
+            payload["id"] = serde_json::json!(id);
+            let draft = plan::AuditDraft { actor: actor.to_owned(), action, subject: format!("{subject_kind}:{id}"), payload };
+            append_audit(&mut tx, key, now, vec![draft]).await?;
+            tx.commit().await?;
+            Ok(Some(id))
+        }
+    };
+}
+
+pub(crate) mod sqlite {
+    backend!(sqlx::Sqlite);
+}
+
+pub(crate) mod postgres {
+    backend!(sqlx::Postgres);
+}
