@@ -3,12 +3,14 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use domain::audit::CheckpointKey;
+use storage::ledger::Ledger;
 use storage::{ConnectOptions, Database, StorageError};
 use tokio::net::TcpListener;
 use web::AppState;
 use web::server::Drained;
 
-use crate::config::{AppEnv, Config, SecretKeyBase};
+use crate::config::{AppEnv, Config, Secret, SecretKeyBase};
 use crate::exit::{self, Exit};
 
 /// How long in-flight requests may take to finish after a stop is requested. Below
@@ -81,12 +83,26 @@ pub fn migration_failure(err: &StorageError) -> anyhow::Error {
     .into()
 }
 
-/// Makes sure `SECRET_KEY_BASE` is available, generating the dev one on first start.
-pub fn ensure_secret_key_base(config: &Config) -> anyhow::Result<()> {
-    if let SecretKeyBase::Generated(path) = &config.secret_key_base {
-        crate::commands::secret::load_or_generate(path)?;
+/// `SECRET_KEY_BASE`, generating the dev one on first start.
+pub fn secret_key_base(config: &Config) -> anyhow::Result<Secret> {
+    match &config.secret_key_base {
+        SecretKeyBase::Given(secret) => Ok(secret.clone()),
+        SecretKeyBase::Generated(path) => crate::commands::secret::load_or_generate(path),
     }
-    Ok(())
+}
+
+/// The key audit checkpoints are signed with, derived from `SECRET_KEY_BASE`.
+pub fn checkpoint_key(config: &Config) -> anyhow::Result<CheckpointKey> {
+    Ok(CheckpointKey::derive(secret_key_base(config)?.expose().as_bytes()))
+}
+
+/// Connects, brings the schema up (dev) or checks it (prod), and derives the checkpoint key:
+/// what every command that reads or writes the ledger needs.
+pub async fn open_ledger(config: &Config) -> anyhow::Result<(Database, CheckpointKey)> {
+    let key = checkpoint_key(config)?;
+    let database = connect_database(config).await?;
+    prepare_schema(&database, config.app_env).await?;
+    Ok((database, key))
 }
 
 /// Where to listen: loopback in dev (nothing exposed by accident), every interface in prod.
@@ -109,9 +125,7 @@ pub struct App {
 impl App {
     /// Prepares everything `start` needs before it accepts the first connection.
     pub async fn build(config: &Config) -> anyhow::Result<App> {
-        ensure_secret_key_base(config)?;
-        let database = connect_database(config).await?;
-        prepare_schema(&database, config.app_env).await?;
+        let (database, key) = open_ledger(config).await?;
         let address = listen_address(config);
         let listener = TcpListener::bind(address).await.map_err(|err| {
             Exit::new(
@@ -121,7 +135,10 @@ impl App {
                 ),
             )
         })?;
-        let state = AppState::new(database, crate::VERSION);
+        // The writer task ends by itself once the last handle (in the state) is dropped; every
+        // request it answered was committed first, so nothing waits on it at shutdown.
+        let (ledger, _writer) = Ledger::start(database.clone(), key.clone());
+        let state = AppState::new(database, ledger, key, crate::VERSION);
         tracing::info!(
             address = %listener.local_addr()?,
             version = crate::VERSION,

@@ -47,6 +47,15 @@ enum Command {
     /// Validate or print the runtime configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Manage the users who sign in to the API and the staff pages.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Verify or export the audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print a fresh random secret suitable for `SECRET_KEY_BASE`.
     GenSecret,
     /// Print the release name and version.
@@ -62,6 +71,67 @@ enum ConfigCommand {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from a prompt, or from `--password-file`.
+    Create {
+        /// The user's e-mail address (their login).
+        #[arg(long)]
+        email: String,
+        /// `admin`, `amil` (records donations and distributions) or `auditor` (reads, verifies).
+        #[arg(long)]
+        role: domain::Role,
+        /// Read the password from this file (first line) instead of prompting.
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
+    },
+    /// List users.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: they can no longer sign in and their tokens stop working.
+    Disable {
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it once on stdout (only its hash is stored).
+    Create {
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token by its id (printed when it was created).
+    Revoke {
+        /// The token's id.
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit chain and check its signed checkpoints; exit 1 naming the first bad
+    /// entry if anything was changed, removed or reordered.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the chain as JSON Lines for independent verification (format: docs/AUDIT.md).
+    Export {
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "PATH")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -97,6 +167,15 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { check } => commands::migrate::run(env_file, *check),
         Command::Config(ConfigCommand::Check) => commands::config::check(env_file),
         Command::Config(ConfigCommand::Show { json }) => commands::config::show(env_file, *json),
+        Command::User(UserCommand::Create { email, role, password_file }) => {
+            commands::users::create(env_file, email, *role, password_file.as_deref())
+        }
+        Command::User(UserCommand::List { json }) => commands::users::list(env_file, *json),
+        Command::User(UserCommand::Disable { email }) => commands::users::disable(env_file, email),
+        Command::Token(TokenCommand::Create { email }) => commands::users::create_token(env_file, email),
+        Command::Token(TokenCommand::Revoke { id }) => commands::users::revoke_token(env_file, *id),
+        Command::Audit(AuditCommand::Verify { json }) => commands::audit::verify(env_file, *json),
+        Command::Audit(AuditCommand::Export { output }) => commands::audit::export(env_file, output.as_deref()),
         Command::GenSecret => commands::secret::generate(),
         Command::Version => {
             println!("donation_platform {}", crate::VERSION);

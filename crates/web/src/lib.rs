@@ -4,6 +4,7 @@
 //! a listener until asked to stop, then drains. The binary (`cli`) wires configuration,
 //! storage and this crate together; tests build the same router on port 0.
 
+pub mod api;
 pub mod metrics;
 mod problem;
 mod routes;

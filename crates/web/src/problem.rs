@@ -7,14 +7,21 @@ use serde::Serialize;
 /// The base of every problem `type`; the suffix names the problem and never changes.
 pub const PROBLEM_TYPE_BASE: &str = "urn:donation-platform:problem:";
 
-/// A problem document.
-#[derive(Debug, Serialize)]
+/// A problem document (RFC 9457).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// A stable URN naming the kind of problem, `urn:donation-platform:problem:<name>`.
     #[serde(rename = "type")]
     kind: String,
+    /// The HTTP status's reason phrase.
     title: &'static str,
+    /// The HTTP status.
     status: u16,
+    /// What went wrong and how to fix it.
     detail: String,
+    /// The request field the problem is about (`amount`, `donor.name`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
 }
 
 impl Problem {
@@ -25,7 +32,15 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: detail.into(),
+            field: None,
         }
+    }
+
+    /// The same problem, about request field `field`.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
     }
 }
 

@@ -1,9 +1,12 @@
 //! What every request handler can reach.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use domain::audit::CheckpointKey;
 use storage::Database;
+use storage::ledger::Ledger;
 
 use crate::metrics::Metrics;
 
@@ -15,6 +18,11 @@ pub struct AppState {
 
 struct Inner {
     database: Database,
+    ledger: Ledger,
+    checkpoint_key: CheckpointKey,
+    /// Idempotency keys of requests this process is working on, by (user, key): a second
+    /// request with a key already here is answered 409 instead of waiting behind the first.
+    keys_in_flight: Mutex<HashSet<(i64, String)>>,
     metrics: Metrics,
     version: String,
     draining: AtomicBool,
@@ -24,14 +32,18 @@ struct Inner {
 }
 
 impl AppState {
-    /// State for an application of `version` over `database`.
+    /// State for an application of `version` over `database`, writing through `ledger` and
+    /// verifying audit checkpoints with `checkpoint_key`.
     #[must_use]
-    pub fn new(database: Database, version: impl Into<String>) -> Self {
+    pub fn new(database: Database, ledger: Ledger, checkpoint_key: CheckpointKey, version: impl Into<String>) -> Self {
         let version = version.into();
         let metrics = Metrics::new(&version, database.backend().name());
         AppState {
             inner: Arc::new(Inner {
                 database,
+                ledger,
+                checkpoint_key,
+                keys_in_flight: Mutex::default(),
                 metrics,
                 version,
                 draining: AtomicBool::new(false),
@@ -44,6 +56,26 @@ impl AppState {
     #[must_use]
     pub fn database(&self) -> &Database {
         &self.inner.database
+    }
+
+    /// The writer every change goes through.
+    #[must_use]
+    pub fn ledger(&self) -> &Ledger {
+        &self.inner.ledger
+    }
+
+    /// The key audit checkpoints are signed with.
+    #[must_use]
+    pub fn checkpoint_key(&self) -> &CheckpointKey {
+        &self.inner.checkpoint_key
+    }
+
+    /// Claims an idempotency key for the life of the returned guard; `None` if this process is
+    /// already working on a request with it.
+    pub(crate) fn claim_key(&self, user_id: i64, key: &str) -> Option<KeyInFlight> {
+        let entry = (user_id, key.to_owned());
+        let mut keys = self.inner.keys_in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.insert(entry.clone()).then(|| KeyInFlight { state: self.clone(), entry })
     }
 
     /// The request and pool metrics.
@@ -76,5 +108,19 @@ impl AppState {
 
     pub(crate) fn mark_schema_current(&self) {
         self.inner.schema_current.store(true, Ordering::Relaxed);
+    }
+}
+
+/// An idempotency key this process is working on; released when dropped (also when the
+/// client goes away mid-request).
+pub(crate) struct KeyInFlight {
+    state: AppState,
+    entry: (i64, String),
+}
+
+impl Drop for KeyInFlight {
+    fn drop(&mut self) {
+        let mut keys = self.state.inner.keys_in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.remove(&self.entry);
     }
 }

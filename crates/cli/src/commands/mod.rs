@@ -1,9 +1,11 @@
 //! One module per command; each takes what it needs and returns the exit code.
 
+pub mod audit;
 pub mod config;
 pub mod migrate;
 pub mod secret;
 pub mod start;
+pub mod users;
 
 use std::path::Path;
 
@@ -27,4 +29,28 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// Runs `work` with the ledger's database and checkpoint key, closing the database after.
+pub(crate) fn with_ledger<T>(
+    env_file: Option<&Path>,
+    work: impl AsyncFnOnce(&storage::Database, &domain::audit::CheckpointKey) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let config = load_config(env_file)?;
+    crate::telemetry::init(&config);
+    runtime()?.block_on(async {
+        let (database, key) = crate::app::open_ledger(&config).await?;
+        let result = work(&database, &key).await;
+        database.close().await;
+        result
+    })
+}
+
+/// Who is at the command line, as the audit chain names them.
+pub(crate) fn operator() -> storage::ledger::Actor {
+    let name = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    storage::ledger::Actor::Operator(name.chars().filter(|c| c.is_ascii_graphic()).take(64).collect())
 }

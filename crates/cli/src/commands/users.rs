@@ -1,0 +1,121 @@
+//! `user create|list|disable`, `token create|revoke`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use domain::Role;
+use storage::StorageError;
+
+use super::{operator, with_ledger};
+use crate::exit::{self, Exit};
+
+/// Creates a user with a password from `password_file` or a prompt.
+pub fn create(env_file: Option<&Path>, email: &str, role: Role, password_file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let email = checked_email(email)?;
+    let password = read_password(password_file)?;
+    let mut salt = [0; 16];
+    getrandom::fill(&mut salt).context("cannot get random bytes from the operating system")?;
+    let hash = domain::credentials::hash_password(&password, salt).map_err(|err| Exit::new(exit::USAGE, err.to_string()))?;
+    with_ledger(env_file, async |database, key| {
+        let id = database.create_user(key, &operator(), &email, role, &hash).await.map_err(|err| match err {
+            StorageError::Conflict { .. } => Exit::new(exit::USAGE, format!("a user with e-mail `{email}` exists already")).into(),
+            other => anyhow::Error::from(other).context("cannot create the user"),
+        })?;
+        println!("created user {id} {email} ({role})");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Lists users.
+pub fn list(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    with_ledger(env_file, async |database, _| {
+        let users = database.users().await.context("cannot list users")?;
+        if json {
+            println!("{}", serde_json::to_string(&users)?);
+        } else {
+            println!("{:>5}  {:<8}  {:<9}  email", "id", "role", "status");
+            for user in users {
+                let status = if user.disabled { "disabled" } else { "active" };
+                println!("{:>5}  {:<8}  {:<9}  {}", user.id, user.role.as_str(), status, user.email);
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Disables a user.
+pub fn disable(env_file: Option<&Path>, email: &str) -> anyhow::Result<ExitCode> {
+    with_ledger(env_file, async |database, key| {
+        let id = database.disable_user(key, &operator(), email).await.map_err(|err| not_found(err, email))?;
+        println!("disabled user {id} {email}; their tokens no longer work");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Creates a token and prints it once.
+pub fn create_token(env_file: Option<&Path>, email: &str) -> anyhow::Result<ExitCode> {
+    let mut random = [0; 32];
+    getrandom::fill(&mut random).context("cannot get random bytes from the operating system")?;
+    let token = domain::credentials::token_from_bytes(random);
+    let hash = domain::credentials::token_hash(&token);
+    with_ledger(env_file, async |database, key| {
+        let id = database.create_token(key, &operator(), email, &hash).await.map_err(|err| not_found(err, email))?;
+        // The token alone on stdout, so `TOKEN=$(donation_platform token create …)` works.
+        println!("{token}");
+        eprintln!("token {id} for {email}: store it now, it is not shown again (revoke with `token revoke --id {id}`)");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Revokes a token.
+pub fn revoke_token(env_file: Option<&Path>, id: i64) -> anyhow::Result<ExitCode> {
+    with_ledger(env_file, async |database, key| {
+        database.revoke_token(key, &operator(), id).await.map_err(|err| match err {
+            StorageError::NotFound => Exit::new(exit::USAGE, format!("no live token with id {id}")).into(),
+            other => anyhow::Error::from(other).context("cannot revoke the token"),
+        })?;
+        println!("revoked token {id}");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn not_found(err: StorageError, email: &str) -> anyhow::Error {
+    match err {
+        StorageError::NotFound => {
+            Exit::new(exit::USAGE, format!("no active user with e-mail `{email}` (see `donation_platform user list`)")).into()
+        }
+        other => anyhow::Error::from(other),
+    }
+}
+
+/// An e-mail address longer than this cannot be delivered (RFC 5321).
+const EMAIL_LENGTH_MAX: usize = 254;
+
+fn checked_email(email: &str) -> anyhow::Result<String> {
+    let email = email.trim();
+    let valid = email.len() <= EMAIL_LENGTH_MAX
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email.to_lowercase())
+    } else {
+        Err(Exit::new(exit::USAGE, format!("`{email}` is not an e-mail address such as `amil@example.org`")).into())
+    }
+}
+
+fn read_password(password_file: Option<&Path>) -> anyhow::Result<String> {
+    if let Some(path) = password_file {
+        let contents = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        return Ok(contents.lines().next().unwrap_or_default().to_owned());
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(Exit::new(exit::USAGE, "no terminal to ask for a password: give `--password-file PATH`").into());
+    }
+    let password = rpassword::prompt_password("password: ").context("cannot read the password")?;
+    let again = rpassword::prompt_password("again: ").context("cannot read the password")?;
+    if password != again {
+        return Err(Exit::new(exit::USAGE, "the passwords differ").into());
+    }
+    Ok(password)
+}

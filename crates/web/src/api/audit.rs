@@ -1,0 +1,65 @@
+//! `/api/v1/audit/verify`: recompute the audit chain and check its signed checkpoints.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::json_response;
+use crate::AppState;
+
+/// The first problem found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditProblemView {
+    /// The first bad sequence number.
+    pub seq: u64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// The result of verifying the chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditReportView {
+    /// Whether the whole chain verified.
+    pub ok: bool,
+    /// Entries that verified.
+    pub entries: u64,
+    /// The head hash (hex).
+    pub head: String,
+    /// Checkpoints whose signature verified.
+    pub checkpoints_verified: u64,
+    /// Checkpoints signed with another key (rotated secret): hash checked only.
+    pub checkpoints_other_key: u64,
+    /// The newest checkpoint.
+    pub last_checkpoint: Option<u64>,
+    /// The first problem.
+    pub problem: Option<AuditProblemView>,
+}
+
+/// Verify the audit chain (admins and auditors).
+#[utoipa::path(
+    get, path = "/api/v1/audit/verify", tag = "audit",
+    responses(
+        (status = 200, description = "The report (`ok: false` names the first bad entry)", body = AuditReportView),
+        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins and auditors", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn verify(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    caller.auditor()?;
+    let report = state.database().audit_verify(state.checkpoint_key()).await?;
+    let view = AuditReportView {
+        ok: report.is_ok(),
+        entries: report.entries,
+        head: report.head,
+        checkpoints_verified: report.checkpoints_verified,
+        checkpoints_other_key: report.checkpoints_other_key,
+        last_checkpoint: report.last_checkpoint,
+        problem: report.problem.map(|p| AuditProblemView { seq: p.seq, reason: p.reason }),
+    };
+    Ok(json_response(200, &view))
+}

@@ -1,0 +1,203 @@
+//! `/api/v1/distributions`: penyaluran to a recipient of one of the eight asnaf.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use domain::{Asnaf, Fund, PaymentMethod};
+use serde::{Deserialize, Serialize};
+use storage::ledger::{Change, Distribution, NewDistribution, Outcome, RecipientRef, Rendered};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::donations::{ADDRESS_LENGTH_MAX, DONOR_NAME_LENGTH_MAX, SHORT_FIELD_LENGTH_MAX};
+use super::error::ApiError;
+use super::input::{self, ApiJson};
+use super::{record, Creation, NOTE_LENGTH_MAX};
+use crate::AppState;
+
+/// A program name: a line on a report.
+pub const PROGRAM_LENGTH_MAX: usize = 200;
+
+/// A recipient (mustahik). Personal data: kept apart from the books, never logged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientInput {
+    /// Full name.
+    #[schema(max_length = 200, example = "Ahmad")]
+    pub name: String,
+    /// NIK, 16 digits.
+    #[serde(default)]
+    pub nik: Option<String>,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Postal address.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// A distribution to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionRequest {
+    /// The fund it is paid from.
+    pub fund: Fund,
+    /// For `infak_sedekah_restricted`: the campaign whose money this is (required there, refused elsewhere).
+    #[serde(default)]
+    pub campaign_id: Option<Uuid>,
+    /// A recipient on file (give exactly one of `recipient_id` and `recipient`).
+    #[serde(default)]
+    pub recipient_id: Option<Uuid>,
+    /// A new recipient to file with the distribution.
+    #[serde(default)]
+    pub recipient: Option<RecipientInput>,
+    /// The recipient's asnaf.
+    pub asnaf: Asnaf,
+    /// The program it is paid under.
+    #[schema(max_length = 200, example = "Bantuan pendidikan")]
+    pub program: String,
+    /// Exact decimal string in `currency`.
+    #[schema(example = "750000.00", pattern = r"^[0-9]{1,18}(\.[0-9]{1,4})?$")]
+    pub amount: String,
+    /// ISO 4217 code.
+    #[schema(example = "IDR", min_length = 3, max_length = 3)]
+    pub currency: String,
+    /// How it is paid (default `bank_transfer`).
+    #[serde(default)]
+    pub method: Option<PaymentMethod>,
+    /// When it was paid, `YYYY-MM-DD` (default today).
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub distributed_on: Option<String>,
+    /// A free-text note.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+impl DistributionRequest {
+    fn validate(&self) -> Result<NewDistribution, ApiError> {
+        let recipient = match (self.recipient_id, &self.recipient) {
+            (Some(id), None) => RecipientRef::Existing(id),
+            (None, Some(person)) => RecipientRef::New(storage::ledger::PersonalData {
+                name: input::text("recipient.name", &person.name, DONOR_NAME_LENGTH_MAX)?,
+                nik: input::optional_digits("recipient.nik", person.nik.as_deref(), &[16])?,
+                phone: input::optional_text("recipient.phone", person.phone.as_deref(), SHORT_FIELD_LENGTH_MAX)?,
+                address: input::optional_text("recipient.address", person.address.as_deref(), ADDRESS_LENGTH_MAX)?,
+                ..Default::default()
+            }),
+            _ => return Err(ApiError::invalid("recipient", "give exactly one of `recipient_id` and `recipient`")),
+        };
+        let today = time::OffsetDateTime::now_utc().to_offset(domain::ledger::RECEIPT_YEAR_OFFSET).date();
+        Ok(NewDistribution {
+            fund: self.fund,
+            campaign_id: self.campaign_id,
+            recipient,
+            asnaf: self.asnaf,
+            program: input::text("program", &self.program, PROGRAM_LENGTH_MAX)?,
+            amount: input::money(&self.amount, &self.currency)?,
+            method: self.method.unwrap_or(PaymentMethod::BankTransfer),
+            distributed_on: match &self.distributed_on {
+                Some(date) => input::date("distributed_on", date)?,
+                None => today,
+            },
+            note: input::optional_text("note", self.note.as_deref(), NOTE_LENGTH_MAX)?,
+        })
+    }
+}
+
+/// A distribution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistributionView {
+    /// Its id.
+    pub id: Uuid,
+    /// The fund it was paid from.
+    pub fund: Fund,
+    /// The campaign, for restricted funds.
+    pub campaign_id: Option<Uuid>,
+    /// Who received it.
+    pub recipient_id: Uuid,
+    /// Their asnaf.
+    pub asnaf: Asnaf,
+    /// The program.
+    pub program: String,
+    /// Exact decimal string.
+    pub amount: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// When it was paid.
+    #[schema(format = Date)]
+    pub distributed_on: String,
+    /// The note.
+    pub note: Option<String>,
+    /// The user who recorded it.
+    pub recorded_by: i64,
+    /// When it was recorded (UTC).
+    #[schema(format = DateTime)]
+    pub recorded_at: String,
+}
+
+impl From<&Distribution> for DistributionView {
+    fn from(d: &Distribution) -> Self {
+        DistributionView {
+            id: d.id,
+            fund: d.fund,
+            campaign_id: d.campaign_id,
+            recipient_id: d.recipient_id,
+            asnaf: d.asnaf,
+            program: d.program.clone(),
+            amount: d.amount.to_string(),
+            currency: d.amount.currency().code().to_owned(),
+            method: d.method,
+            distributed_on: d.distributed_on.to_string(),
+            note: d.note.clone(),
+            recorded_by: d.recorded_by,
+            recorded_at: domain::audit::format_recorded_at(d.recorded_at),
+        }
+    }
+}
+
+/// Record a distribution. Refused when it would overdraw the fund, when a restricted fund is
+/// used outside its campaign, when zakat would pay the amil outside the amil share, or when
+/// non-halal money would pay amil operations.
+#[utoipa::path(
+    post, path = "/api/v1/distributions", tag = "distributions",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.")),
+    request_body = DistributionRequest,
+    responses(
+        (status = 201, description = "Recorded (or the original response, replayed)", body = DistributionView),
+        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not record", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The fund holds too little, or the same key is in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid or a fund rule forbids it", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: ApiJson<DistributionRequest>,
+) -> Result<Response, ApiError> {
+    let caller = caller.recorder()?;
+    let render: storage::ledger::Renderer = Arc::new(|outcome: &Outcome| match outcome {
+        Outcome::Distribution(distribution) => Rendered {
+            status: 201,
+            body: serde_json::to_vec(&DistributionView::from(distribution)).expect("a view serializes"),
+        },
+        other => unreachable!("a distribution request produced {other:?}"),
+    });
+    let creation = Creation { key_required: false, render, digest: body.digest };
+    let key = creation.key(&headers)?;
+    let change = Change::Distribution(body.value.validate()?);
+    record(&state, caller, key, creation, change).await
+}

@@ -1,0 +1,478 @@
+//! `/api/v1/donations`: record, read, list, void and refund donations.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use domain::ledger::ReceiptNumber;
+use domain::{DonationType, Fund, PaymentMethod};
+use serde::{Deserialize, Serialize};
+use storage::ledger::{
+    Change, Donation, DonationFilter, DonationStatus, DonorRef, NewDonation, NewReversal, Outcome, PersonalData,
+    Rendered, ReversalKind, DONATION_PAGE_SIZE_MAX,
+};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::input::{self, ApiJson};
+use super::{json_response, parse_id, query, record, Creation, NOTE_LENGTH_MAX};
+use crate::AppState;
+
+/// A donor's name longer than this is almost certainly bad input; receipts print on A5 paper
+/// and the name must fit on two lines.
+pub const DONOR_NAME_LENGTH_MAX: usize = 200;
+/// Phone numbers, NPWZ and the like.
+pub const SHORT_FIELD_LENGTH_MAX: usize = 64;
+/// RFC 5321's limit on an address.
+pub const EMAIL_LENGTH_MAX: usize = 254;
+/// A postal address.
+pub const ADDRESS_LENGTH_MAX: usize = 500;
+
+/// A donation to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DonationRequest {
+    /// The kind of donation; decides the fund.
+    #[serde(rename = "type")]
+    pub donation_type: DonationType,
+    /// An exact decimal string in `currency`, e.g. `"2500000"` or `"2500000.00"`.
+    #[schema(example = "2500000.00", pattern = r"^[0-9]{1,18}(\.[0-9]{1,4})?$")]
+    pub amount: String,
+    /// ISO 4217 code.
+    #[schema(example = "IDR", min_length = 3, max_length = 3)]
+    pub currency: String,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// When it was received, `YYYY-MM-DD` (at most one day ahead of today in Jakarta).
+    #[schema(format = Date, example = "2026-03-30")]
+    pub received_on: String,
+    /// A donor on file (give exactly one of `donor_id`, `donor` and `anonymous: true`).
+    #[serde(default)]
+    pub donor_id: Option<Uuid>,
+    /// A new donor to file with the donation.
+    #[serde(default)]
+    pub donor: Option<DonorInput>,
+    /// No donor on file.
+    #[serde(default)]
+    pub anonymous: Option<bool>,
+    /// The campaign it was given for: infak and sedekah for a campaign are restricted to it.
+    #[serde(default)]
+    pub campaign_id: Option<Uuid>,
+    /// A free-text note.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// A donor (muzaki). Personal data: kept apart from the books, never logged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DonorInput {
+    /// Full name, as printed on receipts.
+    #[schema(max_length = 200, example = "Siti Aminah")]
+    pub name: String,
+    /// NIK, 16 digits.
+    #[serde(default)]
+    pub nik: Option<String>,
+    /// NPWP, 15 or 16 digits (separators allowed).
+    #[serde(default)]
+    pub npwp: Option<String>,
+    /// NPWZ (BAZNAS payer number).
+    #[serde(default)]
+    pub npwz: Option<String>,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Postal address.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+impl DonorInput {
+    /// Checks every field; errors name `<prefix>.<field>`.
+    pub fn validate(&self, prefix: &str) -> Result<PersonalData, ApiError> {
+        let field = |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
+        let email = input::optional_text(&field("email"), self.email.as_deref(), EMAIL_LENGTH_MAX)?;
+        if email.as_deref().is_some_and(|email| !email.contains('@') || email.contains(char::is_whitespace)) {
+            return Err(ApiError::invalid(field("email"), "is not an e-mail address"));
+        }
+        Ok(PersonalData {
+            name: input::text(&field("name"), &self.name, DONOR_NAME_LENGTH_MAX)?,
+            nik: input::optional_digits(&field("nik"), self.nik.as_deref(), &[16])?,
+            npwp: input::optional_digits(&field("npwp"), self.npwp.as_deref(), &[15, 16])?,
+            npwz: input::optional_text(&field("npwz"), self.npwz.as_deref(), SHORT_FIELD_LENGTH_MAX)?,
+            phone: input::optional_text(&field("phone"), self.phone.as_deref(), SHORT_FIELD_LENGTH_MAX)?,
+            email,
+            address: input::optional_text(&field("address"), self.address.as_deref(), ADDRESS_LENGTH_MAX)?,
+        })
+    }
+}
+
+impl DonationRequest {
+    fn validate(&self) -> Result<NewDonation, ApiError> {
+        let donor = match (self.donor_id, &self.donor, self.anonymous) {
+            (Some(id), None, None | Some(false)) => DonorRef::Existing(id),
+            (None, Some(donor), None | Some(false)) => DonorRef::New(donor.validate("donor")?),
+            (None, None, Some(true)) => DonorRef::Anonymous,
+            _ => {
+                return Err(ApiError::invalid(
+                    "donor",
+                    "give exactly one of `donor_id`, `donor` (a new donor) and `anonymous: true`",
+                ));
+            }
+        };
+        Ok(NewDonation {
+            donation_type: self.donation_type,
+            campaign_id: self.campaign_id,
+            donor,
+            amount: input::money(&self.amount, &self.currency)?,
+            method: self.method,
+            received_on: input::date("received_on", &self.received_on)?,
+            note: input::optional_text("note", self.note.as_deref(), NOTE_LENGTH_MAX)?,
+        })
+    }
+}
+
+/// Where a donation stands.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Recorded; nothing reversed.
+    Recorded,
+    /// Part of it refunded.
+    PartiallyRefunded,
+    /// All of it refunded.
+    Refunded,
+    /// Voided: the receipt keeps its number and shows as void.
+    Void,
+}
+
+/// A donation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DonationView {
+    /// Its id.
+    pub id: Uuid,
+    /// Gap-free per calendar year (WIB): `YYYY-NNNNNN`.
+    #[schema(example = "2026-000042")]
+    pub receipt_number: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub donation_type: DonationType,
+    /// The fund it feeds.
+    pub fund: Fund,
+    /// The campaign, if any.
+    pub campaign_id: Option<Uuid>,
+    /// The donor, unless anonymous.
+    pub donor_id: Option<Uuid>,
+    /// Whether no donor is on file.
+    pub anonymous: bool,
+    /// Exact decimal string.
+    #[schema(example = "2500000.00")]
+    pub amount: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// When it was received.
+    #[schema(format = Date)]
+    pub received_on: String,
+    /// The note.
+    pub note: Option<String>,
+    /// The part moved to the amil fund (zakat only).
+    pub amil_share: String,
+    /// How much was refunded or voided.
+    pub refunded_amount: String,
+    /// Where it stands.
+    pub status: Status,
+    /// The user who recorded it.
+    pub recorded_by: i64,
+    /// When it was recorded (UTC).
+    #[schema(format = DateTime)]
+    pub recorded_at: String,
+}
+
+impl From<&Donation> for DonationView {
+    fn from(donation: &Donation) -> Self {
+        let currency = donation.amount.currency();
+        DonationView {
+            id: donation.id,
+            receipt_number: donation.receipt.to_string(),
+            donation_type: donation.donation_type,
+            fund: donation.fund,
+            campaign_id: donation.campaign_id,
+            donor_id: donation.donor_id,
+            anonymous: donation.donor_id.is_none(),
+            amount: donation.amount.to_string(),
+            currency: currency.code().to_owned(),
+            method: donation.method,
+            received_on: donation.received_on.to_string(),
+            note: donation.note.clone(),
+            amil_share: currency.format_minor(donation.amil_share_minor),
+            refunded_amount: currency.format_minor(donation.reversed_minor),
+            status: match donation.status() {
+                DonationStatus::Recorded => Status::Recorded,
+                DonationStatus::PartiallyRefunded => Status::PartiallyRefunded,
+                DonationStatus::Refunded => Status::Refunded,
+                DonationStatus::Void => Status::Void,
+            },
+            recorded_by: donation.recorded_by,
+            recorded_at: domain::audit::format_recorded_at(donation.recorded_at),
+        }
+    }
+}
+
+fn render_donation(status: u16) -> storage::ledger::Renderer {
+    Arc::new(move |outcome: &Outcome| {
+        let donation = match outcome {
+            Outcome::Donation(donation) | Outcome::Reversal { donation, .. } => donation,
+            other => unreachable!("a donation request produced {other:?}"),
+        };
+        Rendered { status, body: serde_json::to_vec(&DonationView::from(donation)).expect("a view serializes") }
+    })
+}
+
+/// Record a donation.
+#[utoipa::path(
+    post, path = "/api/v1/donations", tag = "donations",
+    params(("Idempotency-Key" = String, Header, description = "Required. A retry with the same key and body gets the original response.")),
+    request_body = DonationRequest,
+    responses(
+        (status = 201, description = "Recorded (or the original response, replayed)", body = DonationView),
+        (status = 400, description = "Malformed JSON or missing `Idempotency-Key`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not record", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Same key still in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid, or the key was used for another request", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Ledger unavailable; nothing recorded", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: ApiJson<DonationRequest>,
+) -> Result<Response, ApiError> {
+    let caller = caller.recorder()?;
+    let creation = Creation { key_required: true, render: render_donation(201), digest: body.digest };
+    let key = creation.key(&headers)?;
+    let change = Change::Donation(body.value.validate()?);
+    record(&state, caller, key, creation, change).await
+}
+
+/// One donation.
+#[utoipa::path(
+    get, path = "/api/v1/donations/{id}", tag = "donations",
+    params(("id" = Uuid, Path, description = "The donation's id")),
+    responses(
+        (status = 200, description = "The donation as it stands", body = DonationView),
+        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such donation", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "donation")?;
+    let donation = state.database().donation(id).await?.ok_or_else(|| ApiError::NotFound(format!("no donation with id `{id}`")))?;
+    Ok(json_response(200, &DonationView::from(&donation)))
+}
+
+/// Filters for listing donations.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Received on or after, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub received_from: Option<String>,
+    /// Received on or before, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub received_to: Option<String>,
+    /// Of this type.
+    #[serde(rename = "type")]
+    #[param(rename = "type", inline)]
+    pub donation_type: Option<DonationType>,
+    /// Feeding this fund.
+    #[param(inline)]
+    pub fund: Option<Fund>,
+    /// For this campaign.
+    pub campaign_id: Option<Uuid>,
+    /// From this donor.
+    pub donor_id: Option<Uuid>,
+    /// Only receipts numbered before this one (`next_before` of the previous page).
+    #[param(pattern = r"^[0-9]{4}-[0-9]{6,}$")]
+    pub before: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u16>,
+}
+
+/// A page of donations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DonationPage {
+    /// Newest receipt first.
+    pub donations: Vec<DonationView>,
+    /// Pass as `before` for the next page; null on the last page.
+    pub next_before: Option<String>,
+}
+
+/// The default page size.
+const DONATION_PAGE_SIZE_DEFAULT: u16 = 50;
+
+/// List donations, newest receipt first.
+#[utoipa::path(
+    get, path = "/api/v1/donations", tag = "donations",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of donations", body = DonationPage),
+        (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A filter is invalid", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(State(state): State<AppState>, _caller: Caller, uri: Uri) -> Result<Response, ApiError> {
+    let params: ListQuery = query(&uri)?;
+    let limit = params.limit.unwrap_or(DONATION_PAGE_SIZE_DEFAULT);
+    if !(1..=DONATION_PAGE_SIZE_MAX).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("must be between 1 and {DONATION_PAGE_SIZE_MAX}")));
+    }
+    let filter = DonationFilter {
+        received_from: params.received_from.as_deref().map(|d| input::date("received_from", d)).transpose()?,
+        received_to: params.received_to.as_deref().map(|d| input::date("received_to", d)).transpose()?,
+        donation_type: params.donation_type,
+        fund: params.fund,
+        campaign_id: params.campaign_id,
+        donor_id: params.donor_id,
+        before: params.before.as_deref().map(parse_receipt).transpose()?,
+        limit,
+    };
+    let donations = state.database().donations(&filter).await?;
+    let next_before = (donations.len() == usize::from(limit)).then(|| donations.last().map(|d| d.receipt.to_string())).flatten();
+    let page = DonationPage { donations: donations.iter().map(DonationView::from).collect(), next_before };
+    Ok(json_response(200, &page))
+}
+
+fn parse_receipt(text: &str) -> Result<ReceiptNumber, ApiError> {
+    let bad = || ApiError::invalid("before", "must be a receipt number `YYYY-NNNNNN`, e.g. `2026-000042`");
+    let (year, serial) = text.split_once('-').ok_or_else(bad)?;
+    if year.len() != 4 || serial.len() < 6 || serial.len() > 18 || !serial.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    Ok(ReceiptNumber { year: year.parse().map_err(|_| bad())?, serial: serial.parse().map_err(|_| bad())? })
+}
+
+/// A void.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidRequest {
+    /// Why it is voided.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+/// A refund.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// How much goes back, in the donation's currency (at most what is left).
+    #[schema(example = "500000.00", pattern = r"^[0-9]{1,18}(\.[0-9]{1,4})?$")]
+    pub amount: String,
+    /// Why.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+/// Void a donation: reverse what is left of it. The receipt keeps its number.
+#[utoipa::path(
+    post, path = "/api/v1/donations/{id}/void", tag = "donations",
+    params(
+        ("id" = Uuid, Path, description = "The donation's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response."),
+    ),
+    request_body = VoidRequest,
+    responses(
+        (status = 200, description = "The donation, now void", body = DonationView),
+        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not void", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such donation", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already void or fully refunded, the money was distributed already, or the same key is in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn void(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: ApiJson<VoidRequest>,
+) -> Result<Response, ApiError> {
+    let caller = caller.recorder()?;
+    let donation_id = parse_id(&id, "donation")?;
+    let creation = Creation { key_required: false, render: render_donation(200), digest: body.digest };
+    let key = creation.key(&headers)?;
+    let reason = input::optional_text("reason", body.value.reason.as_deref(), NOTE_LENGTH_MAX)?;
+    let change = Change::Reversal(NewReversal { donation_id, kind: ReversalKind::Void, reason });
+    record(&state, caller, key, creation, change).await
+}
+
+/// Refund part or all of a donation.
+#[utoipa::path(
+    post, path = "/api/v1/donations/{id}/refunds", tag = "donations",
+    params(
+        ("id" = Uuid, Path, description = "The donation's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response."),
+    ),
+    request_body = RefundRequest,
+    responses(
+        (status = 201, description = "The donation after the refund", body = DonationView),
+        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not refund", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such donation", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Void, fully refunded, the money was distributed already, or the same key is in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid (e.g. more than is left)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn refund(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: ApiJson<RefundRequest>,
+) -> Result<Response, ApiError> {
+    let caller = caller.recorder()?;
+    let donation_id = parse_id(&id, "donation")?;
+    let creation = Creation { key_required: false, render: render_donation(201), digest: body.digest };
+    let key = creation.key(&headers)?;
+    // The currency is the donation's: read it to parse the amount (it never changes).
+    let donation = state
+        .database()
+        .donation(donation_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no donation with id `{donation_id}`")))?;
+    let amount = domain::Money::parse(&body.value.amount, donation.amount.currency())
+        .map_err(|err| ApiError::invalid("amount", err.to_string()))?;
+    let reason = input::optional_text("reason", body.value.reason.as_deref(), NOTE_LENGTH_MAX)?;
+    let change = Change::Reversal(NewReversal { donation_id, kind: ReversalKind::Refund(amount.minor()), reason });
+    record(&state, caller, key, creation, change).await
+}

@@ -1,0 +1,150 @@
+//! The API's one error type: every failure becomes a problem document with a stable `type`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use storage::ledger::{LedgerError, Refusal};
+use storage::StorageError;
+
+use crate::problem::Problem;
+
+/// Why an API request failed.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A field is present but wrong (422), or missing.
+    Invalid {
+        /// The field, as a path (`amount`, `donor.name`).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The body is not JSON, or not the JSON the operation takes (400).
+    Malformed(String),
+    /// The body is larger than [`super::REQUEST_BODY_BYTES_MAX`] (413).
+    TooLarge,
+    /// The body is not `application/json` (415).
+    UnsupportedMediaType,
+    /// No usable credentials (401).
+    Unauthenticated,
+    /// The caller's role may not do this (403).
+    Forbidden(&'static str),
+    /// No such resource (404).
+    NotFound(String),
+    /// `Idempotency-Key` missing where required, or unusable (400).
+    IdempotencyKey(String),
+    /// A request with the same key is being worked on (409).
+    KeyInFlight,
+    /// The ledger refused the change (409/422).
+    Refused(Refusal),
+    /// The database is unavailable or the server is shutting down (503).
+    Unavailable,
+    /// A bug (500). The cause was logged.
+    Internal,
+}
+
+impl ApiError {
+    /// An invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Invalid { field: field.into(), message: message.into() }
+    }
+
+    fn problem(self) -> Problem {
+        use StatusCode as S;
+        match self {
+            ApiError::Invalid { field, message } => {
+                Problem::new(S::UNPROCESSABLE_ENTITY, "invalid-field", format!("`{field}`: {message}")).with_field(field)
+            }
+            ApiError::Malformed(message) => Problem::new(S::BAD_REQUEST, "malformed-request", message),
+            ApiError::TooLarge => Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                format!("the request body is larger than {} bytes", super::REQUEST_BODY_BYTES_MAX),
+            ),
+            ApiError::UnsupportedMediaType => Problem::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "send the body as JSON with `Content-Type: application/json`",
+            ),
+            ApiError::Unauthenticated => Problem::new(
+                S::UNAUTHORIZED,
+                "unauthenticated",
+                "send an API token as `Authorization: Bearer <token>` (create one with `donation_platform token create`)",
+            ),
+            ApiError::Forbidden(who) => Problem::new(S::FORBIDDEN, "forbidden", format!("only {who} may do this")),
+            ApiError::NotFound(what) => Problem::new(S::NOT_FOUND, "not-found", what),
+            ApiError::IdempotencyKey(message) => {
+                Problem::new(S::BAD_REQUEST, "idempotency-key", message).with_field("Idempotency-Key")
+            }
+            ApiError::KeyInFlight => Problem::new(
+                S::CONFLICT,
+                "idempotency-key-in-flight",
+                "a request with this `Idempotency-Key` is still being processed; retry after it finishes",
+            ),
+            ApiError::Refused(refusal) => refusal_problem(refusal),
+            ApiError::Unavailable => Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the ledger is unavailable right now; nothing was recorded, retry with the same `Idempotency-Key`",
+            ),
+            ApiError::Internal => Problem::new(
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side; it was logged",
+            ),
+        }
+    }
+}
+
+fn refusal_problem(refusal: Refusal) -> Problem {
+    use StatusCode as S;
+    let detail = refusal.to_string();
+    match refusal {
+        Refusal::IdempotencyKeyReused => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency-key-reused", detail).with_field("Idempotency-Key")
+        }
+        Refusal::UnknownDonor(_) => Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail).with_field("donor_id"),
+        Refusal::UnknownCampaign(_) => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail).with_field("campaign_id")
+        }
+        Refusal::UnknownRecipient(_) => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail).with_field("recipient_id")
+        }
+        Refusal::UnknownDonation(_) => Problem::new(S::NOT_FOUND, "not-found", detail),
+        Refusal::AlreadyVoid | Refusal::NothingLeft => Problem::new(S::CONFLICT, "donation-closed", detail),
+        Refusal::RefundTooLarge { .. } => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "invalid-field", format!("`amount`: {detail}")).with_field("amount")
+        }
+        Refusal::InsufficientFunds { .. } => Problem::new(S::CONFLICT, "insufficient-funds", detail),
+        Refusal::Rule(_) => Problem::new(S::UNPROCESSABLE_ENTITY, "fund-rule", detail).with_field("fund"),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let unauthenticated = matches!(self, ApiError::Unauthenticated);
+        let mut response = self.problem().into_response();
+        if unauthenticated {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::Refused(refusal) => ApiError::Refused(refusal),
+            LedgerError::Storage(err) => {
+                tracing::error!(error = %err, "ledger write failed");
+                ApiError::Unavailable
+            }
+            LedgerError::Stopped => ApiError::Unavailable,
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> Self {
+        tracing::error!(error = %err, "database read failed");
+        ApiError::Unavailable
+    }
+}

@@ -1,0 +1,170 @@
+//! Turning request bodies, headers and fields into checked values, or into a 4xx that names
+//! what is wrong.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
+use sha2::{Digest as _, Sha256};
+use time::{Date, OffsetDateTime};
+
+use super::error::ApiError;
+
+/// A JSON body: the value, and a digest of its canonical form (sorted keys, no whitespace) so
+/// a retry that formats the same request differently is still the same request.
+pub struct ApiJson<T> {
+    /// The parsed body.
+    pub value: T,
+    /// SHA-256 of the method, path and canonical body.
+    pub digest: [u8; 32],
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let scope = format!("{} {}\n", request.method(), request.uri().path());
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::Malformed(format!("the request body could not be read: {rejection}"))
+            }
+        })?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|err| ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}")))?;
+        let digest = Sha256::new().chain_update(scope).chain_update(json.to_string()).finalize().into();
+        let value = serde_path_to_error::deserialize(&json).map_err(|err| {
+            let path = err.path().to_string();
+            let message = err.into_inner().to_string();
+            let field = if path == "." { first_quoted(&message).unwrap_or_else(|| "body".to_owned()) } else { path };
+            ApiError::invalid(field, message)
+        })?;
+        Ok(ApiJson { value, digest })
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The first `backticked` word of a serde message (`missing field `amount``).
+fn first_quoted(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_owned())
+}
+
+/// An `Idempotency-Key` longer than this is not a key a client generated on purpose.
+pub const IDEMPOTENCY_KEY_LENGTH_MAX: usize = 255;
+
+/// The `Idempotency-Key` header, if present and well-formed: 1 to 255 visible ASCII characters.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().ok().filter(|key| {
+        !key.is_empty() && key.len() <= IDEMPOTENCY_KEY_LENGTH_MAX && key.bytes().all(|b| b.is_ascii_graphic())
+    });
+    key.map(|key| Some(key.to_owned())).ok_or_else(|| {
+        ApiError::IdempotencyKey(format!(
+            "`Idempotency-Key` must be 1 to {IDEMPOTENCY_KEY_LENGTH_MAX} visible ASCII characters, e.g. a UUID"
+        ))
+    })
+}
+
+/// A required free-text field: trimmed, non-empty, at most `max` characters, no control
+/// characters (receipts and reports print these).
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    optional_text(field, Some(value), max).map(|text| text.unwrap_or_default())
+}
+
+/// An optional free-text field; empty counts as absent.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else { return Ok(None) };
+    if value.chars().count() > max {
+        return Err(ApiError::invalid(field, format!("is longer than {max} characters")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::invalid(field, "must not contain control characters"));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// An optional identifier made of exactly the given number(s) of digits (NIK: 16; NPWP: 15 or 16).
+pub fn optional_digits(field: &str, value: Option<&str>, lengths: &[usize]) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else { return Ok(None) };
+    // NPWP is often written with dots and dashes (`01.234.567.8-901.000`).
+    let digits: String = value.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !lengths.contains(&digits.len()) {
+        let lengths = lengths.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ");
+        return Err(ApiError::invalid(field, format!("must be {lengths} digits")));
+    }
+    Ok(Some(digits))
+}
+
+/// How far ahead of today (in Jakarta) a received or paid date may be: one day, for clocks and
+/// time zones across Indonesia (WIB, WITA, WIT); anything later is a typo.
+pub const DATE_AHEAD_DAYS_MAX: i64 = 1;
+
+/// The earliest date accepted: records older than this are not bookkeeping but archaeology.
+pub const DATE_EARLIEST: Date = time::macros::date!(1990 - 01 - 01);
+
+/// A `YYYY-MM-DD` date, not in the future beyond [`DATE_AHEAD_DAYS_MAX`] and not before
+/// [`DATE_EARLIEST`].
+pub fn date(field: &str, value: &str) -> Result<Date, ApiError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = Date::parse(value, format)
+        .map_err(|_| ApiError::invalid(field, "must be a date written `YYYY-MM-DD`, e.g. `2026-03-30`"))?;
+    let today = OffsetDateTime::now_utc().to_offset(domain::ledger::RECEIPT_YEAR_OFFSET).date();
+    if date > today + time::Duration::days(DATE_AHEAD_DAYS_MAX) {
+        return Err(ApiError::invalid(field, format!("is in the future (today is {today})")));
+    }
+    if date < DATE_EARLIEST {
+        return Err(ApiError::invalid(field, format!("is before {DATE_EARLIEST}")));
+    }
+    Ok(date)
+}
+
+/// A currency and an amount in it.
+pub fn money(amount: &str, currency: &str) -> Result<domain::Money, ApiError> {
+    let currency: domain::Currency = currency.parse().map_err(|_| {
+        ApiError::invalid("currency", "is not a supported ISO 4217 currency code (e.g. `IDR`, `USD`, `SAR`)")
+    })?;
+    domain::Money::parse(amount, currency).map_err(|err| ApiError::invalid("amount", err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_name_their_field() {
+        assert_eq!(first_quoted("missing field `amount`").as_deref(), Some("amount"));
+        assert_eq!(first_quoted("unknown field `x`, expected one of `a`").as_deref(), Some("x"));
+        assert_eq!(first_quoted("no quotes"), None);
+    }
+
+    #[test]
+    fn npwp_may_be_written_with_separators() {
+        assert_eq!(optional_digits("npwp", Some("01.234.567.8-901.000"), &[15, 16]).unwrap().as_deref(), Some("012345678901000"));
+        assert!(optional_digits("nik", Some("123"), &[16]).is_err());
+    }
+
+    #[test]
+    fn text_fields_are_bounded_and_printable() {
+        assert!(text("name", "  ", 10).is_err());
+        assert!(text("name", "abcdefghijk", 10).is_err());
+        assert!(text("name", "a\u{0}b", 10).is_err());
+        assert_eq!(text("name", " Siti ", 10).unwrap(), "Siti");
+    }
+}

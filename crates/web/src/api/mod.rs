@@ -1,0 +1,165 @@
+//! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from the same code
+//! (handlers and types carry the annotations), so the document cannot drift from the API.
+
+mod audit;
+mod auth;
+mod donations;
+mod distributions;
+mod error;
+mod funds;
+mod input;
+mod registry;
+mod settings;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use storage::ledger::{Actor, Applied, Change, Idempotency, Renderer, Request};
+use utoipa::OpenApi;
+use uuid::Uuid;
+
+pub use error::ApiError;
+
+use crate::AppState;
+use auth::Caller;
+
+/// The largest request body: a donation with a full donor is under 2 KiB; 64 KiB leaves room
+/// for notes while keeping a flood of huge bodies cheap to refuse.
+pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
+
+/// Notes and reasons: a paragraph, not a document.
+pub const NOTE_LENGTH_MAX: usize = 1000;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "donation_platform API",
+        description = "Donations, distributions, funds and the audit chain of a zakat institution. \
+            Amounts are exact decimal strings; errors are `application/problem+json` (RFC 9457).",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    paths(
+        donations::create, donations::list, donations::show, donations::void, donations::refund,
+        distributions::create, funds::list, registry::create_donor, registry::create_campaign,
+        settings::show, settings::set_amil_share, audit::verify,
+    ),
+    components(schemas(crate::problem::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "donations", description = "Penerimaan: zakat, infak, sedekah, wakaf, non-halal"),
+        (name = "distributions", description = "Penyaluran to the eight asnaf"),
+        (name = "funds", description = "Fund balances (PSAK 109)"),
+        (name = "registry", description = "Donors and campaigns"),
+        (name = "settings", description = "Institution settings"),
+        (name = "audit", description = "The audit chain"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The OpenAPI document, as served.
+#[must_use]
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serializes")
+}
+
+/// The `/api/v1` routes.
+pub fn routes() -> Router<AppState> {
+    let document = openapi_json();
+    Router::new()
+        .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }))
+        .route("/api/v1/donations", post(donations::create).get(donations::list))
+        .route("/api/v1/donations/{id}", get(donations::show))
+        .route("/api/v1/donations/{id}/void", post(donations::void))
+        .route("/api/v1/donations/{id}/refunds", post(donations::refund))
+        .route("/api/v1/distributions", post(distributions::create))
+        .route("/api/v1/funds", get(funds::list))
+        .route("/api/v1/donors", post(registry::create_donor))
+        .route("/api/v1/campaigns", post(registry::create_campaign))
+        .route("/api/v1/settings", get(settings::show))
+        .route("/api/v1/settings/amil_share", put(settings::set_amil_share))
+        .route("/api/v1/audit/verify", get(audit::verify))
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+}
+
+/// How a create answers and whether it needs an `Idempotency-Key`.
+pub(crate) struct Creation {
+    key_required: bool,
+    render: Renderer,
+    digest: [u8; 32],
+}
+
+impl Creation {
+    fn key(&self, headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+        let key = input::idempotency_key(headers)?;
+        if key.is_none() && self.key_required {
+            return Err(ApiError::IdempotencyKey(
+                "this request needs an `Idempotency-Key` header (e.g. a fresh UUID per donation, reused on retries)".to_owned(),
+            ));
+        }
+        Ok(key)
+    }
+}
+
+/// Sends a change through the ledger and answers with its rendered outcome — or, for a retry
+/// with the same key, the original response byte for byte.
+async fn record(
+    state: &AppState,
+    caller: Caller,
+    key: Option<String>,
+    creation: Creation,
+    change: Change,
+) -> Result<Response, ApiError> {
+    let _in_flight = match &key {
+        Some(key) => Some(state.claim_key(caller.user_id, key).ok_or(ApiError::KeyInFlight)?),
+        None => None,
+    };
+    let idempotency =
+        key.map(|key| Idempotency { key, request_digest: creation.digest, render: creation.render.clone() });
+    let request = Request { actor: Actor::User(caller.user_id), change, idempotency };
+    let (rendered, replayed) = match state.ledger().apply(request).await? {
+        Applied::Done(_, Some(rendered)) => (rendered, false),
+        Applied::Done(outcome, None) => ((creation.render)(&outcome), false),
+        Applied::Replayed(rendered) => (rendered, true),
+    };
+    let status = StatusCode::from_u16(rendered.status).map_err(|_| ApiError::Internal)?;
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], rendered.body).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+fn json_response(status: u16, value: &impl Serialize) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let body = serde_json::to_vec(value).expect("API views serialize");
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// A path id; anything that is not a UUID names nothing, so it is a 404.
+fn parse_id(text: &str, what: &str) -> Result<Uuid, ApiError> {
+    text.parse().map_err(|_| ApiError::NotFound(format!("no {what} with id `{}`", text.chars().take(64).collect::<String>())))
+}
+
+/// The query string as `T`, or a 400 naming the parameter.
+fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
+    let query = uri.query().unwrap_or_default();
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes())))
+        .map_err(|err| {
+            let path = err.path().to_string();
+            ApiError::invalid(if path == "." { "query".to_owned() } else { path }, err.into_inner().to_string())
+        })
+}
