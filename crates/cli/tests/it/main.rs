@@ -4,6 +4,8 @@
 
 mod app;
 mod cli;
+mod idempotency;
+mod ledger;
 mod migrations;
 mod shutdown;
 mod support;
