@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Durable donation recording: the platform over HTTP against the raw commit rate of its database.
 
-Usage: python3 bench/donations.py [--seconds 10] [--clients 1,16,64] [--binary PATH] [--write]
+Usage: python3 bench/donations.py [--seconds 10] [--clients 1,16,64] [--repeat N] [--binary PATH] [--write]
 Builds nothing: run `cargo build --release` first (the default binary is target/release/).
 Needs the PostgreSQL 15 server programs (/usr/lib/postgresql/15/bin, with pgbench) and `wrk`
 (`apt-get install -y wrk`); as root, PostgreSQL runs as the `postgres` user via `runuser`.
@@ -54,6 +54,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -492,22 +493,44 @@ def machine():
     return nproc, platform.release(), cpu, fs
 
 
+def load_average():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
 def fmt_ms(us):
     return f"{us / 1000:.2f} ms"
 
 
-def markdown(args, command, raw_sqlite_res, pgb, results, versions):
+def med(values):
+    return statistics.median(values)
+
+
+def rng(values, fmt="{:,.0f}"):
+    """`median (min–max)` over the rounds, or just the value for one round."""
+    m = fmt.format(med(values))
+    if len(values) == 1:
+        return m
+    return f"{m} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def markdown(args, command, rounds, versions, loads):
     nproc, kernel, cpu, fs = machine()
     today = datetime.date.today().isoformat()
+    n = len(rounds)
     lines = [SECTION, "", "```sh", "cargo build --release && " + command, "```", ""]
     lines.append(
         f"{versions['platform']}, {today}, {nproc} cores ({cpu}), Linux {kernel}, temp dirs on "
-        f"{fs}; PostgreSQL {versions['pg']} (defaults: fsync=on, synchronous_commit=on), "
+        f"{fs}, load average {loads[0]} at the start and {loads[1]} at the end; "
+        f"PostgreSQL {versions['pg']} (defaults: fsync=on, synchronous_commit=on), "
         f"SQLite {sqlite3.sqlite_version} (Python's, for the raw rate), {versions['wrk']}. "
-        f"Each platform point is a fresh server and database (dev mode, "
+        + (f"{n} rounds, each measuring every row once (raw rates, then the platform), "
+           f"medians with (min–max); the ratio is the median of the per-round ratios. " if n > 1
+           else "One round. ")
+        + f"Each platform point is a fresh server and database (dev mode, "
         f"POOL_SIZE={args.pool_size or 'default'}), "
         f"{args.seconds} s of `POST /api/v1/donations` from wrk over C keep-alive connections, "
-        f"every request with its own `Idempotency-Key`; raw SQLite is {args.sqlite_seconds} s of "
+        f"every request with its own `Idempotency-Key`; raw SQLite is {args.sqlite_seconds:g} s of "
         f"autocommit single-row INSERTs (WAL, synchronous=FULL), raw PostgreSQL is "
         f"`pgbench -n -c C -j min(2,C) -T {args.pgbench_seconds}` of a one-row INSERT into a "
         f"one-column table on the same cluster. Load generators share the 2 cores with the server.")
@@ -515,24 +538,32 @@ def markdown(args, command, raw_sqlite_res, pgb, results, versions):
     lines.append("| backend | clients | donations/s | p50 | p99 | non-201 | raw commits/s "
                  "| donations/s ÷ raw |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for (backend, clients), r in results.items():
+    ms = "{:.2f} ms"
+    for key in rounds[0]["platform"]:
+        backend, clients = key
+        rs = [r["platform"][key] for r in rounds]
         if backend == "sqlite":
-            raw = raw_sqlite_res[0]
-            raw_txt = f"{raw:,.0f} (SQLite, 1 writer)"
+            raws = [r["sqlite"] for r in rounds]
+            raw_txt = f"{rng(raws)} (SQLite, 1 writer)"
         else:
-            raw = pgb[clients]["tps"]
-            raw_txt = f"{raw:,.0f} (pgbench -c {clients})"
-        non = f"**{r['other']}**" if r["other"] else "0"
-        lines.append(f"| {backend} | {clients} | {r['rate']:,.0f} | {fmt_ms(r['p50_us'])} | "
-                     f"{fmt_ms(r['p99_us'])} | {non} | {raw_txt} | {r['rate'] / raw:.2f} |")
+            raws = [r["pgbench"][clients]["tps"] for r in rounds]
+            raw_txt = f"{rng(raws)} (pgbench -c {clients})"
+        other = sum(r["other"] for r in rs)
+        non = f"**{other}**" if other else "0"
+        ratio = med([r["rate"] / raw for r, raw in zip(rs, raws)])
+        lines.append(f"| {backend} | {clients} | {rng([r['rate'] for r in rs])} | "
+                     f"{ms.format(med([r['p50_us'] for r in rs]) / 1000)} | "
+                     f"{ms.format(med([r['p99_us'] for r in rs]) / 1000)} | {non} | {raw_txt} | "
+                     f"{ratio:.2f} |")
     lines.append("")
-    counted = all(isinstance(r.get("rows"), int) for r in results.values())
-    if counted and all(not r["problems"] for r in results.values()):
+    points = [(k, r) for rd in rounds for k, r in rd["platform"].items()]
+    counted = all(isinstance(r.get("rows"), int) for _, r in points)
+    if counted and all(not r["problems"] for _, r in points):
         lines.append(f"Every run: each 201 has its row in `{args.verify_table}` (counted after the "
                      "server stopped), no wrk socket errors, no ERROR/WARN in the server log, "
                      "clean exit on SIGTERM.")
     else:
-        for (backend, clients), r in results.items():
+        for (backend, clients), r in points:
             if not isinstance(r.get("rows"), int):
                 lines.append(f"- {backend}, {clients} clients: rows not counted: {r['rows']}")
             for p in r["problems"]:
@@ -561,6 +592,8 @@ def main():
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--sqlite-seconds", type=float, default=5)
     parser.add_argument("--clients", default="1,16,64")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of the whole sequence; the table shows medians (min–max)")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--pool-size", type=int, help="POOL_SIZE for the server (default: unset)")
     parser.add_argument("--verify-table", default="donations")
@@ -590,52 +623,59 @@ def main():
     os.chmod(scratch, 0o755)  # the postgres user needs to reach its data directory
     cleanup.push(f"remove {scratch}", lambda: shutil.rmtree(scratch, ignore_errors=True))
     try:
-        log(f"raw SQLite: {args.sqlite_seconds} s of single-row autocommit INSERTs ...")
-        rs = raw_sqlite(scratch, args.sqlite_seconds)
-        log(f"  {rs[0]:,.0f} commits/s ({rs[1]} rows in {rs[2]:.2f} s)")
-
+        loads = [load_average(), None]
         pg = None
-        pgb = {}
         need_pg = "postgres" in backends or args.raw_only
         if need_pg:
             log("starting a throwaway PostgreSQL 15 ...")
             pg = Postgres(scratch, cleanup)
             pg.psql("CREATE TABLE bench (v bigint)")
-            for c in clients:
-                log(f"pgbench -c {c} for {args.pgbench_seconds} s ...")
-                pgb[c] = pgbench(pg, scratch, c, args.pgbench_seconds)
-                log(f"  {pgb[c]['tps']:,.0f} TPS")
-
-        results = {}
         versions = {"pg": pg.setting("server_version") if pg else "-",
                     "wrk": (subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-                            .stdout.split(" [")[0].strip() if shutil.which("wrk") else "wrk")}
+                            .stdout.split(" [")[0].strip() if shutil.which("wrk") else "wrk"),
+                    "platform": "(raw only)"}
         if not args.raw_only:
             versions["platform"] = subprocess.run([args.binary, "version"], capture_output=True,
-                                                  text=True).stdout.strip()
-            for backend in backends:
+                                                  text=True).stdout.strip() or args.binary
+        rounds = []
+        for i in range(args.repeat):
+            if args.repeat > 1:
+                log(f"=== round {i + 1} of {args.repeat}")
+            rd = {"pgbench": {}, "platform": {}}
+            log(f"raw SQLite: {args.sqlite_seconds:g} s of single-row autocommit INSERTs ...")
+            rate, n, elapsed = raw_sqlite(scratch, args.sqlite_seconds)
+            rd["sqlite"] = rate
+            log(f"  {rate:,.0f} commits/s ({n} rows in {elapsed:.2f} s)")
+            if pg:
                 for c in clients:
-                    log(f"platform {backend}, {c} clients, {args.seconds} s ...")
-                    r = platform_point(args, scratch, cleanup, backend, c, pg)
-                    results[(backend, c)] = r
-                    log(f"  {r['rate']:,.0f} donations/s, p50 {fmt_ms(r['p50_us'])}, "
-                        f"p99 {fmt_ms(r['p99_us'])}, non-201 {r['other']}, rows {r['rows']}")
-        else:
-            versions["platform"] = "(raw only)"
+                    log(f"pgbench -c {c} for {args.pgbench_seconds} s ...")
+                    rd["pgbench"][c] = pgbench(pg, scratch, c, args.pgbench_seconds)
+                    log(f"  {rd['pgbench'][c]['tps']:,.0f} TPS")
+            if not args.raw_only:
+                for backend in backends:
+                    for c in clients:
+                        log(f"platform {backend}, {c} clients, {args.seconds} s ...")
+                        r = platform_point(args, scratch, cleanup, backend, c, pg)
+                        rd["platform"][(backend, c)] = r
+                        log(f"  {r['rate']:,.0f} donations/s, p50 {fmt_ms(r['p50_us'])}, "
+                            f"p99 {fmt_ms(r['p99_us'])}, non-201 {r['other']}, rows {r['rows']}")
+            rounds.append(rd)
+        loads[1] = load_average()
 
         if args.raw_only:
-            print(f"raw SQLite single-row commits/s: {rs[0]:,.0f}")
-            for c, p in pgb.items():
-                print(f"pgbench -c {c}: {p['tps']:,.0f} TPS (latency avg {p['latency_ms']} ms)")
+            print(f"raw SQLite single-row commits/s: {rng([r['sqlite'] for r in rounds])}")
+            for c in clients if pg else []:
+                print(f"pgbench -c {c}: {rng([r['pgbench'][c]['tps'] for r in rounds])} TPS")
             return 0
-        text = markdown(args, command, rs, pgb, results, versions)
+        text = markdown(args, command, rounds, versions, loads)
         print(text)
         if args.write:
             write_section(text)
-        bad = sum(r["other"] for r in results.values())
+        points = [r for rd in rounds for r in rd["platform"].values()]
+        bad = sum(r["other"] for r in points)
         if bad:
             loud(f"{bad} non-201 responses in total: see the table and the log above")
-        return 1 if any(r["problems"] for r in results.values()) else 0
+        return 1 if any(r["problems"] for r in points) else 0
     except KeyboardInterrupt:
         log("interrupted: cleaning up")
         return 130

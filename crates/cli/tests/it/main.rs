@@ -3,6 +3,7 @@
 //! (default) and on PostgreSQL (`TEST_DATABASE_URL`).
 
 mod app;
+mod audit;
 mod cli;
 mod idempotency;
 mod ledger;

@@ -115,9 +115,22 @@ impl TestApp {
             .map_or_else(|| "0.00".to_owned(), |f| f["balance"].as_str().unwrap().to_owned())
     }
 
+    /// The data directory (its generated dev secret signs the audit checkpoints).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.database.dir().join("data")
+    }
+
     /// The database URL of this app.
     pub fn database_url(&self) -> &str {
         &self.database.url
+    }
+
+    /// Stops the server and drops the database without checking the ledger (for tests that
+    /// broke it on purpose).
+    pub async fn stop_without_checks(self) {
+        self.stop.send(()).ok();
+        self.server.await.unwrap();
+        self.database.drop_database().await;
     }
 
     /// Stops the server (asserting it drained), checks the ledger's invariants — the audit chain
