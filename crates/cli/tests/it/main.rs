@@ -5,6 +5,7 @@
 mod app;
 mod audit;
 mod cli;
+mod hostile;
 mod idempotency;
 mod ledger;
 mod migrations;
