@@ -438,7 +438,7 @@ def platform_point(args, scratch, cleanup, backend, clients, pg):
         pg.psql("CHECKPOINT")
     try:
         r = run_wrk(server.port, token_out, clients, args.seconds, scratch)
-    except BaseException:
+    except Exception:
         log(f"--- server log tail ({label}) ---\n{tail(server.logfile)}")
         raise
     code = server.stop()
@@ -679,6 +679,12 @@ def main():
     except KeyboardInterrupt:
         log("interrupted: cleaning up")
         return 130
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        detail = getattr(e, "stderr", None) or ""
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        loud(f"FAILED: {e}\n{detail}".rstrip())
+        return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish cleaning up
         cleanup.run()

@@ -5,6 +5,7 @@
 mod app;
 mod audit;
 mod cli;
+mod durability;
 mod hostile;
 mod idempotency;
 mod ledger;
