@@ -93,7 +93,9 @@ pub fn secret_key_base(config: &Config) -> anyhow::Result<Secret> {
 
 /// The key audit checkpoints are signed with, derived from `SECRET_KEY_BASE`.
 pub fn checkpoint_key(config: &Config) -> anyhow::Result<CheckpointKey> {
-    Ok(CheckpointKey::derive(secret_key_base(config)?.expose().as_bytes()))
+    Ok(CheckpointKey::derive(
+        secret_key_base(config)?.expose().as_bytes(),
+    ))
 }
 
 /// Connects, brings the schema up (dev) or checks it (prod), and derives the checkpoint key:

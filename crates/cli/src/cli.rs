@@ -167,15 +167,21 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { check } => commands::migrate::run(env_file, *check),
         Command::Config(ConfigCommand::Check) => commands::config::check(env_file),
         Command::Config(ConfigCommand::Show { json }) => commands::config::show(env_file, *json),
-        Command::User(UserCommand::Create { email, role, password_file }) => {
-            commands::users::create(env_file, email, *role, password_file.as_deref())
-        }
+        Command::User(UserCommand::Create {
+            email,
+            role,
+            password_file,
+        }) => commands::users::create(env_file, email, *role, password_file.as_deref()),
         Command::User(UserCommand::List { json }) => commands::users::list(env_file, *json),
         Command::User(UserCommand::Disable { email }) => commands::users::disable(env_file, email),
-        Command::Token(TokenCommand::Create { email }) => commands::users::create_token(env_file, email),
+        Command::Token(TokenCommand::Create { email }) => {
+            commands::users::create_token(env_file, email)
+        }
         Command::Token(TokenCommand::Revoke { id }) => commands::users::revoke_token(env_file, *id),
         Command::Audit(AuditCommand::Verify { json }) => commands::audit::verify(env_file, *json),
-        Command::Audit(AuditCommand::Export { output }) => commands::audit::export(env_file, output.as_deref()),
+        Command::Audit(AuditCommand::Export { output }) => {
+            commands::audit::export(env_file, output.as_deref())
+        }
         Command::GenSecret => commands::secret::generate(),
         Command::Version => {
             println!("donation_platform {}", crate::VERSION);

@@ -331,6 +331,9 @@ mod tests {
     fn signed_minor_amounts_format_with_every_fraction_digit() {
         assert_eq!(Currency::IDR.format_minor(0), "0.00");
         assert_eq!(Currency::IDR.format_minor(-150_050), "-1500.50");
-        assert_eq!(Currency::IDR.format_minor(i64::MIN), "-92233720368547758.08");
+        assert_eq!(
+            Currency::IDR.format_minor(i64::MIN),
+            "-92233720368547758.08"
+        );
     }
 }

@@ -35,11 +35,13 @@ pub enum StorageError {
 impl StorageError {
     /// A failed write, with uniqueness violations told apart as [`StorageError::Conflict`].
     pub(crate) fn from_write(err: sqlx::Error) -> StorageError {
-        if let sqlx::Error::Database(db) = &err {
-            if db.is_unique_violation() {
-                let constraint = db.constraint().map_or_else(|| db.message().to_owned(), str::to_owned);
-                return StorageError::Conflict { constraint };
-            }
+        if let sqlx::Error::Database(db) = &err
+            && db.is_unique_violation()
+        {
+            let constraint = db
+                .constraint()
+                .map_or_else(|| db.message().to_owned(), str::to_owned);
+            return StorageError::Conflict { constraint };
         }
         StorageError::Backend(err)
     }

@@ -35,7 +35,12 @@ impl AppState {
     /// State for an application of `version` over `database`, writing through `ledger` and
     /// verifying audit checkpoints with `checkpoint_key`.
     #[must_use]
-    pub fn new(database: Database, ledger: Ledger, checkpoint_key: CheckpointKey, version: impl Into<String>) -> Self {
+    pub fn new(
+        database: Database,
+        ledger: Ledger,
+        checkpoint_key: CheckpointKey,
+        version: impl Into<String>,
+    ) -> Self {
         let version = version.into();
         let metrics = Metrics::new(&version, database.backend().name());
         AppState {
@@ -74,8 +79,15 @@ impl AppState {
     /// already working on a request with it.
     pub(crate) fn claim_key(&self, user_id: i64, key: &str) -> Option<KeyInFlight> {
         let entry = (user_id, key.to_owned());
-        let mut keys = self.inner.keys_in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-        keys.insert(entry.clone()).then(|| KeyInFlight { state: self.clone(), entry })
+        let mut keys = self
+            .inner
+            .keys_in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        keys.insert(entry.clone()).then(|| KeyInFlight {
+            state: self.clone(),
+            entry,
+        })
     }
 
     /// The request and pool metrics.
@@ -120,7 +132,12 @@ pub(crate) struct KeyInFlight {
 
 impl Drop for KeyInFlight {
     fn drop(&mut self) {
-        let mut keys = self.state.inner.keys_in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut keys = self
+            .state
+            .inner
+            .keys_in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         keys.remove(&self.entry);
     }
 }

@@ -11,11 +11,17 @@ use super::with_ledger;
 /// Verifies the chain; exit 1 naming the first bad entry.
 pub fn verify(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     with_ledger(env_file, async |database, key| {
-        let report = database.audit_verify(key).await.context("cannot read the audit chain")?;
+        let report = database
+            .audit_verify(key)
+            .await
+            .context("cannot read the audit chain")?;
         if json {
             println!("{}", serde_json::to_string(&report)?);
         } else if let Some(problem) = &report.problem {
-            println!("audit chain BROKEN at entry {}: {}", problem.seq, problem.reason);
+            println!(
+                "audit chain BROKEN at entry {}: {}",
+                problem.seq, problem.reason
+            );
             println!("{} entries verified before it", report.entries);
         } else {
             println!(
@@ -24,13 +30,20 @@ pub fn verify(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
                 report.head,
                 report.checkpoints_verified,
                 if report.checkpoints_other_key > 0 {
-                    format!(", {} signed with an earlier key (hash checked)", report.checkpoints_other_key)
+                    format!(
+                        ", {} signed with an earlier key (hash checked)",
+                        report.checkpoints_other_key
+                    )
                 } else {
                     String::new()
                 }
             );
         }
-        Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        Ok(if report.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
     })
 }
 
@@ -38,7 +51,8 @@ pub fn verify(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
 pub fn export(env_file: Option<&Path>, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut out: Box<dyn std::io::Write> = match output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create `{}`", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create `{}`", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };

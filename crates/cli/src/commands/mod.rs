@@ -52,5 +52,10 @@ pub(crate) fn operator() -> storage::ledger::Actor {
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".to_owned());
-    storage::ledger::Actor::Operator(name.chars().filter(|c| c.is_ascii_graphic()).take(64).collect())
+    storage::ledger::Actor::Operator(
+        name.chars()
+            .filter(char::is_ascii_graphic)
+            .take(64)
+            .collect(),
+    )
 }

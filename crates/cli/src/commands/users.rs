@@ -11,17 +11,30 @@ use super::{operator, with_ledger};
 use crate::exit::{self, Exit};
 
 /// Creates a user with a password from `password_file` or a prompt.
-pub fn create(env_file: Option<&Path>, email: &str, role: Role, password_file: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn create(
+    env_file: Option<&Path>,
+    email: &str,
+    role: Role,
+    password_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let email = checked_email(email)?;
     let password = read_password(password_file)?;
     let mut salt = [0; 16];
     getrandom::fill(&mut salt).context("cannot get random bytes from the operating system")?;
-    let hash = domain::credentials::hash_password(&password, salt).map_err(|err| Exit::new(exit::USAGE, err.to_string()))?;
+    let hash = domain::credentials::hash_password(&password, salt)
+        .map_err(|err| Exit::new(exit::USAGE, err.to_string()))?;
     with_ledger(env_file, async |database, key| {
-        let id = database.create_user(key, &operator(), &email, role, &hash).await.map_err(|err| match err {
-            StorageError::Conflict { .. } => Exit::new(exit::USAGE, format!("a user with e-mail `{email}` exists already")).into(),
-            other => anyhow::Error::from(other).context("cannot create the user"),
-        })?;
+        let id = database
+            .create_user(key, &operator(), &email, role, &hash)
+            .await
+            .map_err(|err| match err {
+                StorageError::Conflict { .. } => Exit::new(
+                    exit::USAGE,
+                    format!("a user with e-mail `{email}` exists already"),
+                )
+                .into(),
+                other => anyhow::Error::from(other).context("cannot create the user"),
+            })?;
         println!("created user {id} {email} ({role})");
         Ok(ExitCode::SUCCESS)
     })
@@ -37,7 +50,13 @@ pub fn list(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             println!("{:>5}  {:<8}  {:<9}  email", "id", "role", "status");
             for user in users {
                 let status = if user.disabled { "disabled" } else { "active" };
-                println!("{:>5}  {:<8}  {:<9}  {}", user.id, user.role.as_str(), status, user.email);
+                println!(
+                    "{:>5}  {:<8}  {:<9}  {}",
+                    user.id,
+                    user.role.as_str(),
+                    status,
+                    user.email
+                );
             }
         }
         Ok(ExitCode::SUCCESS)
@@ -47,7 +66,10 @@ pub fn list(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
 /// Disables a user.
 pub fn disable(env_file: Option<&Path>, email: &str) -> anyhow::Result<ExitCode> {
     with_ledger(env_file, async |database, key| {
-        let id = database.disable_user(key, &operator(), email).await.map_err(|err| not_found(err, email))?;
+        let id = database
+            .disable_user(key, &operator(), email)
+            .await
+            .map_err(|err| not_found(err, email))?;
         println!("disabled user {id} {email}; their tokens no longer work");
         Ok(ExitCode::SUCCESS)
     })
@@ -60,10 +82,15 @@ pub fn create_token(env_file: Option<&Path>, email: &str) -> anyhow::Result<Exit
     let token = domain::credentials::token_from_bytes(random);
     let hash = domain::credentials::token_hash(&token);
     with_ledger(env_file, async |database, key| {
-        let id = database.create_token(key, &operator(), email, &hash).await.map_err(|err| not_found(err, email))?;
+        let id = database
+            .create_token(key, &operator(), email, &hash)
+            .await
+            .map_err(|err| not_found(err, email))?;
         // The token alone on stdout, so `TOKEN=$(donation_platform token create …)` works.
         println!("{token}");
-        eprintln!("token {id} for {email}: store it now, it is not shown again (revoke with `token revoke --id {id}`)");
+        eprintln!(
+            "token {id} for {email}: store it now, it is not shown again (revoke with `token revoke --id {id}`)"
+        );
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -71,10 +98,15 @@ pub fn create_token(env_file: Option<&Path>, email: &str) -> anyhow::Result<Exit
 /// Revokes a token.
 pub fn revoke_token(env_file: Option<&Path>, id: i64) -> anyhow::Result<ExitCode> {
     with_ledger(env_file, async |database, key| {
-        database.revoke_token(key, &operator(), id).await.map_err(|err| match err {
-            StorageError::NotFound => Exit::new(exit::USAGE, format!("no live token with id {id}")).into(),
-            other => anyhow::Error::from(other).context("cannot revoke the token"),
-        })?;
+        database
+            .revoke_token(key, &operator(), id)
+            .await
+            .map_err(|err| match err {
+                StorageError::NotFound => {
+                    Exit::new(exit::USAGE, format!("no live token with id {id}")).into()
+                }
+                other => anyhow::Error::from(other).context("cannot revoke the token"),
+            })?;
         println!("revoked token {id}");
         Ok(ExitCode::SUCCESS)
     })
@@ -82,9 +114,11 @@ pub fn revoke_token(env_file: Option<&Path>, id: i64) -> anyhow::Result<ExitCode
 
 fn not_found(err: StorageError, email: &str) -> anyhow::Error {
     match err {
-        StorageError::NotFound => {
-            Exit::new(exit::USAGE, format!("no active user with e-mail `{email}` (see `donation_platform user list`)")).into()
-        }
+        StorageError::NotFound => Exit::new(
+            exit::USAGE,
+            format!("no active user with e-mail `{email}` (see `donation_platform user list`)"),
+        )
+        .into(),
         other => anyhow::Error::from(other),
     }
 }
@@ -95,22 +129,33 @@ const EMAIL_LENGTH_MAX: usize = 254;
 fn checked_email(email: &str) -> anyhow::Result<String> {
     let email = email.trim();
     let valid = email.len() <= EMAIL_LENGTH_MAX
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid {
         Ok(email.to_lowercase())
     } else {
-        Err(Exit::new(exit::USAGE, format!("`{email}` is not an e-mail address such as `amil@example.org`")).into())
+        Err(Exit::new(
+            exit::USAGE,
+            format!("`{email}` is not an e-mail address such as `amil@example.org`"),
+        )
+        .into())
     }
 }
 
 fn read_password(password_file: Option<&Path>) -> anyhow::Result<String> {
     if let Some(path) = password_file {
-        let contents = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let contents = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
         return Ok(contents.lines().next().unwrap_or_default().to_owned());
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        return Err(Exit::new(exit::USAGE, "no terminal to ask for a password: give `--password-file PATH`").into());
+        return Err(Exit::new(
+            exit::USAGE,
+            "no terminal to ask for a password: give `--password-file PATH`",
+        )
+        .into());
     }
     let password = rpassword::prompt_password("password: ").context("cannot read the password")?;
     let again = rpassword::prompt_password("again: ").context("cannot read the password")?;

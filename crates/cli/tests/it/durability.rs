@@ -11,8 +11,8 @@ use storage::ledger::DonationFilter;
 use storage::test_support::TestDatabase;
 use tokio::sync::watch;
 
-use crate::support::binary::{ServerProcess, temp_dir};
 use crate::support::BinaryCommand;
+use crate::support::binary::{ServerProcess, temp_dir};
 
 /// Concurrent clients in the crash test.
 const CLIENTS: usize = 8;
@@ -32,8 +32,17 @@ struct Instance {
 
 impl Instance {
     fn new(database: &TestDatabase) -> Instance {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Instance { dir: temp_dir(), data_dir: database.dir().join("data"), database_url: database.url.clone(), port }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Instance {
+            dir: temp_dir(),
+            data_dir: database.dir().join("data"),
+            database_url: database.url.clone(),
+            port,
+        }
     }
 
     fn command(&self, args: &[&str]) -> BinaryCommand {
@@ -58,26 +67,48 @@ impl Instance {
     fn token(&self, email: &str) -> String {
         let password = self.dir.path().join("password");
         std::fs::write(&password, "a password for the tests").unwrap();
-        let created = self.command(&["user", "create", "--email", email, "--role", "amil", "--password-file"])
+        let created = self
+            .command(&[
+                "user",
+                "create",
+                "--email",
+                email,
+                "--role",
+                "amil",
+                "--password-file",
+            ])
             .args([password.to_str().unwrap()])
             .output();
         assert_eq!(created.code(), 0, "{}", created.all_output());
-        let token = self.command(&["token", "create", "--email", email]).output();
+        let token = self
+            .command(&["token", "create", "--email", email])
+            .output();
         assert_eq!(token.code(), 0, "{}", token.all_output());
         token.stdout.trim().to_owned()
     }
 }
 
 fn body(amount_minor: u64) -> Value {
-    let today = time::OffsetDateTime::now_utc().to_offset(domain::ledger::RECEIPT_YEAR_OFFSET).date().to_string();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
+        .date()
+        .to_string();
     json!({ "type": "sedekah", "amount": format!("{}.{:02}", amount_minor / 100, amount_minor % 100),
             "currency": "IDR", "method": "cash", "received_on": today, "anonymous": true })
 }
 
 /// Posts donations until told to stop, retrying each (same key, same body) through errors
 /// and restarts until it is acknowledged; returns key → acknowledged body.
-async fn client(urls: Vec<String>, token: String, name: String, stop: watch::Receiver<bool>) -> HashMap<String, Value> {
-    let http = reqwest::Client::builder().timeout(CLIENT_TIMEOUT).build().unwrap();
+async fn client(
+    urls: Vec<String>,
+    token: String,
+    name: String,
+    stop: watch::Receiver<bool>,
+) -> HashMap<String, Value> {
+    let http = reqwest::Client::builder()
+        .timeout(CLIENT_TIMEOUT)
+        .build()
+        .unwrap();
     let mut acknowledged = HashMap::new();
     for n in 0_u64.. {
         if *stop.borrow() {
@@ -88,8 +119,17 @@ async fn client(urls: Vec<String>, token: String, name: String, stop: watch::Rec
         let url = &urls[usize::try_from(n).unwrap() % urls.len()];
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            assert!(Instant::now() < deadline, "donation {key} never acknowledged");
-            let sent = http.post(url).bearer_auth(&token).header("Idempotency-Key", &key).json(&request).send().await;
+            assert!(
+                Instant::now() < deadline,
+                "donation {key} never acknowledged"
+            );
+            let sent = http
+                .post(url)
+                .bearer_auth(&token)
+                .header("Idempotency-Key", &key)
+                .json(&request)
+                .send()
+                .await;
             match sent {
                 Ok(response) if response.status() == 201 => {
                     acknowledged.insert(key, response.json::<Value>().await.unwrap());
@@ -98,7 +138,11 @@ async fn client(urls: Vec<String>, token: String, name: String, stop: watch::Rec
                 // Connection refused or reset (the server was killed), 503 while it comes
                 // back, 409 when an earlier attempt is still in flight: retry.
                 Ok(response) if matches!(response.status().as_u16(), 409 | 503) => {}
-                Ok(response) => panic!("{key}: unexpected {}: {}", response.status(), response.text().await.unwrap()),
+                Ok(response) => panic!(
+                    "{key}: unexpected {}: {}",
+                    response.status(),
+                    response.text().await.unwrap()
+                ),
                 Err(_) => {}
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -109,32 +153,64 @@ async fn client(urls: Vec<String>, token: String, name: String, stop: watch::Rec
 
 /// Every acknowledged donation stored exactly once, nothing else stored, receipts gap-free,
 /// funds equal to the journal, and the audit chain verifies (with the CLI).
-async fn assert_books_whole(database: &TestDatabase, instance: &Instance, acknowledged: &HashMap<String, Value>) {
-    let db = Database::connect(&database.connect_options()).await.unwrap();
+async fn assert_books_whole(
+    database: &TestDatabase,
+    instance: &Instance,
+    acknowledged: &HashMap<String, Value>,
+) {
+    let db = Database::connect(&database.connect_options())
+        .await
+        .unwrap();
     let mut stored = Vec::new();
-    let mut filter = DonationFilter { limit: 200, ..DonationFilter::default() };
+    let mut filter = DonationFilter {
+        limit: 200,
+        ..DonationFilter::default()
+    };
     loop {
         let page = db.donations(&filter).await.unwrap();
         let Some(last) = page.last() else { break };
         filter.before = Some(last.receipt);
         stored.extend(page);
     }
-    assert_eq!(stored.len(), acknowledged.len(), "every acknowledged donation stored, and nothing else");
+    assert_eq!(
+        stored.len(),
+        acknowledged.len(),
+        "every acknowledged donation stored, and nothing else"
+    );
     let by_id: HashMap<String, _> = stored.iter().map(|d| (d.id.to_string(), d)).collect();
     assert_eq!(by_id.len(), stored.len(), "no duplicates");
     let mut total = 0;
     for ack in acknowledged.values() {
-        let donation = by_id.get(ack["id"].as_str().unwrap()).expect("an acknowledged donation is stored");
-        assert_eq!(donation.receipt.to_string(), ack["receipt_number"].as_str().unwrap());
+        let donation = by_id
+            .get(ack["id"].as_str().unwrap())
+            .expect("an acknowledged donation is stored");
+        assert_eq!(
+            donation.receipt.to_string(),
+            ack["receipt_number"].as_str().unwrap()
+        );
         total += donation.amount.minor();
     }
     let mut serials: Vec<i64> = stored.iter().map(|d| d.receipt.serial).collect();
     serials.sort_unstable();
-    assert_eq!(serials, (1..=i64::try_from(stored.len()).unwrap()).collect::<Vec<_>>(), "receipt numbers have no gaps");
+    assert_eq!(
+        serials,
+        (1..=i64::try_from(stored.len()).unwrap()).collect::<Vec<_>>(),
+        "receipt numbers have no gaps"
+    );
     assert_eq!(db.unbalanced_entries().await.unwrap(), 0);
     let balances = db.balances().await.unwrap();
-    let sum = |account: &str| balances.iter().filter(|b| b.account == account).map(|b| b.lines_sum_minor).sum::<i64>();
-    assert_eq!(-sum("fund:infak_sedekah_unrestricted"), total, "the fund holds what was acknowledged");
+    let sum = |account: &str| {
+        balances
+            .iter()
+            .filter(|b| b.account == account)
+            .map(|b| b.lines_sum_minor)
+            .sum::<i64>()
+    };
+    assert_eq!(
+        -sum("fund:infak_sedekah_unrestricted"),
+        total,
+        "the fund holds what was acknowledged"
+    );
     assert_eq!(sum("asset:cash"), total, "the cash account holds it too");
     db.close().await;
     let verify = instance.command(&["audit", "verify"]).output();
@@ -149,7 +225,14 @@ async fn sigkill_under_write_load_loses_no_acknowledged_donation_and_duplicates_
     let token = instance.token("amil@example.org");
     let (stop, stopped) = watch::channel(false);
     let clients: Vec<_> = (0..CLIENTS)
-        .map(|c| tokio::spawn(client(vec![instance.url()], token.clone(), format!("c{c}"), stopped.clone())))
+        .map(|c| {
+            tokio::spawn(client(
+                vec![instance.url()],
+                token.clone(),
+                format!("c{c}"),
+                stopped.clone(),
+            ))
+        })
         .collect();
     for _ in 0..KILLS {
         let uptime_ms = 300 + getrandom::u64().unwrap() % 900;
@@ -164,8 +247,15 @@ async fn sigkill_under_write_load_loses_no_acknowledged_donation_and_duplicates_
     for client in clients {
         acknowledged.extend(client.await.unwrap());
     }
-    eprintln!("{} donations acknowledged across {KILLS} kills", acknowledged.len());
-    assert!(acknowledged.len() > CLIENTS * 2, "the load was real: {} donations", acknowledged.len());
+    eprintln!(
+        "{} donations acknowledged across {KILLS} kills",
+        acknowledged.len()
+    );
+    assert!(
+        acknowledged.len() > CLIENTS * 2,
+        "the load was real: {} donations",
+        acknowledged.len()
+    );
     assert_books_whole(&database, &instance, &acknowledged).await;
     server.signal("TERM");
     server.wait_exit(Duration::from_secs(10));
@@ -185,7 +275,12 @@ async fn three_instances_on_one_database_keep_one_gap_free_series_and_one_chain(
         .map(|c| {
             let mut rotated = urls.clone();
             rotated.rotate_left(c % 3);
-            tokio::spawn(client(rotated, token.clone(), format!("c{c}"), stopped.clone()))
+            tokio::spawn(client(
+                rotated,
+                token.clone(),
+                format!("c{c}"),
+                stopped.clone(),
+            ))
         })
         .collect();
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -194,8 +289,15 @@ async fn three_instances_on_one_database_keep_one_gap_free_series_and_one_chain(
     for client in clients {
         acknowledged.extend(client.await.unwrap());
     }
-    eprintln!("{} donations acknowledged by three instances", acknowledged.len());
-    assert!(acknowledged.len() > 30, "the load was real: {} donations", acknowledged.len());
+    eprintln!(
+        "{} donations acknowledged by three instances",
+        acknowledged.len()
+    );
+    assert!(
+        acknowledged.len() > 30,
+        "the load was real: {} donations",
+        acknowledged.len()
+    );
     assert_books_whole(&database, &instances[0], &acknowledged).await;
     for mut server in servers {
         server.signal("TERM");

@@ -83,10 +83,12 @@ pub enum ExportLine {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
 
 fn hash(bytes: &[u8]) -> Hash {
@@ -120,11 +122,22 @@ impl Database {
                 let recorded_at = audit::format_recorded_at(record.recorded_at);
                 let entry = stored(record, &recorded_at);
                 if let Err(err) = verifier.push(&entry) {
-                    report.problem = Some(AuditProblem { seq: err.seq(), reason: err.to_string() });
+                    report.problem = Some(AuditProblem {
+                        seq: err.seq(),
+                        reason: err.to_string(),
+                    });
                     break 'pages;
                 }
-                while let Some(checkpoint) = checkpoints.next_at_or_before(seq_u64(record.seq)).await? {
-                    if let Some(problem) = check(key, &checkpoint, seq_u64(record.seq), &entry.hash, &mut report) {
+                while let Some(checkpoint) =
+                    checkpoints.next_at_or_before(seq_u64(record.seq)).await?
+                {
+                    if let Some(problem) = check(
+                        key,
+                        &checkpoint,
+                        seq_u64(record.seq),
+                        &entry.hash,
+                        &mut report,
+                    ) {
                         report.problem = Some(problem);
                         break 'pages;
                     }
@@ -151,7 +164,10 @@ impl Database {
     }
 
     /// Every entry then every checkpoint, in order, as export lines.
-    pub async fn audit_export(&self, mut write: impl FnMut(&ExportLine) -> std::io::Result<()>) -> Result<u64, StorageError> {
+    pub async fn audit_export(
+        &self,
+        mut write: impl FnMut(&ExportLine) -> std::io::Result<()>,
+    ) -> Result<u64, StorageError> {
         let mut count = 0;
         let mut after = 0;
         loop {
@@ -170,7 +186,10 @@ impl Database {
                     subject: record.subject,
                     payload: record.payload,
                 };
-                write(&line).map_err(|source| StorageError::Io { path: "audit export".into(), source })?;
+                write(&line).map_err(|source| StorageError::Io {
+                    path: "audit export".into(),
+                    source,
+                })?;
                 count += 1;
             }
         }
@@ -186,7 +205,10 @@ impl Database {
                     key_id: hex(&checkpoint.key_id),
                     signature: hex(&checkpoint.signature),
                 };
-                write(&line).map_err(|source| StorageError::Io { path: "audit export".into(), source })?;
+                write(&line).map_err(|source| StorageError::Io {
+                    path: "audit export".into(),
+                    source,
+                })?;
             }
         }
         Ok(count)
@@ -210,22 +232,39 @@ fn stored<'a>(record: &'a AuditRecord, recorded_at: &'a str) -> StoredEntry<'a> 
 }
 
 /// Checks a checkpoint against the verified entry it names.
-fn check(key: &CheckpointKey, checkpoint: &Checkpoint, seq: u64, entry_hash: &Hash, report: &mut AuditReport) -> Option<AuditProblem> {
+fn check(
+    key: &CheckpointKey,
+    checkpoint: &Checkpoint,
+    seq: u64,
+    entry_hash: &Hash,
+    report: &mut AuditReport,
+) -> Option<AuditProblem> {
     report.last_checkpoint = Some(seq_u64(checkpoint.seq));
     if seq_u64(checkpoint.seq) != seq {
         // A checkpoint naming an entry the loop skipped past cannot happen with ordered reads.
-        return Some(AuditProblem { seq: seq_u64(checkpoint.seq), reason: "a checkpoint names a missing entry".to_owned() });
+        return Some(AuditProblem {
+            seq: seq_u64(checkpoint.seq),
+            reason: "a checkpoint names a missing entry".to_owned(),
+        });
     }
     if checkpoint.key_id == key.id() {
         if !key.verify(seq, &hash(&checkpoint.hash), &checkpoint.signature) {
-            return Some(AuditProblem { seq, reason: format!("the checkpoint at entry {seq} has a bad signature (forged or edited)") });
+            return Some(AuditProblem {
+                seq,
+                reason: format!(
+                    "the checkpoint at entry {seq} has a bad signature (forged or edited)"
+                ),
+            });
         }
         report.checkpoints_verified += 1;
     } else {
         report.checkpoints_other_key += 1;
     }
     if hash(&checkpoint.hash) != *entry_hash {
-        return Some(AuditProblem { seq, reason: format!("entry {seq} does not match the signed checkpoint of its hash") });
+        return Some(AuditProblem {
+            seq,
+            reason: format!("entry {seq} does not match the signed checkpoint of its hash"),
+        });
     }
     None
 }
@@ -240,13 +279,21 @@ struct CheckpointCursor<'a> {
 
 impl<'a> CheckpointCursor<'a> {
     fn new(database: &'a Database) -> Self {
-        CheckpointCursor { database, page: std::collections::VecDeque::new(), after: 0, done: false }
+        CheckpointCursor {
+            database,
+            page: std::collections::VecDeque::new(),
+            after: 0,
+            done: false,
+        }
     }
 
     /// The next checkpoint if it covers at most entry `seq`.
     async fn next_at_or_before(&mut self, seq: u64) -> Result<Option<Checkpoint>, StorageError> {
         if self.page.is_empty() && !self.done {
-            let page = self.database.checkpoint_page(self.after, AUDIT_PAGE_SIZE).await?;
+            let page = self
+                .database
+                .checkpoint_page(self.after, AUDIT_PAGE_SIZE)
+                .await?;
             match page.last() {
                 Some(last) => self.after = last.seq,
                 None => self.done = true,

@@ -13,21 +13,21 @@ mod plan;
 mod read;
 mod sql;
 
-use domain::audit::CheckpointKey;
 use domain::Role;
+use domain::audit::CheckpointKey;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 pub use audit::{AuditProblem, AuditReport, ExportLine};
 pub use model::{
-    Actor, Applied, Change, Distribution, Donation, DonationStatus, DonorRef, Idempotency, LedgerError, NewCampaign,
-    NewDistribution, NewDonation, NewReversal, Outcome, PersonalData, RecipientRef, Refusal, Rendered, Renderer, Request,
-    ReversalKind, User,
+    Actor, Applied, Change, Distribution, Donation, DonationStatus, DonorRef, Idempotency,
+    LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome, PersonalData,
+    RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
 };
-pub use read::{AuditRecord, Checkpoint, DonationFilter, FundBalance, DONATION_PAGE_SIZE_MAX};
+pub use read::{AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DonationFilter, FundBalance};
 
-use crate::database::{Database, Pool};
 use crate::StorageError;
+use crate::database::{Database, Pool};
 
 /// Requests one batch commits at most: bounds a transaction's size and the latency a request
 /// can add to the others in its batch.
@@ -65,7 +65,9 @@ pub struct Ledger {
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("request", &self.request).finish_non_exhaustive()
+        f.debug_struct("Job")
+            .field("request", &self.request)
+            .finish_non_exhaustive()
     }
 }
 
@@ -82,7 +84,10 @@ impl Ledger {
     /// Applies one change; returns once it is committed (or refused, or failed).
     pub async fn apply(&self, request: Request) -> Result<Applied, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { request, reply }).await.map_err(|_| LedgerError::Stopped)?;
+        self.jobs
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| LedgerError::Stopped)?;
         answer.await.map_err(|_| LedgerError::Stopped)?
     }
 }
@@ -102,19 +107,28 @@ async fn write_batches(database: Database, key: CheckpointKey, mut queue: mpsc::
             }
             Err(err) if batch.len() == 1 => {
                 tracing::error!(error = %err, "ledger write failed");
-                let _ = batch.into_iter().next().expect("one job").reply.send(Err(LedgerError::Storage(err)));
+                let _ = batch
+                    .into_iter()
+                    .next()
+                    .expect("one job")
+                    .reply
+                    .send(Err(LedgerError::Storage(err)));
             }
             Err(err) => {
                 // One bad request must not fail its neighbours: retry each on its own.
                 tracing::warn!(error = %err, requests = batch.len(), "ledger batch failed; retrying its requests one by one");
                 for (job, request) in batch.into_iter().zip(requests) {
-                    let result = match apply_batch(&database, &key, std::slice::from_ref(&request)).await {
-                        Ok(mut results) => results.pop().expect("one result per request").map_err(LedgerError::from),
-                        Err(err) => {
-                            tracing::error!(error = %err, "ledger write failed");
-                            Err(LedgerError::Storage(err))
-                        }
-                    };
+                    let result =
+                        match apply_batch(&database, &key, std::slice::from_ref(&request)).await {
+                            Ok(mut results) => results
+                                .pop()
+                                .expect("one result per request")
+                                .map_err(LedgerError::from),
+                            Err(err) => {
+                                tracing::error!(error = %err, "ledger write failed");
+                                Err(LedgerError::Storage(err))
+                            }
+                        };
                     let _ = job.reply.send(result);
                 }
             }
@@ -128,12 +142,19 @@ pub(crate) async fn apply_batch(
     key: &CheckpointKey,
     requests: &[Request],
 ) -> Result<Vec<Result<Applied, Refusal>>, StorageError> {
-    Ok(on_backend!(database, |pool, sql| sql::apply_batch(pool, key, requests).await)?)
+    Ok(on_backend!(database, |pool, sql| sql::apply_batch(
+        pool, key, requests
+    )
+    .await)?)
 }
 
 impl Database {
     /// Applies one change directly, without a writer task (for the command line).
-    pub async fn apply_now(&self, key: &CheckpointKey, request: Request) -> Result<Applied, LedgerError> {
+    pub async fn apply_now(
+        &self,
+        key: &CheckpointKey,
+        request: Request,
+    ) -> Result<Applied, LedgerError> {
         let mut results = apply_batch(self, key, std::slice::from_ref(&request)).await?;
         Ok(results.pop().expect("one result per request")?)
     }
@@ -155,7 +176,10 @@ impl Database {
 
     /// How many journal entries do not balance (an invariant: always zero).
     pub async fn unbalanced_entries(&self) -> Result<i64, StorageError> {
-        Ok(on_backend!(self, |pool, sql| sql::unbalanced_entries(pool).await)?)
+        Ok(on_backend!(self, |pool, sql| sql::unbalanced_entries(
+            pool
+        )
+        .await)?)
     }
 
     /// The amil share in force.
@@ -164,8 +188,14 @@ impl Database {
     }
 
     /// The user and role a live API token belongs to.
-    pub async fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<(i64, Role)>, StorageError> {
-        Ok(on_backend!(self, |pool, sql| sql::authenticate(pool, token_hash).await)?)
+    pub async fn authenticate(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(i64, Role)>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::authenticate(
+            pool, token_hash
+        )
+        .await)?)
     }
 
     /// Every user.
@@ -195,12 +225,19 @@ impl Database {
                 read::Bind::Now,
             ],
         };
-        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+        self.administer(key, admin)
+            .await?
+            .ok_or(StorageError::NotFound)
     }
 
     /// Disables a user (their tokens stop working); [`StorageError::NotFound`] if there is no
     /// such enabled user.
-    pub async fn disable_user(&self, key: &CheckpointKey, actor: &Actor, email: &str) -> Result<i64, StorageError> {
+    pub async fn disable_user(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        email: &str,
+    ) -> Result<i64, StorageError> {
         let admin = read::Admin {
             actor: &actor.label(),
             action: "user.disable",
@@ -209,7 +246,9 @@ impl Database {
             statement: "UPDATE users SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL RETURNING id",
             binds: vec![read::Bind::Now, read::Bind::Text(email.to_owned())],
         };
-        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+        self.administer(key, admin)
+            .await?
+            .ok_or(StorageError::NotFound)
     }
 
     /// Stores a new token's hash for an enabled user; returns the token's id.
@@ -227,13 +266,24 @@ impl Database {
             payload: serde_json::json!({ "email": email }),
             statement: "INSERT INTO api_tokens (user_id, token_hash, created_at) \
                         SELECT id, $1, $2 FROM users WHERE email = $3 AND disabled_at IS NULL RETURNING id",
-            binds: vec![read::Bind::Bytes(token_hash.to_vec()), read::Bind::Now, read::Bind::Text(email.to_owned())],
+            binds: vec![
+                read::Bind::Bytes(token_hash.to_vec()),
+                read::Bind::Now,
+                read::Bind::Text(email.to_owned()),
+            ],
         };
-        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+        self.administer(key, admin)
+            .await?
+            .ok_or(StorageError::NotFound)
     }
 
     /// Revokes a token by id; [`StorageError::NotFound`] if there is no such live token.
-    pub async fn revoke_token(&self, key: &CheckpointKey, actor: &Actor, token_id: i64) -> Result<i64, StorageError> {
+    pub async fn revoke_token(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        token_id: i64,
+    ) -> Result<i64, StorageError> {
         let admin = read::Admin {
             actor: &actor.label(),
             action: "token.revoke",
@@ -242,18 +292,39 @@ impl Database {
             statement: "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id",
             binds: vec![read::Bind::Now, read::Bind::Int(token_id)],
         };
-        self.administer(key, admin).await?.ok_or(StorageError::NotFound)
+        self.administer(key, admin)
+            .await?
+            .ok_or(StorageError::NotFound)
     }
 
-    async fn administer(&self, key: &CheckpointKey, admin: read::Admin<'_>) -> Result<Option<i64>, StorageError> {
-        on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await).map_err(StorageError::from_write)
+    async fn administer(
+        &self,
+        key: &CheckpointKey,
+        admin: read::Admin<'_>,
+    ) -> Result<Option<i64>, StorageError> {
+        on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await)
+            .map_err(StorageError::from_write)
     }
 
-    pub(crate) async fn audit_page(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
-        Ok(on_backend!(self, |pool, sql| sql::audit_page(pool, after_seq, limit).await)?)
+    pub(crate) async fn audit_page(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::audit_page(
+            pool, after_seq, limit
+        )
+        .await)?)
     }
 
-    pub(crate) async fn checkpoint_page(&self, after_seq: i64, limit: i64) -> Result<Vec<Checkpoint>, StorageError> {
-        Ok(on_backend!(self, |pool, sql| sql::checkpoint_page(pool, after_seq, limit).await)?)
+    pub(crate) async fn checkpoint_page(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Checkpoint>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::checkpoint_page(
+            pool, after_seq, limit
+        )
+        .await)?)
     }
 }

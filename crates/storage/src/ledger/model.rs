@@ -188,7 +188,9 @@ pub struct Idempotency {
 
 impl std::fmt::Debug for Idempotency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Idempotency").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("Idempotency")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -336,6 +338,10 @@ pub enum Outcome {
 /// What a change returns: a fresh outcome (with its rendered response when the request had an
 /// idempotency key) or the response of an earlier request with the same key.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per request, moved once; boxing buys nothing"
+)]
 pub enum Applied {
     /// Done now.
     Done(Outcome, Option<Rendered>),
@@ -347,7 +353,9 @@ pub enum Applied {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The key was used before for a different request.
-    #[error("this `Idempotency-Key` was already used for a different request; use a new key for a new request")]
+    #[error(
+        "this `Idempotency-Key` was already used for a different request; use a new key for a new request"
+    )]
     IdempotencyKeyReused,
     /// No such donor.
     #[error("no donor with id `{0}`")]

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::model::{
-    Applied, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome,
-    PersonalData, RecipientRef, Refusal, Rendered, Request, ReversalKind,
+    Applied, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution, NewDonation,
+    NewReversal, Outcome, PersonalData, RecipientRef, Refusal, Rendered, Request, ReversalKind,
 };
 
 /// A response kept under an idempotency key.
@@ -42,6 +42,36 @@ pub(crate) struct Snapshot {
     pub donors: HashSet<Uuid>,
     pub campaigns: HashSet<Uuid>,
     pub recipients: HashSet<Uuid>,
+}
+
+impl Snapshot {
+    /// Takes an accepted request's effects into the running view, so later requests in the
+    /// batch see them.
+    fn absorb(&mut self, mine: &Writes, outcome: &Outcome) {
+        for line in &mine.lines {
+            *self
+                .balances
+                .entry((line.account.clone(), line.currency.to_owned()))
+                .or_default() += line.amount_minor;
+        }
+        for (id, _) in &mine.donors {
+            self.donors.insert(*id);
+        }
+        for (id, _) in &mine.recipients {
+            self.recipients.insert(*id);
+        }
+        for (id, _) in &mine.campaigns {
+            self.campaigns.insert(*id);
+        }
+        match outcome {
+            Outcome::Donation(donation) => self.receipt_serial_max = donation.receipt.serial,
+            Outcome::Reversal { donation, .. } => {
+                self.donations.insert(donation.id, donation.clone());
+            }
+            Outcome::AmilShare(share) => self.amil_share = *share,
+            _ => {}
+        }
+    }
 }
 
 /// What a batch must read before it can be planned.
@@ -83,7 +113,10 @@ impl Needs {
 
     /// The accounts whose balances the batch's debits must check, once the reversed donations
     /// are known: fund accounts only (a fund may never go below zero; reference §10).
-    pub fn accounts(requests: &[Request], donations: &HashMap<Uuid, Donation>) -> Vec<(String, String)> {
+    pub fn accounts(
+        requests: &[Request],
+        donations: &HashMap<Uuid, Donation>,
+    ) -> Vec<(String, String)> {
         let mut accounts = Vec::new();
         for request in requests {
             match &request.change {
@@ -204,7 +237,12 @@ pub(crate) struct AuditRow {
 }
 
 /// Chains drafts onto the head (`head_seq` entries ending in `head_hash`).
-pub(crate) fn chain(head_seq: i64, head_hash: Hash, now: OffsetDateTime, drafts: Vec<AuditDraft>) -> Vec<AuditRow> {
+pub(crate) fn chain(
+    head_seq: i64,
+    head_hash: Hash,
+    now: OffsetDateTime,
+    drafts: Vec<AuditDraft>,
+) -> Vec<AuditRow> {
     let recorded_at = audit::format_recorded_at(now);
     let mut prev_hash = head_hash;
     let mut seq = head_seq;
@@ -241,16 +279,20 @@ pub(crate) fn chain(head_seq: i64, head_hash: Hash, now: OffsetDateTime, drafts:
 }
 
 /// Plans one request against the running view; on success its rows join `writes`.
-pub(crate) fn plan(snapshot: &mut Snapshot, request: &Request, writes: &mut Writes) -> Result<Applied, Refusal> {
+pub(crate) fn plan(
+    snapshot: &mut Snapshot,
+    request: &Request,
+    writes: &mut Writes,
+) -> Result<Applied, Refusal> {
     let claim = request.claim();
-    if let Some((user_id, claim)) = claim {
-        if let Some(stored) = snapshot.keys.get(&(user_id, claim.key.clone())) {
-            return if stored.request_digest == claim.request_digest {
-                Ok(Applied::Replayed(stored.rendered.clone()))
-            } else {
-                Err(Refusal::IdempotencyKeyReused)
-            };
-        }
+    if let Some((user_id, claim)) = claim
+        && let Some(stored) = snapshot.keys.get(&(user_id, claim.key.clone()))
+    {
+        return if stored.request_digest == claim.request_digest {
+            Ok(Applied::Replayed(stored.rendered.clone()))
+        } else {
+            Err(Refusal::IdempotencyKeyReused)
+        };
     }
     let mut mine = Writes::default();
     let actor = request.actor.label();
@@ -259,30 +301,17 @@ pub(crate) fn plan(snapshot: &mut Snapshot, request: &Request, writes: &mut Writ
         super::model::Actor::Operator(_) => 0,
     };
     let outcome = match &request.change {
-        Change::Donation(donation) => plan_donation(snapshot, donation, recorded_by, &actor, &mut mine)?,
-        Change::Reversal(reversal) => plan_reversal(snapshot, reversal, recorded_by, &actor, &mut mine)?,
-        Change::Distribution(distribution) => plan_distribution(snapshot, distribution, recorded_by, &actor, &mut mine)?,
-        Change::Donor(person) => {
-            let id = Uuid::now_v7();
-            mine.donors.push((id, person.clone()));
-            mine.audit.push(draft(&actor, "donor.create", format!("donor:{id}"), json!({ "id": id })));
-            Outcome::Donor(id)
+        Change::Donation(donation) => {
+            plan_donation(snapshot, donation, recorded_by, &actor, &mut mine)?
         }
-        Change::Campaign(campaign) => {
-            let id = Uuid::now_v7();
-            mine.campaigns.push((id, campaign.clone()));
-            mine.audit.push(draft(
-                &actor,
-                "campaign.create",
-                format!("campaign:{id}"),
-                json!({ "id": id, "name": campaign.name, "purpose": campaign.purpose }),
-            ));
-            Outcome::Campaign(id)
+        Change::Reversal(reversal) => {
+            plan_reversal(snapshot, reversal, recorded_by, &actor, &mut mine)?
         }
-        Change::AmilShare(share) => {
-            mine.settings.push(SettingRow { key: AMIL_SHARE_SETTING, value: share.to_string(), changed_by: actor.clone() });
-            mine.audit.push(draft(&actor, "setting.change", format!("setting:{AMIL_SHARE_SETTING}"), json!({ "value": share.to_string() })));
-            Outcome::AmilShare(*share)
+        Change::Distribution(distribution) => {
+            plan_distribution(snapshot, distribution, recorded_by, &actor, &mut mine)?
+        }
+        Change::Donor(_) | Change::Campaign(_) | Change::AmilShare(_) => {
+            plan_registry(&request.change, &actor, &mut mine)
         }
     };
     let rendered = claim.map(|(user_id, claim)| {
@@ -295,55 +324,113 @@ pub(crate) fn plan(snapshot: &mut Snapshot, request: &Request, writes: &mut Writ
         });
         snapshot.keys.insert(
             (user_id, claim.key.clone()),
-            StoredKey { request_digest: claim.request_digest.to_vec(), rendered: rendered.clone() },
+            StoredKey {
+                request_digest: claim.request_digest.to_vec(),
+                rendered: rendered.clone(),
+            },
         );
         rendered
     });
-    // Only now, with the request accepted, does the running view take its effects.
-    for line in &mine.lines {
-        *snapshot.balances.entry((line.account.clone(), line.currency.to_owned())).or_default() += line.amount_minor;
-    }
-    for (id, _) in &mine.donors {
-        snapshot.donors.insert(*id);
-    }
-    for (id, _) in &mine.recipients {
-        snapshot.recipients.insert(*id);
-    }
-    for (id, _) in &mine.campaigns {
-        snapshot.campaigns.insert(*id);
-    }
-    match &outcome {
-        Outcome::Donation(donation) => snapshot.receipt_serial_max = donation.receipt.serial,
-        Outcome::Reversal { donation, .. } => {
-            snapshot.donations.insert(donation.id, donation.clone());
-        }
-        Outcome::AmilShare(share) => snapshot.amil_share = *share,
-        _ => {}
-    }
+    snapshot.absorb(&mine, &outcome);
     writes.append(mine);
     Ok(Applied::Done(outcome, rendered))
+}
+
+/// Donors, campaigns and settings: no money moves, but the chain records them.
+fn plan_registry(change: &Change, actor: &str, mine: &mut Writes) -> Outcome {
+    match change {
+        Change::Donor(person) => {
+            let id = Uuid::now_v7();
+            mine.donors.push((id, person.clone()));
+            mine.audit.push(draft(
+                actor,
+                "donor.create",
+                format!("donor:{id}"),
+                json!({ "id": id }),
+            ));
+            Outcome::Donor(id)
+        }
+        Change::Campaign(campaign) => {
+            let id = Uuid::now_v7();
+            mine.campaigns.push((id, campaign.clone()));
+            mine.audit.push(draft(
+                actor,
+                "campaign.create",
+                format!("campaign:{id}"),
+                json!({ "id": id, "name": campaign.name, "purpose": campaign.purpose }),
+            ));
+            Outcome::Campaign(id)
+        }
+        Change::AmilShare(share) => {
+            mine.settings.push(SettingRow {
+                key: AMIL_SHARE_SETTING,
+                value: share.to_string(),
+                changed_by: actor.to_owned(),
+            });
+            mine.audit.push(draft(
+                actor,
+                "setting.change",
+                format!("setting:{AMIL_SHARE_SETTING}"),
+                json!({ "value": share.to_string() }),
+            ));
+            Outcome::AmilShare(*share)
+        }
+        Change::Donation(_) | Change::Reversal(_) | Change::Distribution(_) => {
+            unreachable!("money movements are planned by their own functions")
+        }
+    }
 }
 
 /// The settings key of the amil share.
 pub(crate) const AMIL_SHARE_SETTING: &str = "amil_share_percent";
 
-fn draft(actor: &str, action: &'static str, subject: String, payload: serde_json::Value) -> AuditDraft {
-    AuditDraft { actor: actor.to_owned(), action, subject, payload }
+fn draft(
+    actor: &str,
+    action: &'static str,
+    subject: String,
+    payload: serde_json::Value,
+) -> AuditDraft {
+    AuditDraft {
+        actor: actor.to_owned(),
+        action,
+        subject,
+        payload,
+    }
 }
 
 fn fund_account(donation: &Donation) -> Account {
-    let campaign = if donation.fund == Fund::InfakSedekahRestricted { donation.campaign_id } else { None };
+    let campaign = if donation.fund == Fund::InfakSedekahRestricted {
+        donation.campaign_id
+    } else {
+        None
+    };
     Account::Fund(donation.fund, campaign)
 }
 
-fn post(mine: &mut Writes, kind: &'static str, source_id: Uuid, currency: domain::Currency, lines: &[Line]) -> serde_json::Value {
+fn post(
+    mine: &mut Writes,
+    kind: &'static str,
+    source_id: Uuid,
+    currency: domain::Currency,
+    lines: &[Line],
+) -> serde_json::Value {
     let entry_id = Uuid::now_v7();
-    mine.entries.push(EntryRow { id: entry_id, kind, source_id });
+    mine.entries.push(EntryRow {
+        id: entry_id,
+        kind,
+        source_id,
+    });
     let mut described = Vec::with_capacity(lines.len());
     for (line_no, line) in (1..).zip(lines) {
         let account = line.account.code();
         described.push(json!({ "account": account, "amount_minor": line.amount_minor }));
-        mine.lines.push(LineRow { entry_id, line_no, account, currency: currency.code(), amount_minor: line.amount_minor });
+        mine.lines.push(LineRow {
+            entry_id,
+            line_no,
+            account,
+            currency: currency.code(),
+            amount_minor: line.amount_minor,
+        });
     }
     json!({ "id": entry_id, "currency": currency.code(), "lines": described })
 }
@@ -355,10 +442,10 @@ fn plan_donation(
     actor: &str,
     mine: &mut Writes,
 ) -> Result<Outcome, Refusal> {
-    if let Some(campaign) = new.campaign_id {
-        if !snapshot.campaigns.contains(&campaign) {
-            return Err(Refusal::UnknownCampaign(campaign));
-        }
+    if let Some(campaign) = new.campaign_id
+        && !snapshot.campaigns.contains(&campaign)
+    {
+        return Err(Refusal::UnknownCampaign(campaign));
     }
     let donor_id = match &new.donor {
         DonorRef::Existing(id) if snapshot.donors.contains(id) => Some(*id),
@@ -366,16 +453,28 @@ fn plan_donation(
         DonorRef::New(person) => {
             let id = Uuid::now_v7();
             mine.donors.push((id, person.clone()));
-            mine.audit.push(draft(actor, "donor.create", format!("donor:{id}"), json!({ "id": id })));
+            mine.audit.push(draft(
+                actor,
+                "donor.create",
+                format!("donor:{id}"),
+                json!({ "id": id }),
+            ));
             Some(id)
         }
         DonorRef::Anonymous => None,
     };
     let fund = new.donation_type.fund(new.campaign_id.is_some());
-    let amil_share_minor = if new.donation_type.is_zakat() { snapshot.amil_share.of(new.amount.minor()) } else { 0 };
+    let amil_share_minor = if new.donation_type.is_zakat() {
+        snapshot.amil_share.of(new.amount.minor())
+    } else {
+        0
+    };
     let donation = Donation {
         id: Uuid::now_v7(),
-        receipt: ReceiptNumber { year: ReceiptNumber::year_of(snapshot.now), serial: snapshot.receipt_serial_max + 1 },
+        receipt: ReceiptNumber {
+            year: ReceiptNumber::year_of(snapshot.now),
+            serial: snapshot.receipt_serial_max + 1,
+        },
         donation_type: new.donation_type,
         fund,
         campaign_id: new.campaign_id,
@@ -401,23 +500,29 @@ fn plan_donation(
         actor,
         "donation.record",
         format!("donation:{}", donation.id),
-        json!({
-            "id": donation.id,
-            "receipt_number": donation.receipt.to_string(),
-            "type": donation.donation_type,
-            "fund": donation.fund,
-            "campaign_id": donation.campaign_id,
-            "donor_id": donation.donor_id,
-            "amount": donation.amount.to_string(),
-            "currency": donation.amount.currency().code(),
-            "method": donation.method,
-            "received_on": donation.received_on.to_string(),
-            "amil_share_minor": amil_share_minor,
-            "journal_entry": entry,
-        }),
+        donation_payload(&donation, &entry),
     ));
     mine.donations.push(donation.clone());
     Ok(Outcome::Donation(donation))
+}
+
+/// What the chain records of a donation: the facts on its receipt and its journal entry, no
+/// personal data (the donor is only an id).
+fn donation_payload(donation: &Donation, entry: &serde_json::Value) -> serde_json::Value {
+    json!({
+        "id": donation.id,
+        "receipt_number": donation.receipt.to_string(),
+        "type": donation.donation_type,
+        "fund": donation.fund,
+        "campaign_id": donation.campaign_id,
+        "donor_id": donation.donor_id,
+        "amount": donation.amount.to_string(),
+        "currency": donation.amount.currency().code(),
+        "method": donation.method,
+        "received_on": donation.received_on.to_string(),
+        "amil_share_minor": donation.amil_share_minor,
+        "journal_entry": entry,
+    })
 }
 
 fn plan_reversal(
@@ -427,7 +532,10 @@ fn plan_reversal(
     actor: &str,
     mine: &mut Writes,
 ) -> Result<Outcome, Refusal> {
-    let donation = snapshot.donations.get(&new.donation_id).ok_or(Refusal::UnknownDonation(new.donation_id))?;
+    let donation = snapshot
+        .donations
+        .get(&new.donation_id)
+        .ok_or(Refusal::UnknownDonation(new.donation_id))?;
     if donation.voided {
         return Err(Refusal::AlreadyVoid);
     }
@@ -440,10 +548,22 @@ fn plan_reversal(
         return Err(Refusal::NothingLeft);
     }
     if amount_minor > donation.remaining_minor() {
-        return Err(Refusal::RefundTooLarge { remaining: money_text(donation.remaining_minor(), currency) });
+        return Err(Refusal::RefundTooLarge {
+            remaining: money_text(donation.remaining_minor(), currency),
+        });
     }
-    let share = ledger::reversed_amil_share(donation.amount.minor(), donation.amil_share_minor, donation.reversed_minor, amount_minor);
-    let lines = ledger::reversal_lines(Account::for_method(donation.method), fund_account(donation), amount_minor, share);
+    let share = ledger::reversed_amil_share(
+        donation.amount.minor(),
+        donation.amil_share_minor,
+        donation.reversed_minor,
+        amount_minor,
+    );
+    let lines = ledger::reversal_lines(
+        Account::for_method(donation.method),
+        fund_account(donation),
+        amount_minor,
+        share,
+    );
     check_balances(snapshot, &lines, currency)?;
     let id = Uuid::now_v7();
     let kind = match new.kind {
@@ -462,7 +582,11 @@ fn plan_reversal(
     });
     mine.audit.push(draft(
         actor,
-        if kind == "void" { "donation.void" } else { "donation.refund" },
+        if kind == "void" {
+            "donation.void"
+        } else {
+            "donation.refund"
+        },
         format!("donation:{}", donation.id),
         json!({
             "id": id,
@@ -476,7 +600,11 @@ fn plan_reversal(
     let mut after = donation.clone();
     after.reversed_minor += amount_minor;
     after.voided = new.kind == ReversalKind::Void;
-    Ok(Outcome::Reversal { id, kind: new.kind, donation: after })
+    Ok(Outcome::Reversal {
+        id,
+        kind: new.kind,
+        donation: after,
+    })
 }
 
 fn plan_distribution(
@@ -487,10 +615,10 @@ fn plan_distribution(
     mine: &mut Writes,
 ) -> Result<Outcome, Refusal> {
     let account = ledger::distribution_account(new.fund, new.campaign_id, new.asnaf)?;
-    if let Some(campaign) = new.campaign_id {
-        if !snapshot.campaigns.contains(&campaign) {
-            return Err(Refusal::UnknownCampaign(campaign));
-        }
+    if let Some(campaign) = new.campaign_id
+        && !snapshot.campaigns.contains(&campaign)
+    {
+        return Err(Refusal::UnknownCampaign(campaign));
     }
     let recipient_id = match &new.recipient {
         RecipientRef::Existing(id) if snapshot.recipients.contains(id) => *id,
@@ -498,12 +626,18 @@ fn plan_distribution(
         RecipientRef::New(person) => {
             let id = Uuid::now_v7();
             mine.recipients.push((id, person.clone()));
-            mine.audit.push(draft(actor, "recipient.create", format!("recipient:{id}"), json!({ "id": id })));
+            mine.audit.push(draft(
+                actor,
+                "recipient.create",
+                format!("recipient:{id}"),
+                json!({ "id": id }),
+            ));
             id
         }
     };
     let currency = new.amount.currency();
-    let lines = ledger::distribution_lines(account, Account::for_method(new.method), new.amount.minor());
+    let lines =
+        ledger::distribution_lines(account, Account::for_method(new.method), new.amount.minor());
     check_balances(snapshot, &lines, currency)?;
     let distribution = Distribution {
         id: Uuid::now_v7(),
@@ -544,7 +678,11 @@ fn plan_distribution(
 
 /// Refuses lines that would take a fund account below zero. Fund accounts are credit-normal:
 /// the balance is the negated sum of lines.
-fn check_balances(snapshot: &Snapshot, lines: &[Line], currency: domain::Currency) -> Result<(), Refusal> {
+fn check_balances(
+    snapshot: &Snapshot,
+    lines: &[Line],
+    currency: domain::Currency,
+) -> Result<(), Refusal> {
     let mut after: HashMap<Account, i64> = HashMap::new();
     for line in lines {
         if let Account::Fund(..) = line.account {
@@ -556,7 +694,11 @@ fn check_balances(snapshot: &Snapshot, lines: &[Line], currency: domain::Currenc
             continue;
         }
         let code = account.code();
-        let held = -snapshot.balances.get(&(code.clone(), currency.code().to_owned())).copied().unwrap_or(0);
+        let held = -snapshot
+            .balances
+            .get(&(code.clone(), currency.code().to_owned()))
+            .copied()
+            .unwrap_or(0);
         if held - delta < 0 {
             return Err(Refusal::InsufficientFunds {
                 account: code,

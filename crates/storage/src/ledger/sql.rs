@@ -161,7 +161,15 @@ macro_rules! backend {
             }
         }
 
+        /// Inserts a batch's rows, parents before children.
         async fn insert(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+            insert_registry(tx, now, writes).await?;
+            insert_movements(tx, now, writes).await?;
+            insert_journal(tx, now, writes).await
+        }
+
+        /// Donors, recipients and campaigns.
+        async fn insert_registry(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for (table, people) in [("donors", &writes.donors), ("recipients", &writes.recipients)] {
                 for chunk in people.chunks(INSERT_ROWS_MAX) {
                     let columns = if table == "donors" {
@@ -189,6 +197,11 @@ macro_rules! backend {
                 });
                 query.build().execute(&mut **tx).await?;
             }
+            Ok(())
+        }
+
+        /// Donations, reversals and distributions.
+        async fn insert_movements(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
                 let mut query = QueryBuilder::<Db>::new(
                     "INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
@@ -251,6 +264,11 @@ macro_rules! backend {
                 });
                 query.build().execute(&mut **tx).await?;
             }
+            Ok(())
+        }
+
+        /// Journal entries and lines, idempotency keys and settings.
+        async fn insert_journal(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
                 let mut query = QueryBuilder::<Db>::new("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
                 query.push_values(chunk, |mut row, e| {

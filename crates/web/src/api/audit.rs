@@ -51,7 +51,10 @@ pub struct AuditReportView {
 )]
 pub async fn verify(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     caller.auditor()?;
-    let report = state.database().audit_verify(state.checkpoint_key()).await?;
+    let report = state
+        .database()
+        .audit_verify(state.checkpoint_key())
+        .await?;
     let view = AuditReportView {
         ok: report.is_ok(),
         entries: report.entries,
@@ -59,7 +62,10 @@ pub async fn verify(State(state): State<AppState>, caller: Caller) -> Result<Res
         checkpoints_verified: report.checkpoints_verified,
         checkpoints_other_key: report.checkpoints_other_key,
         last_checkpoint: report.last_checkpoint,
-        problem: report.problem.map(|p| AuditProblemView { seq: p.seq, reason: p.reason }),
+        problem: report.problem.map(|p| AuditProblemView {
+            seq: p.seq,
+            reason: p.reason,
+        }),
     };
     Ok(json_response(200, &view))
 }

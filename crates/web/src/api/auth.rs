@@ -20,7 +20,11 @@ pub struct Caller {
 impl Caller {
     /// Refuses callers whose role is not in `roles` (`who` names them for the message).
     pub fn require(self, roles: &[Role], who: &'static str) -> Result<Caller, ApiError> {
-        if roles.contains(&self.role) { Ok(self) } else { Err(ApiError::Forbidden(who)) }
+        if roles.contains(&self.role) {
+            Ok(self)
+        } else {
+            Err(ApiError::Forbidden(who))
+        }
     }
 
     /// Admins and amil staff: those who record money movements.
@@ -45,7 +49,10 @@ const TOKEN_LENGTH_MAX: usize = 128;
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -15,7 +15,7 @@ use super::auth::Caller;
 use super::donations::{ADDRESS_LENGTH_MAX, DONOR_NAME_LENGTH_MAX, SHORT_FIELD_LENGTH_MAX};
 use super::error::ApiError;
 use super::input::{self, ApiJson};
-use super::{record, Creation, NOTE_LENGTH_MAX};
+use super::{Creation, NOTE_LENGTH_MAX, record};
 use crate::AppState;
 
 /// A program name: a line on a report.
@@ -85,13 +85,28 @@ impl DistributionRequest {
             (None, Some(person)) => RecipientRef::New(storage::ledger::PersonalData {
                 name: input::text("recipient.name", &person.name, DONOR_NAME_LENGTH_MAX)?,
                 nik: input::optional_digits("recipient.nik", person.nik.as_deref(), &[16])?,
-                phone: input::optional_text("recipient.phone", person.phone.as_deref(), SHORT_FIELD_LENGTH_MAX)?,
-                address: input::optional_text("recipient.address", person.address.as_deref(), ADDRESS_LENGTH_MAX)?,
+                phone: input::optional_text(
+                    "recipient.phone",
+                    person.phone.as_deref(),
+                    SHORT_FIELD_LENGTH_MAX,
+                )?,
+                address: input::optional_text(
+                    "recipient.address",
+                    person.address.as_deref(),
+                    ADDRESS_LENGTH_MAX,
+                )?,
                 ..Default::default()
             }),
-            _ => return Err(ApiError::invalid("recipient", "give exactly one of `recipient_id` and `recipient`")),
+            _ => {
+                return Err(ApiError::invalid(
+                    "recipient",
+                    "give exactly one of `recipient_id` and `recipient`",
+                ));
+            }
         };
-        let today = time::OffsetDateTime::now_utc().to_offset(domain::ledger::RECEIPT_YEAR_OFFSET).date();
+        let today = time::OffsetDateTime::now_utc()
+            .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
+            .date();
         Ok(NewDistribution {
             fund: self.fund,
             campaign_id: self.campaign_id,
@@ -192,11 +207,16 @@ pub async fn create(
     let render: storage::ledger::Renderer = Arc::new(|outcome: &Outcome| match outcome {
         Outcome::Distribution(distribution) => Rendered {
             status: 201,
-            body: serde_json::to_vec(&DistributionView::from(distribution)).expect("a view serializes"),
+            body: serde_json::to_vec(&DistributionView::from(distribution))
+                .expect("a view serializes"),
         },
         other => unreachable!("a distribution request produced {other:?}"),
     });
-    let creation = Creation { key_required: false, render, digest: body.digest };
+    let creation = Creation {
+        key_required: false,
+        render,
+        digest: body.digest,
+    };
     let key = creation.key(&headers)?;
     let change = Change::Distribution(body.value.validate()?);
     record(&state, caller, key, creation, change).await

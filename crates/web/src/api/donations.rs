@@ -9,8 +9,8 @@ use domain::ledger::ReceiptNumber;
 use domain::{DonationType, Fund, PaymentMethod};
 use serde::{Deserialize, Serialize};
 use storage::ledger::{
-    Change, Donation, DonationFilter, DonationStatus, DonorRef, NewDonation, NewReversal, Outcome, PersonalData,
-    Rendered, ReversalKind, DONATION_PAGE_SIZE_MAX,
+    Change, DONATION_PAGE_SIZE_MAX, Donation, DonationFilter, DonationStatus, DonorRef,
+    NewDonation, NewReversal, Outcome, PersonalData, Rendered, ReversalKind,
 };
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::input::{self, ApiJson};
-use super::{json_response, parse_id, query, record, Creation, NOTE_LENGTH_MAX};
+use super::{Creation, NOTE_LENGTH_MAX, json_response, parse_id, query, record};
 use crate::AppState;
 
 /// A donor's name longer than this is almost certainly bad input; receipts print on A5 paper
@@ -97,19 +97,43 @@ pub struct DonorInput {
 impl DonorInput {
     /// Checks every field; errors name `<prefix>.<field>`.
     pub fn validate(&self, prefix: &str) -> Result<PersonalData, ApiError> {
-        let field = |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
+        let field = |name: &str| {
+            if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
         let email = input::optional_text(&field("email"), self.email.as_deref(), EMAIL_LENGTH_MAX)?;
-        if email.as_deref().is_some_and(|email| !email.contains('@') || email.contains(char::is_whitespace)) {
-            return Err(ApiError::invalid(field("email"), "is not an e-mail address"));
+        if email
+            .as_deref()
+            .is_some_and(|email| !email.contains('@') || email.contains(char::is_whitespace))
+        {
+            return Err(ApiError::invalid(
+                field("email"),
+                "is not an e-mail address",
+            ));
         }
         Ok(PersonalData {
             name: input::text(&field("name"), &self.name, DONOR_NAME_LENGTH_MAX)?,
             nik: input::optional_digits(&field("nik"), self.nik.as_deref(), &[16])?,
             npwp: input::optional_digits(&field("npwp"), self.npwp.as_deref(), &[15, 16])?,
-            npwz: input::optional_text(&field("npwz"), self.npwz.as_deref(), SHORT_FIELD_LENGTH_MAX)?,
-            phone: input::optional_text(&field("phone"), self.phone.as_deref(), SHORT_FIELD_LENGTH_MAX)?,
+            npwz: input::optional_text(
+                &field("npwz"),
+                self.npwz.as_deref(),
+                SHORT_FIELD_LENGTH_MAX,
+            )?,
+            phone: input::optional_text(
+                &field("phone"),
+                self.phone.as_deref(),
+                SHORT_FIELD_LENGTH_MAX,
+            )?,
             email,
-            address: input::optional_text(&field("address"), self.address.as_deref(), ADDRESS_LENGTH_MAX)?,
+            address: input::optional_text(
+                &field("address"),
+                self.address.as_deref(),
+                ADDRESS_LENGTH_MAX,
+            )?,
         })
     }
 }
@@ -233,7 +257,10 @@ fn render_donation(status: u16) -> storage::ledger::Renderer {
             Outcome::Donation(donation) | Outcome::Reversal { donation, .. } => donation,
             other => unreachable!("a donation request produced {other:?}"),
         };
-        Rendered { status, body: serde_json::to_vec(&DonationView::from(donation)).expect("a view serializes") }
+        Rendered {
+            status,
+            body: serde_json::to_vec(&DonationView::from(donation)).expect("a view serializes"),
+        }
     })
 }
 
@@ -262,7 +289,11 @@ pub async fn create(
     body: ApiJson<DonationRequest>,
 ) -> Result<Response, ApiError> {
     let caller = caller.recorder()?;
-    let creation = Creation { key_required: true, render: render_donation(201), digest: body.digest };
+    let creation = Creation {
+        key_required: true,
+        render: render_donation(201),
+        digest: body.digest,
+    };
     let key = creation.key(&headers)?;
     let change = Change::Donation(body.value.validate()?);
     record(&state, caller, key, creation, change).await
@@ -279,9 +310,17 @@ pub async fn create(
     ),
     security(("bearer" = []))
 )]
-pub async fn show(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "donation")?;
-    let donation = state.database().donation(id).await?.ok_or_else(|| ApiError::NotFound(format!("no donation with id `{id}`")))?;
+    let donation = state
+        .database()
+        .donation(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no donation with id `{id}`")))?;
     Ok(json_response(200, &DonationView::from(&donation)))
 }
 
@@ -339,15 +378,30 @@ const DONATION_PAGE_SIZE_DEFAULT: u16 = 50;
     ),
     security(("bearer" = []))
 )]
-pub async fn list(State(state): State<AppState>, _caller: Caller, uri: Uri) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let params: ListQuery = query(&uri)?;
     let limit = params.limit.unwrap_or(DONATION_PAGE_SIZE_DEFAULT);
     if !(1..=DONATION_PAGE_SIZE_MAX).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("must be between 1 and {DONATION_PAGE_SIZE_MAX}")));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {DONATION_PAGE_SIZE_MAX}"),
+        ));
     }
     let filter = DonationFilter {
-        received_from: params.received_from.as_deref().map(|d| input::date("received_from", d)).transpose()?,
-        received_to: params.received_to.as_deref().map(|d| input::date("received_to", d)).transpose()?,
+        received_from: params
+            .received_from
+            .as_deref()
+            .map(|d| input::date("received_from", d))
+            .transpose()?,
+        received_to: params
+            .received_to
+            .as_deref()
+            .map(|d| input::date("received_to", d))
+            .transpose()?,
         donation_type: params.donation_type,
         fund: params.fund,
         campaign_id: params.campaign_id,
@@ -356,18 +410,35 @@ pub async fn list(State(state): State<AppState>, _caller: Caller, uri: Uri) -> R
         limit,
     };
     let donations = state.database().donations(&filter).await?;
-    let next_before = (donations.len() == usize::from(limit)).then(|| donations.last().map(|d| d.receipt.to_string())).flatten();
-    let page = DonationPage { donations: donations.iter().map(DonationView::from).collect(), next_before };
+    let next_before = (donations.len() == usize::from(limit))
+        .then(|| donations.last().map(|d| d.receipt.to_string()))
+        .flatten();
+    let page = DonationPage {
+        donations: donations.iter().map(DonationView::from).collect(),
+        next_before,
+    };
     Ok(json_response(200, &page))
 }
 
 fn parse_receipt(text: &str) -> Result<ReceiptNumber, ApiError> {
-    let bad = || ApiError::invalid("before", "must be a receipt number `YYYY-NNNNNN`, e.g. `2026-000042`");
+    let bad = || {
+        ApiError::invalid(
+            "before",
+            "must be a receipt number `YYYY-NNNNNN`, e.g. `2026-000042`",
+        )
+    };
     let (year, serial) = text.split_once('-').ok_or_else(bad)?;
-    if year.len() != 4 || serial.len() < 6 || serial.len() > 18 || !serial.bytes().all(|b| b.is_ascii_digit()) {
+    if year.len() != 4
+        || serial.len() < 6
+        || serial.len() > 18
+        || !serial.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
-    Ok(ReceiptNumber { year: year.parse().map_err(|_| bad())?, serial: serial.parse().map_err(|_| bad())? })
+    Ok(ReceiptNumber {
+        year: year.parse().map_err(|_| bad())?,
+        serial: serial.parse().map_err(|_| bad())?,
+    })
 }
 
 /// A void.
@@ -424,10 +495,18 @@ pub async fn void(
 ) -> Result<Response, ApiError> {
     let caller = caller.recorder()?;
     let donation_id = parse_id(&id, "donation")?;
-    let creation = Creation { key_required: false, render: render_donation(200), digest: body.digest };
+    let creation = Creation {
+        key_required: false,
+        render: render_donation(200),
+        digest: body.digest,
+    };
     let key = creation.key(&headers)?;
     let reason = input::optional_text("reason", body.value.reason.as_deref(), NOTE_LENGTH_MAX)?;
-    let change = Change::Reversal(NewReversal { donation_id, kind: ReversalKind::Void, reason });
+    let change = Change::Reversal(NewReversal {
+        donation_id,
+        kind: ReversalKind::Void,
+        reason,
+    });
     record(&state, caller, key, creation, change).await
 }
 
@@ -462,7 +541,11 @@ pub async fn refund(
 ) -> Result<Response, ApiError> {
     let caller = caller.recorder()?;
     let donation_id = parse_id(&id, "donation")?;
-    let creation = Creation { key_required: false, render: render_donation(201), digest: body.digest };
+    let creation = Creation {
+        key_required: false,
+        render: render_donation(201),
+        digest: body.digest,
+    };
     let key = creation.key(&headers)?;
     // The currency is the donation's: read it to parse the amount (it never changes).
     let donation = state
@@ -473,6 +556,10 @@ pub async fn refund(
     let amount = domain::Money::parse(&body.value.amount, donation.amount.currency())
         .map_err(|err| ApiError::invalid("amount", err.to_string()))?;
     let reason = input::optional_text("reason", body.value.reason.as_deref(), NOTE_LENGTH_MAX)?;
-    let change = Change::Reversal(NewReversal { donation_id, kind: ReversalKind::Refund(amount.minor()), reason });
+    let change = Change::Reversal(NewReversal {
+        donation_id,
+        kind: ReversalKind::Refund(amount.minor()),
+        reason,
+    });
     record(&state, caller, key, creation, change).await
 }

@@ -2,8 +2,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use storage::ledger::{LedgerError, Refusal};
 use storage::StorageError;
+use storage::ledger::{LedgerError, Refusal};
 
 use crate::problem::Problem;
 
@@ -44,20 +44,31 @@ pub enum ApiError {
 impl ApiError {
     /// An invalid field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Invalid { field: field.into(), message: message.into() }
+        ApiError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     fn problem(self) -> Problem {
         use StatusCode as S;
         match self {
-            ApiError::Invalid { field, message } => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "invalid-field", format!("`{field}`: {message}")).with_field(field)
+            ApiError::Invalid { field, message } => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid-field",
+                format!("`{field}`: {message}"),
+            )
+            .with_field(field),
+            ApiError::Malformed(message) => {
+                Problem::new(S::BAD_REQUEST, "malformed-request", message)
             }
-            ApiError::Malformed(message) => Problem::new(S::BAD_REQUEST, "malformed-request", message),
             ApiError::TooLarge => Problem::new(
                 S::PAYLOAD_TOO_LARGE,
                 "body-too-large",
-                format!("the request body is larger than {} bytes", super::REQUEST_BODY_BYTES_MAX),
+                format!(
+                    "the request body is larger than {} bytes",
+                    super::REQUEST_BODY_BYTES_MAX
+                ),
             ),
             ApiError::UnsupportedMediaType => Problem::new(
                 S::UNSUPPORTED_MEDIA_TYPE,
@@ -69,17 +80,20 @@ impl ApiError {
                 "unauthenticated",
                 "send an API token as `Authorization: Bearer <token>` (create one with `donation_platform token create`)",
             ),
-            ApiError::Forbidden(who) => Problem::new(S::FORBIDDEN, "forbidden", format!("only {who} may do this")),
+            ApiError::Forbidden(who) => {
+                Problem::new(S::FORBIDDEN, "forbidden", format!("only {who} may do this"))
+            }
             ApiError::NotFound(what) => Problem::new(S::NOT_FOUND, "not-found", what),
             ApiError::IdempotencyKey(message) => {
-                Problem::new(S::BAD_REQUEST, "idempotency-key", message).with_field("Idempotency-Key")
+                Problem::new(S::BAD_REQUEST, "idempotency-key", message)
+                    .with_field("Idempotency-Key")
             }
             ApiError::KeyInFlight => Problem::new(
                 S::CONFLICT,
                 "idempotency-key-in-flight",
                 "a request with this `Idempotency-Key` is still being processed; retry after it finishes",
             ),
-            ApiError::Refused(refusal) => refusal_problem(refusal),
+            ApiError::Refused(refusal) => refusal_problem(&refusal),
             ApiError::Unavailable => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -94,27 +108,42 @@ impl ApiError {
     }
 }
 
-fn refusal_problem(refusal: Refusal) -> Problem {
+fn refusal_problem(refusal: &Refusal) -> Problem {
     use StatusCode as S;
     let detail = refusal.to_string();
     match refusal {
         Refusal::IdempotencyKeyReused => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency-key-reused", detail).with_field("Idempotency-Key")
+            Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency-key-reused", detail)
+                .with_field("Idempotency-Key")
         }
-        Refusal::UnknownDonor(_) => Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail).with_field("donor_id"),
+        Refusal::UnknownDonor(_) => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail)
+                .with_field("donor_id")
+        }
         Refusal::UnknownCampaign(_) => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail).with_field("campaign_id")
+            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail)
+                .with_field("campaign_id")
         }
         Refusal::UnknownRecipient(_) => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail).with_field("recipient_id")
+            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail)
+                .with_field("recipient_id")
         }
         Refusal::UnknownDonation(_) => Problem::new(S::NOT_FOUND, "not-found", detail),
-        Refusal::AlreadyVoid | Refusal::NothingLeft => Problem::new(S::CONFLICT, "donation-closed", detail),
-        Refusal::RefundTooLarge { .. } => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "invalid-field", format!("`amount`: {detail}")).with_field("amount")
+        Refusal::AlreadyVoid | Refusal::NothingLeft => {
+            Problem::new(S::CONFLICT, "donation-closed", detail)
         }
-        Refusal::InsufficientFunds { .. } => Problem::new(S::CONFLICT, "insufficient-funds", detail),
-        Refusal::Rule(_) => Problem::new(S::UNPROCESSABLE_ENTITY, "fund-rule", detail).with_field("fund"),
+        Refusal::RefundTooLarge { .. } => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            format!("`amount`: {detail}"),
+        )
+        .with_field("amount"),
+        Refusal::InsufficientFunds { .. } => {
+            Problem::new(S::CONFLICT, "insufficient-funds", detail)
+        }
+        Refusal::Rule(_) => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "fund-rule", detail).with_field("fund")
+        }
     }
 }
 
@@ -123,7 +152,9 @@ impl IntoResponse for ApiError {
         let unauthenticated = matches!(self, ApiError::Unauthenticated);
         let mut response = self.problem().into_response();
         if unauthenticated {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -64,11 +64,15 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Resp
         .collect();
     let mut assets = Vec::new();
     for balance in state.database().balances().await? {
-        let Some(currency) = balance.currency.parse::<Currency>().ok() else { continue };
+        let Some(currency) = balance.currency.parse::<Currency>().ok() else {
+            continue;
+        };
         match Account::from_code(&balance.account) {
             Some(Account::Fund(fund, campaign)) => {
                 // Funds are credit-normal: what a fund holds is the negated sum of its lines.
-                *funds.entry((fund, campaign, balance.currency.clone())).or_default() -= balance.lines_sum_minor;
+                *funds
+                    .entry((fund, campaign, balance.currency.clone()))
+                    .or_default() -= balance.lines_sum_minor;
             }
             Some(Account::Cash | Account::Bank) => assets.push(AssetBalanceView {
                 account: balance.account.trim_start_matches("asset:").to_owned(),
@@ -82,7 +86,12 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Resp
         .into_iter()
         .filter_map(|((fund, campaign_id, code), minor)| {
             let currency: Currency = code.parse().ok()?;
-            Some(FundBalanceView { fund, campaign_id, currency: code, balance: currency.format_minor(minor) })
+            Some(FundBalanceView {
+                fund,
+                campaign_id,
+                currency: code,
+                balance: currency.format_minor(minor),
+            })
         })
         .collect();
     Ok(json_response(200, &FundsView { funds, assets }))

@@ -27,20 +27,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             return Err(ApiError::UnsupportedMediaType);
         }
         let scope = format!("{} {}\n", request.method(), request.uri().path());
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge
-            } else {
-                ApiError::Malformed(format!("the request body could not be read: {rejection}"))
-            }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge
+                } else {
+                    ApiError::Malformed(format!("the request body could not be read: {rejection}"))
+                }
+            })?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| {
+            ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}"))
         })?;
-        let json: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|err| ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}")))?;
-        let digest = Sha256::new().chain_update(scope).chain_update(json.to_string()).finalize().into();
+        let digest = Sha256::new()
+            .chain_update(scope)
+            .chain_update(json.to_string())
+            .finalize()
+            .into();
         let value = serde_path_to_error::deserialize(&json).map_err(|err| {
             let path = err.path().to_string();
             let message = err.into_inner().to_string();
-            let field = if path == "." { first_quoted(&message).unwrap_or_else(|| "body".to_owned()) } else { path };
+            let field = if path == "." {
+                first_quoted(&message).unwrap_or_else(|| "body".to_owned())
+            } else {
+                path
+            };
             ApiError::invalid(field, message)
         })?;
         Ok(ApiJson { value, digest })
@@ -55,7 +66,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// The first `backticked` word of a serde message (`missing field `amount``).
+/// The first backticked word of a serde message: `amount` in "missing field \`amount\`".
 fn first_quoted(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let end = start + message[start..].find('`')?;
@@ -67,9 +78,13 @@ pub const IDEMPOTENCY_KEY_LENGTH_MAX: usize = 255;
 
 /// The `Idempotency-Key` header, if present and well-formed: 1 to 255 visible ASCII characters.
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     let key = value.to_str().ok().filter(|key| {
-        !key.is_empty() && key.len() <= IDEMPOTENCY_KEY_LENGTH_MAX && key.bytes().all(|b| b.is_ascii_graphic())
+        !key.is_empty()
+            && key.len() <= IDEMPOTENCY_KEY_LENGTH_MAX
+            && key.bytes().all(|b| b.is_ascii_graphic())
     });
     key.map(|key| Some(key.to_owned())).ok_or_else(|| {
         ApiError::IdempotencyKey(format!(
@@ -85,29 +100,57 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     if value.is_empty() {
         return Err(ApiError::invalid(field, "must not be empty"));
     }
-    optional_text(field, Some(value), max).map(|text| text.unwrap_or_default())
+    optional_text(field, Some(value), max).map(std::option::Option::unwrap_or_default)
 }
 
 /// An optional free-text field; empty counts as absent.
-pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
-    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else { return Ok(None) };
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(None);
+    };
     if value.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("is longer than {max} characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("is longer than {max} characters"),
+        ));
     }
     if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::invalid(field, "must not contain control characters"));
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(Some(value.to_owned()))
 }
 
 /// An optional identifier made of exactly the given number(s) of digits (NIK: 16; NPWP: 15 or 16).
-pub fn optional_digits(field: &str, value: Option<&str>, lengths: &[usize]) -> Result<Option<String>, ApiError> {
-    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else { return Ok(None) };
+pub fn optional_digits(
+    field: &str,
+    value: Option<&str>,
+    lengths: &[usize],
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(None);
+    };
     // NPWP is often written with dots and dashes (`01.234.567.8-901.000`).
-    let digits: String = value.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
+    let digits: String = value
+        .chars()
+        .filter(|c| !matches!(c, '.' | '-' | ' '))
+        .collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) || !lengths.contains(&digits.len()) {
-        let lengths = lengths.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ");
-        return Err(ApiError::invalid(field, format!("must be {lengths} digits")));
+        let lengths = lengths
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(ApiError::invalid(
+            field,
+            format!("must be {lengths} digits"),
+        ));
     }
     Ok(Some(digits))
 }
@@ -123,14 +166,26 @@ pub const DATE_EARLIEST: Date = time::macros::date!(1990 - 01 - 01);
 /// [`DATE_EARLIEST`].
 pub fn date(field: &str, value: &str) -> Result<Date, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(value, format)
-        .map_err(|_| ApiError::invalid(field, "must be a date written `YYYY-MM-DD`, e.g. `2026-03-30`"))?;
-    let today = OffsetDateTime::now_utc().to_offset(domain::ledger::RECEIPT_YEAR_OFFSET).date();
+    let date = Date::parse(value, format).map_err(|_| {
+        ApiError::invalid(
+            field,
+            "must be a date written `YYYY-MM-DD`, e.g. `2026-03-30`",
+        )
+    })?;
+    let today = OffsetDateTime::now_utc()
+        .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
+        .date();
     if date > today + time::Duration::days(DATE_AHEAD_DAYS_MAX) {
-        return Err(ApiError::invalid(field, format!("is in the future (today is {today})")));
+        return Err(ApiError::invalid(
+            field,
+            format!("is in the future (today is {today})"),
+        ));
     }
     if date < DATE_EARLIEST {
-        return Err(ApiError::invalid(field, format!("is before {DATE_EARLIEST}")));
+        return Err(ApiError::invalid(
+            field,
+            format!("is before {DATE_EARLIEST}"),
+        ));
     }
     Ok(date)
 }
@@ -138,9 +193,13 @@ pub fn date(field: &str, value: &str) -> Result<Date, ApiError> {
 /// A currency and an amount in it.
 pub fn money(amount: &str, currency: &str) -> Result<domain::Money, ApiError> {
     let currency: domain::Currency = currency.parse().map_err(|_| {
-        ApiError::invalid("currency", "is not a supported ISO 4217 currency code (e.g. `IDR`, `USD`, `SAR`)")
+        ApiError::invalid(
+            "currency",
+            "is not a supported ISO 4217 currency code (e.g. `IDR`, `USD`, `SAR`)",
+        )
     })?;
-    domain::Money::parse(amount, currency).map_err(|err| ApiError::invalid("amount", err.to_string()))
+    domain::Money::parse(amount, currency)
+        .map_err(|err| ApiError::invalid("amount", err.to_string()))
 }
 
 #[cfg(test)]
@@ -149,14 +208,25 @@ mod tests {
 
     #[test]
     fn serde_messages_name_their_field() {
-        assert_eq!(first_quoted("missing field `amount`").as_deref(), Some("amount"));
-        assert_eq!(first_quoted("unknown field `x`, expected one of `a`").as_deref(), Some("x"));
+        assert_eq!(
+            first_quoted("missing field `amount`").as_deref(),
+            Some("amount")
+        );
+        assert_eq!(
+            first_quoted("unknown field `x`, expected one of `a`").as_deref(),
+            Some("x")
+        );
         assert_eq!(first_quoted("no quotes"), None);
     }
 
     #[test]
     fn npwp_may_be_written_with_separators() {
-        assert_eq!(optional_digits("npwp", Some("01.234.567.8-901.000"), &[15, 16]).unwrap().as_deref(), Some("012345678901000"));
+        assert_eq!(
+            optional_digits("npwp", Some("01.234.567.8-901.000"), &[15, 16])
+                .unwrap()
+                .as_deref(),
+            Some("012345678901000")
+        );
         assert!(optional_digits("nik", Some("123"), &[16]).is_err());
     }
 

@@ -3,8 +3,8 @@
 
 mod audit;
 mod auth;
-mod donations;
 mod distributions;
+mod donations;
 mod error;
 mod funds;
 mod input;
@@ -66,22 +66,33 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
 /// The OpenAPI document, as served.
 #[must_use]
 pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serializes")
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
 }
 
 /// The `/api/v1` routes.
 pub fn routes() -> Router<AppState> {
     let document = openapi_json();
     Router::new()
-        .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }))
-        .route("/api/v1/donations", post(donations::create).get(donations::list))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+        )
+        .route(
+            "/api/v1/donations",
+            post(donations::create).get(donations::list),
+        )
         .route("/api/v1/donations/{id}", get(donations::show))
         .route("/api/v1/donations/{id}/void", post(donations::void))
         .route("/api/v1/donations/{id}/refunds", post(donations::refund))
@@ -124,21 +135,39 @@ async fn record(
     change: Change,
 ) -> Result<Response, ApiError> {
     let _in_flight = match &key {
-        Some(key) => Some(state.claim_key(caller.user_id, key).ok_or(ApiError::KeyInFlight)?),
+        Some(key) => Some(
+            state
+                .claim_key(caller.user_id, key)
+                .ok_or(ApiError::KeyInFlight)?,
+        ),
         None => None,
     };
-    let idempotency =
-        key.map(|key| Idempotency { key, request_digest: creation.digest, render: creation.render.clone() });
-    let request = Request { actor: Actor::User(caller.user_id), change, idempotency };
+    let idempotency = key.map(|key| Idempotency {
+        key,
+        request_digest: creation.digest,
+        render: creation.render.clone(),
+    });
+    let request = Request {
+        actor: Actor::User(caller.user_id),
+        change,
+        idempotency,
+    };
     let (rendered, replayed) = match state.ledger().apply(request).await? {
         Applied::Done(_, Some(rendered)) => (rendered, false),
         Applied::Done(outcome, None) => ((creation.render)(&outcome), false),
         Applied::Replayed(rendered) => (rendered, true),
     };
     let status = StatusCode::from_u16(rendered.status).map_err(|_| ApiError::Internal)?;
-    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], rendered.body).into_response();
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        rendered.body,
+    )
+        .into_response();
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
 }
@@ -151,15 +180,29 @@ fn json_response(status: u16, value: &impl Serialize) -> Response {
 
 /// A path id; anything that is not a UUID names nothing, so it is a 404.
 fn parse_id(text: &str, what: &str) -> Result<Uuid, ApiError> {
-    text.parse().map_err(|_| ApiError::NotFound(format!("no {what} with id `{}`", text.chars().take(64).collect::<String>())))
+    text.parse().map_err(|_| {
+        ApiError::NotFound(format!(
+            "no {what} with id `{}`",
+            text.chars().take(64).collect::<String>()
+        ))
+    })
 }
 
 /// The query string as `T`, or a 400 naming the parameter.
 fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
     let query = uri.query().unwrap_or_default();
-    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes())))
-        .map_err(|err| {
-            let path = err.path().to_string();
-            ApiError::invalid(if path == "." { "query".to_owned() } else { path }, err.into_inner().to_string())
-        })
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+        query.as_bytes(),
+    )))
+    .map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::invalid(
+            if path == "." {
+                "query".to_owned()
+            } else {
+                path
+            },
+            err.into_inner().to_string(),
+        )
+    })
 }

@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::donations::DonorInput;
 use super::error::ApiError;
 use super::input::{self, ApiJson};
-use super::{record, Creation, NOTE_LENGTH_MAX};
+use super::{Creation, NOTE_LENGTH_MAX, record};
 use crate::AppState;
 
 /// The id of what was created.
@@ -30,7 +30,10 @@ fn render_id() -> storage::ledger::Renderer {
             Outcome::Donor(id) | Outcome::Campaign(id) => *id,
             other => unreachable!("a registry request produced {other:?}"),
         };
-        Rendered { status: 201, body: serde_json::to_vec(&Created { id }).expect("an id serializes") }
+        Rendered {
+            status: 201,
+            body: serde_json::to_vec(&Created { id }).expect("an id serializes"),
+        }
     })
 }
 
@@ -59,7 +62,11 @@ pub async fn create_donor(
     body: ApiJson<DonorInput>,
 ) -> Result<Response, ApiError> {
     let caller = caller.recorder()?;
-    let creation = Creation { key_required: false, render: render_id(), digest: body.digest };
+    let creation = Creation {
+        key_required: false,
+        render: render_id(),
+        digest: body.digest,
+    };
     let key = creation.key(&headers)?;
     let change = Change::Donor(body.value.validate("")?);
     record(&state, caller, key, creation, change).await
@@ -73,7 +80,10 @@ pub struct CampaignRequest {
     #[schema(max_length = 200, example = "Banjir Demak 2026")]
     pub name: String,
     /// What its money may be used for (UU 23/2011 art. 28).
-    #[schema(max_length = 1000, example = "Emergency relief for flood victims in Demak")]
+    #[schema(
+        max_length = 1000,
+        example = "Emergency relief for flood victims in Demak"
+    )]
     pub purpose: String,
 }
 
@@ -102,10 +112,18 @@ pub async fn create_campaign(
     body: ApiJson<CampaignRequest>,
 ) -> Result<Response, ApiError> {
     let caller = caller.admin()?;
-    let creation = Creation { key_required: false, render: render_id(), digest: body.digest };
+    let creation = Creation {
+        key_required: false,
+        render: render_id(),
+        digest: body.digest,
+    };
     let key = creation.key(&headers)?;
     let campaign = NewCampaign {
-        name: input::text("name", &body.value.name, super::distributions::PROGRAM_LENGTH_MAX)?,
+        name: input::text(
+            "name",
+            &body.value.name,
+            super::distributions::PROGRAM_LENGTH_MAX,
+        )?,
         purpose: input::text("purpose", &body.value.purpose, NOTE_LENGTH_MAX)?,
     };
     record(&state, caller, key, creation, Change::Campaign(campaign)).await

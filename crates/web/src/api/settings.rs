@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::input::ApiJson;
-use super::{json_response, record, Creation};
+use super::{Creation, json_response, record};
 use crate::AppState;
 
 /// The settings in force.
@@ -43,7 +43,12 @@ pub struct AmilShareRequest {
 )]
 pub async fn show(State(state): State<AppState>, _caller: Caller) -> Result<Response, ApiError> {
     let share = state.database().amil_share().await?;
-    Ok(json_response(200, &SettingsView { amil_share_percent: share.to_string() }))
+    Ok(json_response(
+        200,
+        &SettingsView {
+            amil_share_percent: share.to_string(),
+        },
+    ))
 }
 
 /// Set the amil share for zakat recorded from now on (audited).
@@ -74,11 +79,18 @@ pub async fn set_amil_share(
     let render: storage::ledger::Renderer = Arc::new(|outcome: &Outcome| match outcome {
         Outcome::AmilShare(share) => Rendered {
             status: 200,
-            body: serde_json::to_vec(&SettingsView { amil_share_percent: share.to_string() }).expect("serializes"),
+            body: serde_json::to_vec(&SettingsView {
+                amil_share_percent: share.to_string(),
+            })
+            .expect("serializes"),
         },
         other => unreachable!("a settings request produced {other:?}"),
     });
-    let creation = Creation { key_required: false, render, digest: body.digest };
+    let creation = Creation {
+        key_required: false,
+        render,
+        digest: body.digest,
+    };
     let key = creation.key(&headers)?;
     record(&state, caller, key, creation, Change::AmilShare(share)).await
 }

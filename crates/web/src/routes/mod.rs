@@ -13,7 +13,9 @@ use crate::{AppState, telemetry};
 
 /// The whole application, ready to serve.
 pub fn router(state: AppState) -> Router {
-    let router = Router::new().merge(operations::routes()).merge(crate::api::routes());
+    let router = Router::new()
+        .merge(operations::routes())
+        .merge(crate::api::routes());
     #[cfg(debug_assertions)]
     let router = router.merge(debug::routes());
     router

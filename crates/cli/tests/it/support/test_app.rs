@@ -3,12 +3,12 @@
 use std::net::SocketAddr;
 
 use cli::app::App;
+use cli::config::{Config, Environment};
 use domain::audit::CheckpointKey;
 use domain::{Account, Role};
 use serde_json::Value;
 use storage::Database;
 use storage::ledger::Actor;
-use cli::config::{Config, Environment};
 use storage::test_support::TestDatabase;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -68,23 +68,44 @@ impl TestApp {
 
     /// A bearer token for a new user with `role`.
     pub async fn token(&self, role: Role) -> String {
-        let email = format!("{}-{}@example.org", role.as_str(), uuid::Uuid::new_v4().simple());
-        let hash = domain::credentials::hash_password("a test password of some length", [1; 16]).unwrap();
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let hash =
+            domain::credentials::hash_password("a test password of some length", [1; 16]).unwrap();
         let key = self.state.checkpoint_key();
         let operator = Actor::Operator("test".to_owned());
         let database = self.state.database();
-        database.create_user(key, &operator, &email, role, &hash).await.expect("a user can be created");
+        database
+            .create_user(key, &operator, &email, role, &hash)
+            .await
+            .expect("a user can be created");
         let mut random = [0; 32];
         getrandom::fill(&mut random).unwrap();
         let token = domain::credentials::token_from_bytes(random);
         let hash = domain::credentials::token_hash(&token);
-        database.create_token(key, &operator, &email, &hash).await.expect("a token can be created");
+        database
+            .create_token(key, &operator, &email, &hash)
+            .await
+            .expect("a token can be created");
         token
     }
 
     /// POSTs JSON with a token and, if given, an idempotency key.
-    pub async fn post(&self, path: &str, token: &str, key: Option<&str>, body: &Value) -> reqwest::Response {
-        let mut request = self.client.post(self.url(path)).bearer_auth(token).json(body);
+    pub async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body);
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
         }
@@ -93,26 +114,43 @@ impl TestApp {
 
     /// GETs with a token.
     pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("the server answers")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     /// Records a donation with a fresh key; asserts 201 and returns the body.
     pub async fn donate(&self, token: &str, body: &Value) -> Value {
         let key = uuid::Uuid::new_v4().to_string();
-        let response = self.post("/api/v1/donations", token, Some(&key), body).await;
+        let response = self
+            .post("/api/v1/donations", token, Some(&key), body)
+            .await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
         response.json().await.unwrap()
     }
 
     /// A fund's IDR balance as an exact decimal string (`None` campaign: the fund itself).
     pub async fn fund_balance(&self, token: &str, fund: &str, campaign: Option<&str>) -> String {
-        let funds: Value = self.get_as("/api/v1/funds", token).await.json().await.unwrap();
+        let funds: Value = self
+            .get_as("/api/v1/funds", token)
+            .await
+            .json()
+            .await
+            .unwrap();
         funds["funds"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["fund"] == fund && f["currency"] == "IDR" && f["campaign_id"].as_str() == campaign)
-            .map_or_else(|| "0.00".to_owned(), |f| f["balance"].as_str().unwrap().to_owned())
+            .find(|f| {
+                f["fund"] == fund && f["currency"] == "IDR" && f["campaign_id"].as_str() == campaign
+            })
+            .map_or_else(
+                || "0.00".to_owned(),
+                |f| f["balance"].as_str().unwrap().to_owned(),
+            )
     }
 
     /// The data directory (its generated dev secret signs the audit checkpoints).
@@ -147,10 +185,17 @@ impl TestApp {
 pub async fn assert_ledger_invariants(database: &Database, key: &CheckpointKey) {
     let report = database.audit_verify(key).await.unwrap();
     assert!(report.is_ok(), "the audit chain verifies: {report:?}");
-    assert_eq!(database.unbalanced_entries().await.unwrap(), 0, "every journal entry balances");
+    assert_eq!(
+        database.unbalanced_entries().await.unwrap(),
+        0,
+        "every journal entry balances"
+    );
     for balance in database.balances().await.unwrap() {
         if let Some(Account::Fund(..)) = Account::from_code(&balance.account) {
-            assert!(balance.lines_sum_minor <= 0, "no fund below zero: {balance:?}");
+            assert!(
+                balance.lines_sum_minor <= 0,
+                "no fund below zero: {balance:?}"
+            );
         }
     }
 }
@@ -166,9 +211,17 @@ impl RawConnection {
     pub async fn open(url: &str) -> RawConnection {
         use sqlx::Connection as _;
         if url.starts_with("sqlite") {
-            RawConnection::Sqlite(sqlx::SqliteConnection::connect(url).await.expect("the test database accepts a connection"))
+            RawConnection::Sqlite(
+                sqlx::SqliteConnection::connect(url)
+                    .await
+                    .expect("the test database accepts a connection"),
+            )
         } else {
-            RawConnection::Postgres(sqlx::PgConnection::connect(url).await.expect("the test database accepts a connection"))
+            RawConnection::Postgres(
+                sqlx::PgConnection::connect(url)
+                    .await
+                    .expect("the test database accepts a connection"),
+            )
         }
     }
 
@@ -179,16 +232,24 @@ impl RawConnection {
     /// Runs SQL (several statements allowed), returning the first error.
     pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         match self {
-            RawConnection::Sqlite(connection) => sqlx::raw_sql(sql).execute(connection).await.map(drop),
-            RawConnection::Postgres(connection) => sqlx::raw_sql(sql).execute(connection).await.map(drop),
+            RawConnection::Sqlite(connection) => {
+                sqlx::raw_sql(sql).execute(connection).await.map(drop)
+            }
+            RawConnection::Postgres(connection) => {
+                sqlx::raw_sql(sql).execute(connection).await.map(drop)
+            }
         }
     }
 
     /// A single integer.
     pub async fn count(&mut self, sql: &str) -> i64 {
         match self {
-            RawConnection::Sqlite(connection) => sqlx::query_scalar(sql).fetch_one(connection).await.unwrap(),
-            RawConnection::Postgres(connection) => sqlx::query_scalar(sql).fetch_one(connection).await.unwrap(),
+            RawConnection::Sqlite(connection) => {
+                sqlx::query_scalar(sql).fetch_one(connection).await.unwrap()
+            }
+            RawConnection::Postgres(connection) => {
+                sqlx::query_scalar(sql).fetch_one(connection).await.unwrap()
+            }
         }
     }
 }
@@ -203,14 +264,24 @@ impl WriterLock {
     /// Takes the lock on the database at `url`.
     pub async fn take(url: &str) -> WriterLock {
         let mut connection = RawConnection::open(url).await;
-        let begin = if connection.is_sqlite() { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        let begin = if connection.is_sqlite() {
+            "BEGIN IMMEDIATE"
+        } else {
+            "BEGIN"
+        };
         connection.execute(begin).await.unwrap();
-        connection.execute("UPDATE ledger_head SET batches = batches WHERE id = 1").await.expect("the writer lock can be taken");
+        connection
+            .execute("UPDATE ledger_head SET batches = batches WHERE id = 1")
+            .await
+            .expect("the writer lock can be taken");
         WriterLock { connection }
     }
 
     /// Lets the application's writer go on.
     pub async fn release(mut self) {
-        self.connection.execute("COMMIT").await.expect("the lock is released");
+        self.connection
+            .execute("COMMIT")
+            .await
+            .expect("the lock is released");
     }
 }
