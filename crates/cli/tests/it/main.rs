@@ -10,6 +10,8 @@ mod hostile;
 mod idempotency;
 mod ledger;
 mod migrations;
+mod openapi;
 mod shutdown;
 mod support;
 mod tls;
+mod users;
