@@ -86,7 +86,7 @@ fn corpus() -> Vec<Case> {
             br#"{"type": "infak", "amount": "#,
             400,
         ),
-        raw_case("empty body", "application/json", b"", 400),
+        raw_case("empty body", "application/json", b"", 422),
         raw_case(
             "invalid utf-8",
             "application/json",

@@ -3,7 +3,7 @@
 //! against each driver, without the wall of generic bounds sqlx would need otherwise.
 
 macro_rules! backend {
-    ($Db:ty) => {
+    ($Db:ty, $begin:literal) => {
         use std::collections::{HashMap, HashSet};
 
         use domain::audit::{CheckpointKey, Hash, GENESIS_PREV_HASH};
@@ -18,6 +18,11 @@ macro_rules! backend {
         use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance};
 
         type Db = $Db;
+
+        /// How a writer transaction begins. SQLite's `BEGIN IMMEDIATE` takes the write lock up
+        /// front: a deferred transaction that reads first could find its snapshot stale when it
+        /// upgrades to write (`SQLITE_BUSY_SNAPSHOT`) instead of waiting its turn.
+        const BEGIN_WRITE: &str = $begin;
 
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
@@ -36,7 +41,7 @@ macro_rules! backend {
             key: &CheckpointKey,
             requests: &[Request],
         ) -> Result<Vec<Result<Applied, Refusal>>, sqlx::Error> {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await?;
             lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             let mut snapshot = snapshot(&mut tx, now, requests).await?;
@@ -538,7 +543,7 @@ macro_rules! backend {
             admin: read::Admin<'_>,
         ) -> Result<Option<i64>, sqlx::Error> {
             let read::Admin { actor, action, subject_kind, mut payload, statement, binds } = admin;
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await?;
             lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             let mut query = sqlx::query_scalar::<_, i64>(statement);
@@ -563,9 +568,9 @@ macro_rules! backend {
 }
 
 pub(crate) mod sqlite {
-    backend!(sqlx::Sqlite);
+    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE");
 }
 
 pub(crate) mod postgres {
-    backend!(sqlx::Postgres);
+    backend!(sqlx::Postgres, "BEGIN");
 }

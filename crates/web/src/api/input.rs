@@ -23,9 +23,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(request.headers()) {
-            return Err(ApiError::UnsupportedMediaType);
-        }
+        let declared_json = is_json(request.headers());
         let scope = format!("{} {}\n", request.method(), request.uri().path());
         let bytes = Bytes::from_request(request, state)
             .await
@@ -36,6 +34,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     ApiError::Malformed(format!("the request body could not be read: {rejection}"))
                 }
             })?;
+        // No body at all is an empty object: `POST …/void` needs nothing else.
+        let bytes = if bytes.is_empty() {
+            Bytes::from_static(b"{}")
+        } else if declared_json {
+            bytes
+        } else {
+            return Err(ApiError::UnsupportedMediaType);
+        };
         let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| {
             ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}"))
         })?;
