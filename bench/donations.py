@@ -14,7 +14,7 @@ One run measures, side by side:
    at a time, so this one number is the ceiling for every client count.
 2. Raw PostgreSQL: a throwaway PostgreSQL 15 cluster (temp data directory, free port on
    127.0.0.1, defaults: fsync=on, synchronous_commit=on; max_connections=200), a one-column
-   table, `pgbench -n -f <one INSERT> -c C -j 2 -T <pgbench-seconds>` per client count -> TPS.
+   table, `pgbench -n -f <one INSERT> -c C -j min(2, C) -T <pgbench-seconds>` per client count -> TPS.
 3. The platform: for each backend and client count, a fresh `donation_platform start` (clean
    environment: PATH, DATA_DIR=<fresh temp dir>, PORT=<free port>, and for PostgreSQL
    DATABASE_URL=postgres://postgres@127.0.0.1:<port>/<fresh database> on the same cluster as
@@ -35,7 +35,13 @@ After each platform run the rows in the `donations` table are counted (`--verify
 compared with the 201 responses: every 201 must have its row (rows may exceed 201s by at most
 the requests in flight when wrk stopped). Non-201 responses, wrk socket errors, a failed
 verification, and ERROR/WARN/panic lines in the server's stderr are reported loudly; server
-logs live in the temp directory and their tail is printed on failure.
+logs live in the temp directory (`--keep-logs DIR` keeps copies), their tail is printed on
+failure, and log problems are split into "under load" and "after SIGTERM" (shutdown).
+
+Order within a round: raw SQLite, the SQLite points, then for each client count pgbench and the
+PostgreSQL point, so every raw rate is measured right before what it is compared with (the
+machine is shared; its fsync latency drifts). `--repeat N` runs N rounds and reports medians
+with (min–max); the ratio is the median of the per-round ratios.
 
 Prints a Markdown section for BENCHMARKS.md; `--write` also replaces (or appends) the section
 `## Durable donation recording` in BENCHMARKS.md. Everything started is stopped and every temp
@@ -313,6 +319,7 @@ class Server:
             self.env["POOL_SIZE"] = str(pool_size)
         self.logfile = os.path.join(self.dir, "server.log")
         self.proc = None
+        self.term_offset = None  # log size when SIGTERM was sent
         cleanup.push(f"stop server {label}", self.stop)
 
     def start(self):
@@ -346,6 +353,7 @@ class Server:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
+            self.term_offset = os.path.getsize(self.logfile)
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=40)
@@ -359,14 +367,15 @@ class Server:
         raise RuntimeError(f"{msg}\n--- server log tail ({self.logfile}) ---\n{tail(self.logfile)}")
 
     def log_problems(self):
-        """ERROR/WARN/panic lines in the server's stderr."""
-        bad = []
+        """ERROR/WARN/panic lines in the server's stderr: (under load, after SIGTERM)."""
+        bad = ([], [])
         try:
-            with open(self.logfile, errors="replace") as f:
+            with open(self.logfile, "rb") as f:
                 for line in f:
-                    clean = ANSI.sub("", line)
+                    clean = ANSI.sub("", line.decode(errors="replace"))
                     if re.search(r"\b(ERROR|WARN)\b|panicked|\"level\":\"(ERROR|WARN)\"", clean):
-                        bad.append(clean.rstrip())
+                        after = self.term_offset is not None and f.tell() > self.term_offset
+                        bad[after].append(clean.rstrip())
         except OSError:
             pass
         return bad
@@ -442,6 +451,9 @@ def platform_point(args, scratch, cleanup, backend, clients, pg):
         log(f"--- server log tail ({label}) ---\n{tail(server.logfile)}")
         raise
     code = server.stop()
+    if args.keep_logs:
+        os.makedirs(args.keep_logs, exist_ok=True)
+        shutil.copy(server.logfile, os.path.join(args.keep_logs, f"{os.path.basename(server.dir)}.log"))
     r["exit"] = code
     r["log_problems"] = server.log_problems()
     if backend == "sqlite":
@@ -463,9 +475,10 @@ def platform_point(args, scratch, cleanup, backend, clients, pg):
         log(f"{label}: could not count rows: {r['rows']}")
     if code != 0:
         problems.append(f"server exit code {code} after SIGTERM")
-    if r["log_problems"]:
-        problems.append(f"{len(r['log_problems'])} ERROR/WARN lines in the server log, first:\n  "
-                        + "\n  ".join(r["log_problems"][:5]))
+    for lines, when in zip(r["log_problems"], ("under load", "after SIGTERM (shutdown)")):
+        if lines:
+            problems.append(f"{len(lines)} ERROR/WARN lines in the server log {when}, first:\n  "
+                            + "\n  ".join(lines[:3]))
     if problems:
         loud(f"{label}: " + "\n!!! ".join(problems))
         log(f"--- server log tail ({label}) ---\n{tail(server.logfile)}")
@@ -524,7 +537,8 @@ def markdown(args, command, rounds, versions, loads):
         f"{fs}, load average {loads[0]} at the start and {loads[1]} at the end; "
         f"PostgreSQL {versions['pg']} (defaults: fsync=on, synchronous_commit=on), "
         f"SQLite {sqlite3.sqlite_version} (Python's, for the raw rate), {versions['wrk']}. "
-        + (f"{n} rounds, each measuring every row once (raw rates, then the platform), "
+        + (f"{n} rounds, each measuring every row once (each raw rate right before the "
+           f"platform points it is compared with), "
            f"medians with (min–max); the ratio is the median of the per-round ratios. " if n > 1
            else "One round. ")
         + f"Each platform point is a fresh server and database (dev mode, "
@@ -556,18 +570,19 @@ def markdown(args, command, rounds, versions, loads):
                      f"{ms.format(med([r['p99_us'] for r in rs]) / 1000)} | {non} | {raw_txt} | "
                      f"{ratio:.2f} |")
     lines.append("")
-    points = [(k, r) for rd in rounds for k, r in rd["platform"].items()]
+    points = [((b, f"{c} clients" + (f", round {i}" if n > 1 else "")), r)
+              for i, rd in enumerate(rounds, 1) for (b, c), r in rd["platform"].items()]
     counted = all(isinstance(r.get("rows"), int) for _, r in points)
     if counted and all(not r["problems"] for _, r in points):
         lines.append(f"Every run: each 201 has its row in `{args.verify_table}` (counted after the "
                      "server stopped), no wrk socket errors, no ERROR/WARN in the server log, "
                      "clean exit on SIGTERM.")
     else:
-        for (backend, clients), r in points:
+        for (backend, where), r in points:
             if not isinstance(r.get("rows"), int):
-                lines.append(f"- {backend}, {clients} clients: rows not counted: {r['rows']}")
+                lines.append(f"- {backend}, {where}: rows not counted: {r['rows']}")
             for p in r["problems"]:
-                lines.append(f"- **{backend}, {clients} clients**: {p}")
+                lines.append(f"- **{backend}, {where}**: {p}")
     return "\n".join(lines) + "\n"
 
 
@@ -597,11 +612,15 @@ def main():
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--pool-size", type=int, help="POOL_SIZE for the server (default: unset)")
     parser.add_argument("--verify-table", default="donations")
+    parser.add_argument("--keep-logs", metavar="DIR",
+                        help="copy every server's stderr log into DIR (created) before cleanup")
     parser.add_argument("--raw-only", action="store_true", help="skip the platform (parts 1-2)")
-    parser.add_argument("--write", action="store_true", help=f"put the section in BENCHMARKS.md")
+    parser.add_argument("--write", action="store_true", help="put the section in BENCHMARKS.md")
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
     backends = [b for b in args.backends.split(",") if b]
+    if not set(backends) <= {"sqlite", "postgres"}:
+        parser.error("--backends takes sqlite and/or postgres")
     shown = [a for a in sys.argv[1:] if a != "--write"]
     command = shlex.join(["python3", "bench/donations.py", *shown])
 
@@ -625,7 +644,9 @@ def main():
     try:
         loads = [load_average(), None]
         pg = None
-        need_pg = "postgres" in backends or args.raw_only
+        if args.raw_only and "postgres" not in backends:
+            backends.append("postgres")
+        need_pg = "postgres" in backends
         if need_pg:
             log("starting a throwaway PostgreSQL 15 ...")
             pg = Postgres(scratch, cleanup)
@@ -642,23 +663,25 @@ def main():
             if args.repeat > 1:
                 log(f"=== round {i + 1} of {args.repeat}")
             rd = {"pgbench": {}, "platform": {}}
+            # Each raw rate is measured right before the platform points it is compared with,
+            # so that a noisy neighbour skews both sides of a ratio alike.
             log(f"raw SQLite: {args.sqlite_seconds:g} s of single-row autocommit INSERTs ...")
             rate, n, elapsed = raw_sqlite(scratch, args.sqlite_seconds)
             rd["sqlite"] = rate
             log(f"  {rate:,.0f} commits/s ({n} rows in {elapsed:.2f} s)")
-            if pg:
+            for backend in ["sqlite"] + [b for b in backends if b != "sqlite"]:
                 for c in clients:
-                    log(f"pgbench -c {c} for {args.pgbench_seconds} s ...")
-                    rd["pgbench"][c] = pgbench(pg, scratch, c, args.pgbench_seconds)
-                    log(f"  {rd['pgbench'][c]['tps']:,.0f} TPS")
-            if not args.raw_only:
-                for backend in backends:
-                    for c in clients:
-                        log(f"platform {backend}, {c} clients, {args.seconds} s ...")
-                        r = platform_point(args, scratch, cleanup, backend, c, pg)
-                        rd["platform"][(backend, c)] = r
-                        log(f"  {r['rate']:,.0f} donations/s, p50 {fmt_ms(r['p50_us'])}, "
-                            f"p99 {fmt_ms(r['p99_us'])}, non-201 {r['other']}, rows {r['rows']}")
+                    if backend == "postgres" and pg:
+                        log(f"pgbench -c {c} for {args.pgbench_seconds} s ...")
+                        rd["pgbench"][c] = pgbench(pg, scratch, c, args.pgbench_seconds)
+                        log(f"  {rd['pgbench'][c]['tps']:,.0f} TPS")
+                    if args.raw_only or backend not in backends:
+                        continue
+                    log(f"platform {backend}, {c} clients, {args.seconds} s ...")
+                    r = platform_point(args, scratch, cleanup, backend, c, pg)
+                    rd["platform"][(backend, c)] = r
+                    log(f"  {r['rate']:,.0f} donations/s, p50 {fmt_ms(r['p50_us'])}, "
+                        f"p99 {fmt_ms(r['p99_us'])}, non-201 {r['other']}, rows {r['rows']}")
             rounds.append(rd)
         loads[1] = load_average()
 
