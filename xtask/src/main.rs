@@ -1,27 +1,38 @@
 //! Project automation: `cargo xtask <task>`.
 //!
 //! - `test`: the whole suite, as CI runs it: formatting, clippy, then every test on SQLite and
-//!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself.
+//!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself, then
+//!   schemathesis against the running server on each backend.
+//! - `schemathesis`: only that last step, to iterate on what it finds.
 
 mod postgres;
+mod schemathesis;
 
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, bail};
 
 const USAGE: &str = "usage: cargo xtask test [--no-lint]
+       cargo xtask schemathesis [--max-examples N] [--seed N]
 
-  test        fmt --check, clippy -D warnings, the test suite on SQLite, then on a
-              throwaway PostgreSQL with TLS (started and stopped by this task)
-  --no-lint   skip fmt and clippy";
+  test          fmt --check, clippy -D warnings, the test suite on SQLite, then on a
+                throwaway PostgreSQL with TLS (started and stopped by this task), then
+                schemathesis against the server's OpenAPI document on both backends
+  --no-lint     skip fmt and clippy
+  schemathesis  only the schemathesis step (it starts its own PostgreSQL); to fuzz
+                deeper or with other inputs than CI: --max-examples (per operation and
+                phase, default 100), --seed (default 1)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("test") {
-        eprintln!("{USAGE}");
-        return ExitCode::from(64);
-    }
-    let result = test(&args[1..]);
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        Some("schemathesis") => schemathesis_only(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(64);
+        }
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -37,6 +48,8 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         [flag] if flag == "--no-lint" => false,
         _ => bail!("unexpected arguments {args:?}\n{USAGE}"),
     };
+    // Before the long runs, so a missing tool fails in seconds and not after minutes.
+    schemathesis::check_installed()?;
     if lint {
         step(
             "cargo fmt --check",
@@ -64,10 +77,102 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         .env("TEST_DATABASE_URL", server.url())
         .env("TEST_DATABASE_CA", server.ca_file());
     tally.run("tests on PostgreSQL", on_postgres)?;
+
+    let findings = fuzz(&server, schemathesis::Depth::default())?;
     server.stop()?;
-    // One closing line for both runs, so CI reads the total and not the last binary's count.
+    // One closing line for every run, so CI reads the total and not the last binary's count;
+    // a schemathesis run with findings counts as one failed test.
+    tally.failed += findings.len() as u64;
     println!("summary: {} passed, {} failed", tally.passed, tally.failed);
+    if !findings.is_empty() {
+        bail!("{} failed", findings.join(" and "));
+    }
     Ok(())
+}
+
+/// `cargo xtask schemathesis`: the fuzzing step alone, to iterate on a finding (or fuzz
+/// deeper) without waiting for the whole suite.
+fn schemathesis_only(args: &[String]) -> anyhow::Result<()> {
+    let mut depth = schemathesis::Depth::default();
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().map(|value| value.parse());
+        match (flag.as_str(), value) {
+            ("--max-examples", Some(Ok(n))) => depth.max_examples = u32::try_from(n)?,
+            ("--seed", Some(Ok(n))) => depth.seed = n,
+            _ => bail!("unknown option {flag:?}, or no number after it\n{USAGE}"),
+        }
+    }
+    schemathesis::check_installed()?;
+    let server = postgres::Server::start().context("cannot start the throwaway PostgreSQL")?;
+    let findings = fuzz(&server, depth)?;
+    server.stop()?;
+    if !findings.is_empty() {
+        bail!("{} failed", findings.join(" and "));
+    }
+    Ok(())
+}
+
+/// schemathesis against the server on SQLite, then on a fresh database on `postgres`; returns
+/// the names of the runs that had findings. Both run even when the first has findings: they
+/// often differ, and CI then shows both.
+fn fuzz(
+    postgres: &postgres::Server,
+    depth: schemathesis::Depth,
+) -> anyhow::Result<Vec<&'static str>> {
+    let binary = build_server()?;
+    let on_postgres = postgres.create_database("schemathesis")?;
+    let mut findings = Vec::new();
+    for (name, database_url) in [
+        ("schemathesis on SQLite", None),
+        ("schemathesis on PostgreSQL", Some(on_postgres.as_str())),
+    ] {
+        eprintln!("xtask: ==> {name}");
+        if let Err(err) = schemathesis::run(&binary, database_url, depth) {
+            eprintln!("xtask: {name} failed: {err:#}");
+            findings.push(name);
+        }
+    }
+    Ok(findings)
+}
+
+/// Builds the server binary (debug, like the tests) and returns its path.
+fn build_server() -> anyhow::Result<std::path::PathBuf> {
+    step(
+        "cargo build (the server, for schemathesis)",
+        cargo(&[
+            "build",
+            "--package",
+            "donation_platform",
+            "--bin",
+            "donation_platform",
+        ]),
+    )?;
+    Ok(target_dir()?.join("debug").join("donation_platform"))
+}
+
+/// Cargo's target directory, wherever the environment or a config file puts it.
+fn target_dir() -> anyhow::Result<std::path::PathBuf> {
+    let output = cargo(&["metadata", "--format-version", "1", "--no-deps"])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed ({})", output.status);
+    }
+    let metadata = String::from_utf8(output.stdout)?;
+    // A JSON string; read without a JSON parser (xtask has none), fine for paths without `"`
+    // or `\`.
+    let key = "\"target_directory\":\"";
+    let start = metadata
+        .find(key)
+        .context("cargo metadata has no target_directory")?
+        + key.len();
+    let end = start
+        + metadata[start..]
+            .find('"')
+            .context("cargo metadata: unterminated target_directory")?;
+    Ok(std::path::PathBuf::from(&metadata[start..end]))
 }
 
 /// Unit and integration tests of every crate (the workspace has no doc tests).

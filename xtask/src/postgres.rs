@@ -88,6 +88,27 @@ impl Server {
         self.base.join("ca.pem")
     }
 
+    /// Creates an empty database and returns a URL the application connects with in any
+    /// mode: TLS with `verify-full` against the throwaway CA, so the host is `localhost`, the
+    /// only name on the certificate. Dropped with the whole server at [`Server::stop`].
+    pub fn create_database(&self, name: &str) -> anyhow::Result<String> {
+        let port = self.port.to_string();
+        self.as_postgres(&[
+            "createdb",
+            "-h",
+            path(&self.base),
+            "-p",
+            &port,
+            "-U",
+            "postgres",
+            name,
+        ])?;
+        Ok(format!(
+            "postgres://postgres@localhost:{port}/{name}?sslmode=verify-full&sslrootcert={}",
+            path(&self.ca_file())
+        ))
+    }
+
     pub fn stop(mut self) -> anyhow::Result<()> {
         self.shutdown()
     }

@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use domain::audit::CheckpointKey;
-use storage::ledger::Ledger;
+use storage::ledger::{Ledger, Writer};
 use storage::{ConnectOptions, Database, StorageError};
 use tokio::net::TcpListener;
 use web::AppState;
@@ -122,6 +122,7 @@ pub fn listen_address(config: &Config) -> SocketAddr {
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    writer: Writer,
 }
 
 impl App {
@@ -137,9 +138,7 @@ impl App {
                 ),
             )
         })?;
-        // The writer task ends by itself once the last handle (in the state) is dropped; every
-        // request it answered was committed first, so nothing waits on it at shutdown.
-        let (ledger, _writer) = Ledger::start(database.clone(), key.clone());
+        let (ledger, writer) = Ledger::start(database.clone(), key.clone());
         let state = AppState::new(database, ledger, key, crate::VERSION);
         tracing::info!(
             address = %listener.local_addr()?,
@@ -148,7 +147,11 @@ impl App {
             backend = state.database().backend().name(),
             "listening"
         );
-        Ok(App { listener, state })
+        Ok(App {
+            listener,
+            state,
+            writer,
+        })
     }
 
     /// The address the server accepts on.
@@ -165,7 +168,11 @@ impl App {
     /// Serves until `stop` resolves, then marks the instance draining, lets in-flight
     /// requests finish within [`SHUTDOWN_DRAIN_TIMEOUT`] and closes the database.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Drained {
-        let App { listener, state } = self;
+        let App {
+            listener,
+            state,
+            writer,
+        } = self;
         let draining = state.clone();
         let stop = async move {
             stop.await;
@@ -185,6 +192,9 @@ impl App {
                 "requests still in flight after the drain bound were cut off"
             ),
         }
+        // Requests cancelled by departed clients may still be queued: the writer drops them
+        // (or writes what is still awaited) before the pool goes away.
+        writer.finish().await;
         state.database().close().await;
         drained
     }

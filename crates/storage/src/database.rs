@@ -18,6 +18,10 @@ pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// transaction (milliseconds), so reaching this means something is wrong.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often opening a new SQLite file is retried when another process is switching it to
+/// WAL at the same moment (50 ms apart: at most a few seconds in all).
+const SQLITE_OPEN_RETRIES: u32 = 40;
+
 /// Which engine a [`Database`] runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -178,12 +182,26 @@ async fn connect_sqlite(
             source,
         })?;
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(options.pool_size)
-        .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
-        .connect_with(connect)
-        .await?;
-    Ok((pool, file))
+    // Two processes opening a brand-new file at once race to switch it to WAL; SQLite answers
+    // the loser `SQLITE_BUSY` without consulting the busy timeout. Opening again shortly after
+    // finds the file already in WAL mode.
+    let mut attempts = 0;
+    loop {
+        let connected = SqlitePoolOptions::new()
+            .max_connections(options.pool_size)
+            .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
+            .connect_with(connect.clone())
+            .await;
+        match connected {
+            Err(sqlx::Error::Database(err))
+                if err.code().as_deref() == Some("5") && attempts < SQLITE_OPEN_RETRIES =>
+            {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            connected => return Ok((connected?, file)),
+        }
+    }
 }
 
 async fn connect_postgres(options: &ConnectOptions) -> Result<PgPool, StorageError> {

@@ -72,13 +72,13 @@ impl std::fmt::Debug for Job {
 }
 
 impl Ledger {
-    /// Starts the writer task. It runs until every `Ledger` clone is dropped, then finishes the
-    /// batch in hand.
+    /// Starts the writer task; it runs until [`Writer::finish`].
     #[must_use]
-    pub fn start(database: Database, key: CheckpointKey) -> (Ledger, tokio::task::JoinHandle<()>) {
+    pub fn start(database: Database, key: CheckpointKey) -> (Ledger, Writer) {
         let (jobs, queue) = mpsc::channel(QUEUE_LENGTH_MAX);
-        let writer = tokio::spawn(write_batches(database, key, queue));
-        (Ledger { jobs }, writer)
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(write_batches(database, key, queue, stopped));
+        (Ledger { jobs }, Writer { stop, task })
     }
 
     /// Applies one change; returns once it is committed (or refused, or failed).
@@ -92,45 +92,91 @@ impl Ledger {
     }
 }
 
-async fn write_batches(database: Database, key: CheckpointKey, mut queue: mpsc::Receiver<Job>) {
+/// The running writer task.
+#[derive(Debug)]
+pub struct Writer {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Writer {
+    /// Stops the writer once it has written what is queued, and waits for it. Changes asked
+    /// for afterwards fail with [`LedgerError::Stopped`]. Call it before closing the database.
+    pub async fn finish(self) {
+        let _ = self.stop.send(());
+        if let Err(err) = self.task.await {
+            tracing::error!(error = %err, "the ledger writer failed");
+        }
+    }
+}
+
+async fn write_batches(
+    database: Database,
+    key: CheckpointKey,
+    mut queue: mpsc::Receiver<Job>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let mut jobs = Vec::with_capacity(BATCH_SIZE_MAX);
+    loop {
+        tokio::select! {
+            received = queue.recv_many(&mut jobs, BATCH_SIZE_MAX) => {
+                if received == 0 {
+                    return;
+                }
+            }
+            _ = &mut stop => break,
+        }
+        write_batch(&database, &key, std::mem::take(&mut jobs)).await;
+    }
+    // Stopping: no more jobs come in; write those already queued.
+    queue.close();
     while queue.recv_many(&mut jobs, BATCH_SIZE_MAX).await > 0 {
-        let batch = std::mem::take(&mut jobs);
-        let requests: Vec<Request> = batch.iter().map(|job| job.request.clone()).collect();
-        match apply_batch(&database, &key, &requests).await {
-            Ok(results) => {
-                for (job, result) in batch.into_iter().zip(results) {
-                    // The caller may have gone (a closed connection); the change stands and a
-                    // retry with the same key gets its response.
-                    let _ = job.reply.send(result.map_err(LedgerError::from));
-                }
+        write_batch(&database, &key, std::mem::take(&mut jobs)).await;
+    }
+}
+
+/// Writes one batch and answers its jobs.
+async fn write_batch(database: &Database, key: &CheckpointKey, mut batch: Vec<Job>) {
+    // A job whose caller has gone (the client disconnected, the request was cancelled) was
+    // never acknowledged: writing it would be wasted work, and a retry creates it anew.
+    batch.retain(|job| !job.reply.is_closed());
+    if batch.is_empty() {
+        return;
+    }
+    let requests: Vec<Request> = batch.iter().map(|job| job.request.clone()).collect();
+    match apply_batch(database, key, &requests).await {
+        Ok(results) => {
+            for (job, result) in batch.into_iter().zip(results) {
+                // The caller may have gone meanwhile; the change stands and a retry with the
+                // same key gets its response.
+                let _ = job.reply.send(result.map_err(LedgerError::from));
             }
-            Err(err) if batch.len() == 1 => {
-                tracing::error!(error = %err, "ledger write failed");
-                let _ = batch
-                    .into_iter()
-                    .next()
-                    .expect("one job")
-                    .reply
-                    .send(Err(LedgerError::Storage(err)));
-            }
-            Err(err) => {
-                // One bad request must not fail its neighbours: retry each on its own.
-                tracing::warn!(error = %err, requests = batch.len(), "ledger batch failed; retrying its requests one by one");
-                for (job, request) in batch.into_iter().zip(requests) {
-                    let result =
-                        match apply_batch(&database, &key, std::slice::from_ref(&request)).await {
-                            Ok(mut results) => results
-                                .pop()
-                                .expect("one result per request")
-                                .map_err(LedgerError::from),
-                            Err(err) => {
-                                tracing::error!(error = %err, "ledger write failed");
-                                Err(LedgerError::Storage(err))
-                            }
-                        };
-                    let _ = job.reply.send(result);
-                }
+        }
+        Err(err) if batch.len() == 1 => {
+            tracing::error!(error = %err, "ledger write failed");
+            let _ = batch
+                .into_iter()
+                .next()
+                .expect("one job")
+                .reply
+                .send(Err(LedgerError::Storage(err)));
+        }
+        Err(err) => {
+            // One bad request must not fail its neighbours: retry each on its own.
+            tracing::warn!(error = %err, requests = batch.len(), "ledger batch failed; retrying its requests one by one");
+            for (job, request) in batch.into_iter().zip(requests) {
+                let result = match apply_batch(database, key, std::slice::from_ref(&request)).await
+                {
+                    Ok(mut results) => results
+                        .pop()
+                        .expect("one result per request")
+                        .map_err(LedgerError::from),
+                    Err(err) => {
+                        tracing::error!(error = %err, "ledger write failed");
+                        Err(LedgerError::Storage(err))
+                    }
+                };
+                let _ = job.reply.send(result);
             }
         }
     }
