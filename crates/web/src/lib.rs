@@ -13,7 +13,7 @@ mod state;
 mod telemetry;
 
 pub use routes::router;
-pub use state::AppState;
+pub use state::{AUTHENTICATION_TTL, AppState};
 
 /// The response header carrying the request id (taken from the request when it has a sane
 /// one, so ids can be followed through a proxy).

@@ -1,6 +1,9 @@
 //! What every request handler can reach.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use domain::Role;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -9,6 +12,15 @@ use storage::Database;
 use storage::ledger::Ledger;
 
 use crate::metrics::Metrics;
+
+/// How long a token the database confirmed is trusted without asking again. Asking on every
+/// request costs a database round trip per request; a second bounds how long a revoked token
+/// can still *read*. Writes are never admitted on this alone: the ledger writer re-checks the
+/// token inside the transaction that would write (`storage::ledger::Request::credential`).
+pub const AUTHENTICATION_TTL: Duration = Duration::from_secs(1);
+
+/// Live tokens remembered at most; far above the staff of any institution.
+const AUTHENTICATION_CACHE_ENTRIES_MAX: usize = 10_000;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -23,6 +35,8 @@ struct Inner {
     /// Idempotency keys of requests this process is working on, by (user, key): a second
     /// request with a key already here is answered 409 instead of waiting behind the first.
     keys_in_flight: Mutex<HashSet<(i64, String)>>,
+    /// Tokens recently found live, by hash: (user, role, when checked).
+    authenticated: Mutex<HashMap<[u8; 32], (i64, Role, Instant)>>,
     metrics: Metrics,
     version: String,
     draining: AtomicBool,
@@ -49,6 +63,7 @@ impl AppState {
                 ledger,
                 checkpoint_key,
                 keys_in_flight: Mutex::default(),
+                authenticated: Mutex::default(),
                 metrics,
                 version,
                 draining: AtomicBool::new(false),
@@ -88,6 +103,36 @@ impl AppState {
             state: self.clone(),
             entry,
         })
+    }
+
+    /// The user and role behind a token, trusted for [`AUTHENTICATION_TTL`] after the database
+    /// last confirmed it.
+    pub(crate) fn cached_authentication(&self, token_hash: &[u8; 32]) -> Option<(i64, Role)> {
+        let cache = self
+            .inner
+            .authenticated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get(token_hash)
+            .filter(|(_, _, checked)| checked.elapsed() < AUTHENTICATION_TTL)
+            .map(|&(user, role, _)| (user, role))
+    }
+
+    /// Remembers that the database confirmed a token.
+    pub(crate) fn remember_authentication(&self, token_hash: [u8; 32], user: i64, role: Role) {
+        let mut cache = self
+            .inner
+            .authenticated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= AUTHENTICATION_CACHE_ENTRIES_MAX {
+            cache.retain(|_, (_, _, checked)| checked.elapsed() < AUTHENTICATION_TTL);
+            if cache.len() >= AUTHENTICATION_CACHE_ENTRIES_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(token_hash, (user, role, Instant::now()));
     }
 
     /// The request and pool metrics.

@@ -128,7 +128,12 @@ async fn users_and_tokens_are_managed_from_the_command_line() {
     let mut server = command(&["start"]).spawn_server();
     server.wait_ready().await;
     let funds = server.url("/api/v1/funds");
-    let status = |token: String| {
+    let donations = server.url("/api/v1/donations");
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
+        .date()
+        .to_string();
+    let read = |token: String| {
         let funds = funds.clone();
         async move {
             reqwest::Client::new()
@@ -141,14 +146,34 @@ async fn users_and_tokens_are_managed_from_the_command_line() {
                 .as_u16()
         }
     };
-    assert_eq!(status(first.clone()).await, 200);
+    let write = |token: String| {
+        let donations = donations.clone();
+        let body = serde_json::json!({ "type": "infak", "amount": "1000", "currency": "IDR", "method": "cash",
+                                       "received_on": today, "anonymous": true });
+        async move {
+            let key = uuid::Uuid::new_v4().to_string();
+            let request = reqwest::Client::new()
+                .post(donations)
+                .bearer_auth(token)
+                .header("Idempotency-Key", key);
+            request.json(&body).send().await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(read(first.clone()).await, 200);
+    assert_eq!(write(first.clone()).await, 201);
 
     let revoked = command(&["token", "revoke", "--id", "1"]).output();
     assert_eq!(revoked.code(), 0, "{}", revoked.all_output());
     assert_eq!(
-        status(first.clone()).await,
+        write(first.clone()).await,
         401,
-        "a revoked token stops working at once"
+        "a revoked token never writes again"
+    );
+    tokio::time::sleep(web::AUTHENTICATION_TTL).await;
+    assert_eq!(
+        read(first.clone()).await,
+        401,
+        "and stops reading within the authentication TTL"
     );
 
     let second = command(&["token", "create", "--email", "amil@example.org"])
@@ -156,13 +181,19 @@ async fn users_and_tokens_are_managed_from_the_command_line() {
         .stdout
         .trim()
         .to_owned();
-    assert_eq!(status(second.clone()).await, 200);
+    assert_eq!(read(second.clone()).await, 200);
     let disabled = command(&["user", "disable", "--email", "amil@example.org"]).output();
     assert_eq!(disabled.code(), 0, "{}", disabled.all_output());
     assert_eq!(
-        status(second).await,
+        write(second.clone()).await,
         401,
-        "a disabled user's tokens stop working"
+        "a disabled user never writes again"
+    );
+    tokio::time::sleep(web::AUTHENTICATION_TTL).await;
+    assert_eq!(
+        read(second).await,
+        401,
+        "and stops reading within the authentication TTL"
     );
 
     let listed = command(&["user", "list", "--json"]).output();
@@ -173,8 +204,8 @@ async fn users_and_tokens_are_managed_from_the_command_line() {
     let verify = command(&["audit", "verify"]).output();
     assert_eq!(verify.code(), 0, "{}", verify.all_output());
     assert!(
-        verify.stdout.contains("5 entries"),
-        "user, token, revoke, token, disable: {}",
+        verify.stdout.contains("6 entries"),
+        "user, token, donation, revoke, token, disable: {}",
         verify.stdout
     );
     server.signal("TERM");

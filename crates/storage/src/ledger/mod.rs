@@ -117,6 +117,7 @@ async fn write_batches(
     mut stop: oneshot::Receiver<()>,
 ) {
     let mut jobs = Vec::with_capacity(BATCH_SIZE_MAX);
+    let mut held = None;
     loop {
         tokio::select! {
             received = queue.recv_many(&mut jobs, BATCH_SIZE_MAX) => {
@@ -126,17 +127,22 @@ async fn write_batches(
             }
             _ = &mut stop => break,
         }
-        write_batch(&database, &key, std::mem::take(&mut jobs)).await;
+        write_batch(&database, &mut held, &key, std::mem::take(&mut jobs)).await;
     }
     // Stopping: no more jobs come in; write those already queued.
     queue.close();
     while queue.recv_many(&mut jobs, BATCH_SIZE_MAX).await > 0 {
-        write_batch(&database, &key, std::mem::take(&mut jobs)).await;
+        write_batch(&database, &mut held, &key, std::mem::take(&mut jobs)).await;
     }
 }
 
 /// Writes one batch and answers its jobs.
-async fn write_batch(database: &Database, key: &CheckpointKey, mut batch: Vec<Job>) {
+async fn write_batch(
+    database: &Database,
+    held: &mut Option<Held>,
+    key: &CheckpointKey,
+    mut batch: Vec<Job>,
+) {
     // A job whose caller has gone (the client disconnected, the request was cancelled) was
     // never acknowledged: writing it would be wasted work, and a retry creates it anew.
     batch.retain(|job| !job.reply.is_closed());
@@ -144,7 +150,7 @@ async fn write_batch(database: &Database, key: &CheckpointKey, mut batch: Vec<Jo
         return;
     }
     let requests: Vec<Request> = batch.iter().map(|job| job.request.clone()).collect();
-    match apply_batch(database, key, &requests).await {
+    match apply_batch(database, held, key, &requests).await {
         Ok(results) => {
             for (job, result) in batch.into_iter().zip(results) {
                 // The caller may have gone meanwhile; the change stands and a retry with the
@@ -165,33 +171,64 @@ async fn write_batch(database: &Database, key: &CheckpointKey, mut batch: Vec<Jo
             // One bad request must not fail its neighbours: retry each on its own.
             tracing::warn!(error = %err, requests = batch.len(), "ledger batch failed; retrying its requests one by one");
             for (job, request) in batch.into_iter().zip(requests) {
-                let result = match apply_batch(database, key, std::slice::from_ref(&request)).await
-                {
-                    Ok(mut results) => results
-                        .pop()
-                        .expect("one result per request")
-                        .map_err(LedgerError::from),
-                    Err(err) => {
-                        tracing::error!(error = %err, "ledger write failed");
-                        Err(LedgerError::Storage(err))
-                    }
-                };
+                let result =
+                    match apply_batch(database, held, key, std::slice::from_ref(&request)).await {
+                        Ok(mut results) => results
+                            .pop()
+                            .expect("one result per request")
+                            .map_err(LedgerError::from),
+                        Err(err) => {
+                            tracing::error!(error = %err, "ledger write failed");
+                            Err(LedgerError::Storage(err))
+                        }
+                    };
                 let _ = job.reply.send(result);
             }
         }
     }
 }
 
-/// Applies requests in one transaction under the writer lock.
-pub(crate) async fn apply_batch(
+/// A connection the writer keeps across batches.
+enum Held {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+/// Applies requests in one transaction under the writer lock, on the writer's connection
+/// (taken from the pool when there is none; dropped after a failure, which may have been the
+/// connection's).
+async fn apply_batch(
     database: &Database,
+    held: &mut Option<Held>,
     key: &CheckpointKey,
     requests: &[Request],
 ) -> Result<Vec<Result<Applied, Refusal>>, StorageError> {
-    Ok(on_backend!(database, |pool, sql| sql::apply_batch(
-        pool, key, requests
-    )
-    .await)?)
+    let connection = match held {
+        Some(connection) => connection,
+        None => held.insert(on_backend!(database, |pool, sql| {
+            sql::writer_connection(pool).await.map(|c| Held::from(c))
+        })?),
+    };
+    let result = match connection {
+        Held::Sqlite(connection) => sql::sqlite::apply_batch(connection, key, requests).await,
+        Held::Postgres(connection) => sql::postgres::apply_batch(connection, key, requests).await,
+    };
+    if result.is_err() {
+        *held = None;
+    }
+    Ok(result?)
+}
+
+impl From<sqlx::pool::PoolConnection<sqlx::Sqlite>> for Held {
+    fn from(connection: sqlx::pool::PoolConnection<sqlx::Sqlite>) -> Self {
+        Held::Sqlite(connection)
+    }
+}
+
+impl From<sqlx::pool::PoolConnection<sqlx::Postgres>> for Held {
+    fn from(connection: sqlx::pool::PoolConnection<sqlx::Postgres>) -> Self {
+        Held::Postgres(connection)
+    }
 }
 
 impl Database {
@@ -201,7 +238,7 @@ impl Database {
         key: &CheckpointKey,
         request: Request,
     ) -> Result<Applied, LedgerError> {
-        let mut results = apply_batch(self, key, std::slice::from_ref(&request)).await?;
+        let mut results = apply_batch(self, &mut None, key, std::slice::from_ref(&request)).await?;
         Ok(results.pop().expect("one result per request")?)
     }
 

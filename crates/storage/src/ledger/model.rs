@@ -203,6 +203,11 @@ pub struct Request {
     pub change: Change,
     /// The claim, if the client sent a key.
     pub idempotency: Option<Idempotency>,
+    /// The hash of the API token the request came with. Callers may admit requests on a
+    /// briefly cached authentication; the writer checks in the batch's own transaction that
+    /// the token is still live and still the actor's, so a revoked token or a disabled user
+    /// never writes.
+    pub credential: Option<[u8; 32]>,
 }
 
 impl Request {
@@ -352,6 +357,9 @@ pub enum Applied {
 /// Why the ledger refused a change. Nothing was written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// The token was revoked or its user disabled.
+    #[error("this API token was revoked or its user disabled")]
+    CredentialRevoked,
     /// The key was used before for a different request.
     #[error(
         "this `Idempotency-Key` was already used for a different request; use a new key for a new request"

@@ -28,6 +28,9 @@ pub(crate) struct StoredKey {
 pub(crate) struct Snapshot {
     /// The time every row of the batch is stamped with.
     pub now: OffsetDateTime,
+    /// The chain's length and last hash before the batch.
+    pub head_seq: i64,
+    pub head_hash: Hash,
     /// The highest receipt serial of `now`'s receipt year.
     pub receipt_serial_max: i64,
     /// The amil share in force.
@@ -38,6 +41,8 @@ pub(crate) struct Snapshot {
     pub donations: HashMap<Uuid, Donation>,
     /// Signed sums of journal lines, by (account code, currency), for accounts the batch debits.
     pub balances: HashMap<(String, String), i64>,
+    /// Live tokens among those the batch's requests came with: hash → user.
+    pub credentials: HashMap<Vec<u8>, i64>,
     /// Which referenced donors, campaigns and recipients exist.
     pub donors: HashSet<Uuid>,
     pub campaigns: HashSet<Uuid>,
@@ -77,7 +82,10 @@ impl Snapshot {
 /// What a batch must read before it can be planned.
 #[derive(Debug, Default)]
 pub(crate) struct Needs {
-    pub keys: Vec<String>,
+    /// Token hashes the requests came with.
+    pub credentials: Vec<[u8; 32]>,
+    /// Claimed idempotency keys, by user.
+    pub keys: HashMap<i64, Vec<String>>,
     pub donations: Vec<Uuid>,
     pub donors: Vec<Uuid>,
     pub campaigns: Vec<Uuid>,
@@ -88,8 +96,17 @@ impl Needs {
     pub fn of(requests: &[Request]) -> Needs {
         let mut needs = Needs::default();
         for request in requests {
-            if let Some((_, claim)) = request.claim() {
-                needs.keys.push(claim.key.clone());
+            if let Some((user_id, claim)) = request.claim() {
+                needs
+                    .keys
+                    .entry(user_id)
+                    .or_default()
+                    .push(claim.key.clone());
+            }
+            if let Some(credential) = request.credential
+                && !needs.credentials.contains(&credential)
+            {
+                needs.credentials.push(credential);
             }
             match &request.change {
                 Change::Donation(donation) => {
@@ -284,6 +301,12 @@ pub(crate) fn plan(
     request: &Request,
     writes: &mut Writes,
 ) -> Result<Applied, Refusal> {
+    if let (Some(credential), super::model::Actor::User(user_id)) =
+        (&request.credential, &request.actor)
+        && snapshot.credentials.get(credential.as_slice()) != Some(user_id)
+    {
+        return Err(Refusal::CredentialRevoked);
+    }
     let claim = request.claim();
     if let Some((user_id, claim)) = claim
         && let Some(stored) = snapshot.keys.get(&(user_id, claim.key.clone()))

@@ -29,56 +29,94 @@ macro_rules! backend {
 
         /// Takes the writer lock: the one `ledger_head` row. On PostgreSQL a row lock that other
         /// instances' writers queue behind; on SQLite the database write lock.
-        async fn lock(tx: &mut Transaction<'static, Db>) -> Result<(), sqlx::Error> {
+        async fn lock(tx: &mut Transaction<'_, Db>) -> Result<(), sqlx::Error> {
             sqlx::query("UPDATE ledger_head SET batches = batches + 1 WHERE id = 1").execute(&mut **tx).await?;
             Ok(())
         }
 
         /// Applies a batch of requests in one transaction; per request, what it produced or why
         /// it was refused. An `Err` means nothing was written for anyone.
+        /// The writer keeps one connection across batches (its page cache stays warm: only it
+        /// writes), so this takes a connection, not the pool.
         pub(crate) async fn apply_batch(
-            pool: &Pool<Db>,
+            connection: &mut <Db as sqlx::Database>::Connection,
             key: &CheckpointKey,
             requests: &[Request],
         ) -> Result<Vec<Result<Applied, Refusal>>, sqlx::Error> {
-            let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+            let mut tx = sqlx::Connection::begin_with(connection, BEGIN_WRITE).await?;
             lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             let mut snapshot = snapshot(&mut tx, now, requests).await?;
+            let head = (snapshot.head_seq, snapshot.head_hash);
             let mut writes = Writes::default();
             let results: Vec<_> = requests.iter().map(|request| plan::plan(&mut snapshot, request, &mut writes)).collect();
             insert(&mut tx, now, &writes).await?;
-            append_audit(&mut tx, key, now, writes.audit).await?;
+            append_audit(&mut tx, key, now, head, writes.audit).await?;
             tx.commit().await?;
             Ok(results)
         }
 
+        /// A connection from the pool for the writer to keep.
+        pub(crate) async fn writer_connection(pool: &Pool<Db>) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
+            pool.acquire().await
+        }
+
+        /// In one round trip, what every batch needs: the year's highest receipt serial, the
+        /// amil share in force and the chain's head.
+        const HEAD_SELECT: &str = "SELECT \
+             CAST(COALESCE((SELECT MAX(receipt_serial) FROM donations WHERE receipt_year = $1), 0) AS BIGINT) \
+               AS receipt_serial_max, \
+             (SELECT value FROM settings WHERE key = $2 ORDER BY id DESC LIMIT 1) AS amil_share, \
+             CAST(COALESCE((SELECT MAX(seq) FROM audit_entries), 0) AS BIGINT) AS head_seq, \
+             (SELECT hash FROM audit_entries ORDER BY seq DESC LIMIT 1) AS head_hash";
+
+        /// The chain's head: its length and last hash.
+        async fn chain_head(tx: &mut Transaction<'_, Db>) -> Result<(i64, Hash), sqlx::Error> {
+            let head = sqlx::query("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
+            match head {
+                None => Ok((0, GENESIS_PREV_HASH)),
+                Some(row) => Ok((row.try_get::<i64, _>("seq")?, hash_of(row.try_get("hash")?)?)),
+            }
+        }
+
         async fn snapshot(
-            tx: &mut Transaction<'static, Db>,
+            tx: &mut Transaction<'_, Db>,
             now: OffsetDateTime,
             requests: &[Request],
         ) -> Result<Snapshot, sqlx::Error> {
             let needs = Needs::of(requests);
-            let receipt_serial_max: i64 =
-                sqlx::query_scalar("SELECT CAST(COALESCE(MAX(receipt_serial), 0) AS BIGINT) FROM donations WHERE receipt_year = $1")
-                    .bind(ReceiptNumber::year_of(now))
-                    .fetch_one(&mut **tx)
-                    .await?;
-            let amil_share = amil_share(&mut **tx).await?;
+            let head = sqlx::query(HEAD_SELECT)
+                .bind(ReceiptNumber::year_of(now))
+                .bind(plan::AMIL_SHARE_SETTING)
+                .fetch_one(&mut **tx)
+                .await?;
+            let receipt_serial_max: i64 = head.try_get("receipt_serial_max")?;
+            let amil_share = match head.try_get::<Option<String>, _>("amil_share")? {
+                None => AmilShare::MAX,
+                Some(value) => AmilShare::parse_percent(&value).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            };
+            let head_seq: i64 = head.try_get("head_seq")?;
+            let head_hash = match head.try_get::<Option<Vec<u8>>, _>("head_hash")? {
+                None => GENESIS_PREV_HASH,
+                Some(hash) => hash_of(hash)?,
+            };
             let mut keys = HashMap::new();
-            if !needs.keys.is_empty() {
+            // One query per user in the batch (usually one), so the primary key (user_id, key)
+            // finds the rows: a lookup by key alone would scan every key ever stored.
+            for (user_id, user_keys) in &needs.keys {
                 let mut query = QueryBuilder::<Db>::new(
-                    "SELECT user_id, key, request_digest, status, body FROM idempotency_keys WHERE key IN (",
+                    "SELECT key, request_digest, status, body FROM idempotency_keys WHERE user_id = ",
                 );
+                query.push_bind(*user_id).push(" AND key IN (");
                 let mut list = query.separated(", ");
-                for key in &needs.keys {
+                for key in user_keys {
                     list.push_bind(key.clone());
                 }
                 query.push(")");
                 for row in query.build().fetch_all(&mut **tx).await? {
                     let status: i32 = row.try_get("status")?;
                     keys.insert(
-                        (row.try_get("user_id")?, row.try_get("key")?),
+                        (*user_id, row.try_get("key")?),
                         StoredKey {
                             request_digest: row.try_get("request_digest")?,
                             rendered: Rendered {
@@ -87,6 +125,21 @@ macro_rules! backend {
                             },
                         },
                     );
+                }
+            }
+            let mut credentials = HashMap::new();
+            if !needs.credentials.is_empty() {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT t.token_hash, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.revoked_at IS NULL AND u.disabled_at IS NULL AND t.token_hash IN (",
+                );
+                let mut list = query.separated(", ");
+                for credential in &needs.credentials {
+                    list.push_bind(credential.to_vec());
+                }
+                query.push(")");
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    credentials.insert(row.try_get("token_hash")?, row.try_get("user_id")?);
                 }
             }
             let donations: HashMap<Uuid, Donation> = if needs.donations.is_empty() {
@@ -123,11 +176,14 @@ macro_rules! backend {
             }
             Ok(Snapshot {
                 now,
+                head_seq,
+                head_hash,
                 receipt_serial_max,
                 amil_share,
                 keys,
                 donations,
                 balances,
+                credentials,
                 donors: existing(tx, "donors", &needs.donors).await?,
                 campaigns: existing(tx, "campaigns", &needs.campaigns).await?,
                 recipients: existing(tx, "recipients", &needs.recipients).await?,
@@ -135,7 +191,7 @@ macro_rules! backend {
         }
 
         async fn existing(
-            tx: &mut Transaction<'static, Db>,
+            tx: &mut Transaction<'_, Db>,
             table: &'static str,
             ids: &[Uuid],
         ) -> Result<HashSet<Uuid>, sqlx::Error> {
@@ -167,14 +223,14 @@ macro_rules! backend {
         }
 
         /// Inserts a batch's rows, parents before children.
-        async fn insert(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        async fn insert(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             insert_registry(tx, now, writes).await?;
             insert_movements(tx, now, writes).await?;
             insert_journal(tx, now, writes).await
         }
 
         /// Donors, recipients and campaigns.
-        async fn insert_registry(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        async fn insert_registry(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for (table, people) in [("donors", &writes.donors), ("recipients", &writes.recipients)] {
                 for chunk in people.chunks(INSERT_ROWS_MAX) {
                     let columns = if table == "donors" {
@@ -206,7 +262,7 @@ macro_rules! backend {
         }
 
         /// Donations, reversals and distributions.
-        async fn insert_movements(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        async fn insert_movements(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
                 let mut query = QueryBuilder::<Db>::new(
                     "INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
@@ -273,7 +329,7 @@ macro_rules! backend {
         }
 
         /// Journal entries and lines, idempotency keys and settings.
-        async fn insert_journal(tx: &mut Transaction<'static, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        async fn insert_journal(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
                 let mut query = QueryBuilder::<Db>::new("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
                 query.push_values(chunk, |mut row, e| {
@@ -317,19 +373,15 @@ macro_rules! backend {
         /// Chains `drafts` onto the stored head and signs a checkpoint of the new head, inside the
         /// caller's transaction (which holds the writer lock).
         async fn append_audit(
-            tx: &mut Transaction<'static, Db>,
+            tx: &mut Transaction<'_, Db>,
             key: &CheckpointKey,
             now: OffsetDateTime,
+            (head_seq, head_hash): (i64, Hash),
             drafts: Vec<plan::AuditDraft>,
         ) -> Result<(), sqlx::Error> {
             if drafts.is_empty() {
                 return Ok(());
             }
-            let head = sqlx::query("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
-            let (head_seq, head_hash) = match head {
-                None => (0, GENESIS_PREV_HASH),
-                Some(row) => (row.try_get::<i64, _>("seq")?, hash_of(row.try_get("hash")?)?),
-            };
             let rows = plan::chain(head_seq, head_hash, now, drafts);
             for chunk in rows.chunks(INSERT_ROWS_MAX) {
                 let mut query = QueryBuilder::<Db>::new(
@@ -560,7 +612,8 @@ macro_rules! backend {
             };
             payload["id"] = serde_json::json!(id);
             let draft = plan::AuditDraft { actor: actor.to_owned(), action, subject: format!("{subject_kind}:{id}"), payload };
-            append_audit(&mut tx, key, now, vec![draft]).await?;
+            let head = chain_head(&mut tx).await?;
+            append_audit(&mut tx, key, now, head, vec![draft]).await?;
             tx.commit().await?;
             Ok(Some(id))
         }

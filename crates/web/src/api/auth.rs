@@ -15,6 +15,8 @@ pub struct Caller {
     pub user_id: i64,
     /// Their role.
     pub role: Role,
+    /// The hash of the token they came with, for the ledger writer to re-check.
+    pub credential: [u8; 32],
 }
 
 impl Caller {
@@ -61,9 +63,23 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|token| !token.is_empty() && token.len() <= TOKEN_LENGTH_MAX)
             .ok_or(ApiError::Unauthenticated)?;
-        let hash = domain::credentials::token_hash(token);
-        match state.database().authenticate(&hash).await? {
-            Some((user_id, role)) => Ok(Caller { user_id, role }),
+        let credential = domain::credentials::token_hash(token);
+        if let Some((user_id, role)) = state.cached_authentication(&credential) {
+            return Ok(Caller {
+                user_id,
+                role,
+                credential,
+            });
+        }
+        match state.database().authenticate(&credential).await? {
+            Some((user_id, role)) => {
+                state.remember_authentication(credential, user_id, role);
+                Ok(Caller {
+                    user_id,
+                    role,
+                    credential,
+                })
+            }
             None => Err(ApiError::Unauthenticated),
         }
     }

@@ -112,6 +112,11 @@ fn refusal_problem(refusal: &Refusal) -> Problem {
     use StatusCode as S;
     let detail = refusal.to_string();
     match refusal {
+        Refusal::CredentialRevoked => Problem::new(
+            S::UNAUTHORIZED,
+            "unauthenticated",
+            "this API token was revoked or its user disabled; nothing was recorded",
+        ),
         Refusal::IdempotencyKeyReused => {
             Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency-key-reused", detail)
                 .with_field("Idempotency-Key")

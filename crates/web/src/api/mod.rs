@@ -151,6 +151,7 @@ async fn record(
         actor: Actor::User(caller.user_id),
         change,
         idempotency,
+        credential: Some(caller.credential),
     };
     let (rendered, replayed) = match state.ledger().apply(request).await? {
         Applied::Done(_, Some(rendered)) => (rendered, false),
