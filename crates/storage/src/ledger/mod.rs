@@ -206,7 +206,7 @@ async fn apply_batch(
     let connection = match held {
         Some(connection) => connection,
         None => held.insert(on_backend!(database, |pool, sql| {
-            sql::writer_connection(pool).await.map(|c| Held::from(c))
+            sql::writer_connection(pool).await.map(Held::from)
         })?),
     };
     let result = match connection {
