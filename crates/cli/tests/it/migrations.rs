@@ -25,14 +25,14 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "{}",
         check.stdout
     );
-    for migration in ["1: users and audit chain", "2: ledger"] {
+    for migration in ["1: users and audit chain", "2: ledger", "3: audit hash not indexed"] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
 
     let migrate = run(&["migrate"]);
     assert_eq!(migrate.code(), 0, "{}", migrate.all_output());
     assert!(
-        migrate.stdout.contains("applied 2 migration(s)"),
+        migrate.stdout.contains("applied 3 migration(s)"),
         "{}",
         migrate.stdout
     );
@@ -112,7 +112,7 @@ async fn two_instances_starting_together_on_an_empty_database_both_become_ready_
     sorted.sort();
     assert_eq!(
         sorted,
-        ["0", "2"],
+        ["0", "3"],
         "exactly one instance applied the migrations: {applied:?}"
     );
 
