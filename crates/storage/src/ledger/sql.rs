@@ -85,7 +85,11 @@ macro_rules! backend {
             requests: &[Request],
         ) -> Result<Snapshot, sqlx::Error> {
             let needs = Needs::of(requests);
+            // The batch's reads are planned afresh each time (`persistent(false)`): a cached
+            // generic plan made while a table was small goes on scanning it as it grows
+            // (measured on PostgreSQL: the key lookup went from 0.01 ms to 20 ms in 5 s).
             let head = sqlx::query(HEAD_SELECT)
+                .persistent(false)
                 .bind(ReceiptNumber::year_of(now))
                 .bind(plan::AMIL_SHARE_SETTING)
                 .fetch_one(&mut **tx)
@@ -113,7 +117,7 @@ macro_rules! backend {
                     list.push_bind(key.clone());
                 }
                 query.push(")");
-                for row in query.build().fetch_all(&mut **tx).await? {
+                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
                     let status: i32 = row.try_get("status")?;
                     keys.insert(
                         (*user_id, row.try_get("key")?),
@@ -138,7 +142,7 @@ macro_rules! backend {
                     list.push_bind(credential.to_vec());
                 }
                 query.push(")");
-                for row in query.build().fetch_all(&mut **tx).await? {
+                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
                     credentials.insert(row.try_get("token_hash")?, row.try_get("user_id")?);
                 }
             }
@@ -153,7 +157,7 @@ macro_rules! backend {
                 }
                 query.push(")");
                 let mut donations = HashMap::new();
-                for row in query.build().fetch_all(&mut **tx).await? {
+                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
                     let donation = donation_from_row(&row)?;
                     donations.insert(donation.id, donation);
                 }
@@ -170,7 +174,7 @@ macro_rules! backend {
                     list.push_bind(account.clone());
                 }
                 query.push(") GROUP BY account, currency");
-                for row in query.build().fetch_all(&mut **tx).await? {
+                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
                     balances.insert((row.try_get("account")?, row.try_get("currency")?), row.try_get("total")?);
                 }
             }
@@ -204,7 +208,7 @@ macro_rules! backend {
                 list.push_bind(*id);
             }
             query.push(")");
-            query.build().fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()
+            query.build().persistent(false).fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()
         }
 
         /// The amil share in force: the newest setting, or the 12.5 % default.
