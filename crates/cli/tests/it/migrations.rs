@@ -25,7 +25,11 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "{}",
         check.stdout
     );
-    for migration in ["1: users and audit chain", "2: ledger", "3: audit hash not indexed"] {
+    for migration in [
+        "1: users and audit chain",
+        "2: ledger",
+        "3: audit hash not indexed",
+    ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
 

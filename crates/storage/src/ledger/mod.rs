@@ -150,7 +150,15 @@ async fn write_batch(
         return;
     }
     let requests: Vec<Request> = batch.iter().map(|job| job.request.clone()).collect();
-    match apply_batch(database, held, key, &requests).await {
+    let started = std::time::Instant::now();
+    let applied = apply_batch(database, held, key, &requests).await;
+    tracing::debug!(
+        requests = requests.len(),
+        elapsed_us = started.elapsed().as_micros(),
+        ok = applied.is_ok(),
+        "ledger batch"
+    );
+    match applied {
         Ok(results) => {
             for (job, result) in batch.into_iter().zip(results) {
                 // The caller may have gone meanwhile; the change stands and a retry with the

@@ -3,7 +3,7 @@
 //! against each driver, without the wall of generic bounds sqlx would need otherwise.
 
 macro_rules! backend {
-    ($Db:ty, $begin:literal) => {
+    ($Db:ty, $begin:literal, $combine:literal) => {
         use std::collections::{HashMap, HashSet};
 
         use domain::audit::{CheckpointKey, Hash, GENESIS_PREV_HASH};
@@ -23,6 +23,9 @@ macro_rules! backend {
         /// front: a deferred transaction that reads first could find its snapshot stale when it
         /// upgrades to write (`SQLITE_BUSY_SNAPSHOT`) instead of waiting its turn.
         const BEGIN_WRITE: &str = $begin;
+
+        /// Whether a batch's INSERTs go to the database as one statement (see `Inserts`).
+        const COMBINE_INSERTS: bool = $combine;
 
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
@@ -50,8 +53,10 @@ macro_rules! backend {
             let head = (snapshot.head_seq, snapshot.head_hash);
             let mut writes = Writes::default();
             let results: Vec<_> = requests.iter().map(|request| plan::plan(&mut snapshot, request, &mut writes)).collect();
-            insert(&mut tx, now, &writes).await?;
-            append_audit(&mut tx, key, now, head, writes.audit).await?;
+            let mut out = Inserts::new(&mut tx);
+            insert(&mut out, now, &writes).await?;
+            append_audit(&mut out, key, now, head, writes.audit).await?;
+            out.finish().await?;
             tx.commit().await?;
             Ok(results)
         }
@@ -226,15 +231,59 @@ macro_rules! backend {
             }
         }
 
+        /// Where a batch's INSERTs go: run one by one, or — where `COMBINE_INSERTS` — gathered
+        /// into one statement of data-modifying CTEs, one round trip instead of one per table
+        /// (PostgreSQL; foreign keys are checked at the end of the statement, so parents and
+        /// children can share it).
+        struct Inserts<'t, 'c> {
+            tx: &'t mut Transaction<'c, Db>,
+            combined: Option<QueryBuilder<'static, Db>>,
+            count: usize,
+        }
+
+        impl<'t, 'c> Inserts<'t, 'c> {
+            fn new(tx: &'t mut Transaction<'c, Db>) -> Self {
+                Inserts { tx, combined: None, count: 0 }
+            }
+
+            /// One INSERT, built by `build` (which pushes the whole statement).
+            async fn add(&mut self, build: impl FnOnce(&mut QueryBuilder<'static, Db>)) -> Result<(), sqlx::Error> {
+                if COMBINE_INSERTS {
+                    let query = self.combined.get_or_insert_with(|| QueryBuilder::new("WITH "));
+                    if self.count > 0 {
+                        query.push(", ");
+                    }
+                    query.push(format_args!("insert_{} AS (", self.count));
+                    build(query);
+                    query.push(")");
+                    self.count += 1;
+                    Ok(())
+                } else {
+                    let mut query = QueryBuilder::new("");
+                    build(&mut query);
+                    query.build().execute(&mut **self.tx).await.map(drop)
+                }
+            }
+
+            /// Runs what was gathered.
+            async fn finish(self) -> Result<(), sqlx::Error> {
+                if let Some(mut query) = self.combined {
+                    // The text differs with every batch's mix of tables and rows: not worth caching.
+                    query.push(" SELECT 1").build().persistent(false).execute(&mut **self.tx).await?;
+                }
+                Ok(())
+            }
+        }
+
         /// Inserts a batch's rows, parents before children.
-        async fn insert(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
-            insert_registry(tx, now, writes).await?;
-            insert_movements(tx, now, writes).await?;
-            insert_journal(tx, now, writes).await
+        async fn insert(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+            insert_registry(out, now, writes).await?;
+            insert_movements(out, now, writes).await?;
+            insert_journal(out, now, writes).await
         }
 
         /// Donors, recipients and campaigns.
-        async fn insert_registry(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        async fn insert_registry(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for (table, people) in [("donors", &writes.donors), ("recipients", &writes.recipients)] {
                 for chunk in people.chunks(INSERT_ROWS_MAX) {
                     let columns = if table == "donors" {
@@ -242,7 +291,8 @@ macro_rules! backend {
                     } else {
                         "INSERT INTO recipients (id, name, nik, phone, address, created_at) "
                     };
-                    let mut query = QueryBuilder::<Db>::new(columns);
+                    out.add(|query| {
+                        query.push(columns);
                     query.push_values(chunk, |mut row, (id, person)| {
                         row.push_bind(*id).push_bind(person.name.clone()).push_bind(person.nik.clone());
                         if table == "donors" {
@@ -252,26 +302,26 @@ macro_rules! backend {
                         }
                         row.push_bind(person.address.clone()).push_bind(now);
                     });
-                    query.build().execute(&mut **tx).await?;
+                    }).await?;
                 }
             }
             for chunk in writes.campaigns.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new("INSERT INTO campaigns (id, name, purpose, created_at) ");
+                out.add(|query| {
+                    query.push("INSERT INTO campaigns (id, name, purpose, created_at) ");
                 query.push_values(chunk, |mut row, (id, campaign)| {
                     row.push_bind(*id).push_bind(campaign.name.clone()).push_bind(campaign.purpose.clone()).push_bind(now);
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
             Ok(())
         }
 
         /// Donations, reversals and distributions.
-        async fn insert_movements(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        async fn insert_movements(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new(
-                    "INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
-                     currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ",
-                );
+                out.add(|query| {
+                    query.push("INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
+                     currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ",);
                 query.push_values(chunk, |mut row, d| {
                     row.push_bind(d.id)
                         .push_bind(d.receipt.year)
@@ -289,12 +339,11 @@ macro_rules! backend {
                         .push_bind(d.recorded_by)
                         .push_bind(d.recorded_at);
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
             for chunk in writes.reversals.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new(
-                    "INSERT INTO donation_reversals (id, donation_id, kind, amount_minor, amil_share_minor, reason, recorded_by, recorded_at) ",
-                );
+                out.add(|query| {
+                    query.push("INSERT INTO donation_reversals (id, donation_id, kind, amount_minor, amil_share_minor, reason, recorded_by, recorded_at) ",);
                 query.push_values(chunk, |mut row, r| {
                     row.push_bind(r.id)
                         .push_bind(r.donation_id)
@@ -305,13 +354,12 @@ macro_rules! backend {
                         .push_bind(r.recorded_by)
                         .push_bind(now);
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
             for chunk in writes.distributions.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new(
-                    "INSERT INTO distributions (id, fund, campaign_id, recipient_id, asnaf, program, amount_minor, currency, method, \
-                     distributed_on, note, recorded_by, recorded_at) ",
-                );
+                out.add(|query| {
+                    query.push("INSERT INTO distributions (id, fund, campaign_id, recipient_id, asnaf, program, amount_minor, currency, method, \
+                     distributed_on, note, recorded_by, recorded_at) ",);
                 query.push_values(chunk, |mut row, d| {
                     row.push_bind(d.id)
                         .push_bind(d.fund.as_str())
@@ -327,31 +375,32 @@ macro_rules! backend {
                         .push_bind(d.recorded_by)
                         .push_bind(d.recorded_at);
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
             Ok(())
         }
 
         /// Journal entries and lines, idempotency keys and settings.
-        async fn insert_journal(tx: &mut Transaction<'_, Db>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        async fn insert_journal(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
             for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
+                out.add(|query| {
+                    query.push("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
                 query.push_values(chunk, |mut row, e| {
                     row.push_bind(e.id).push_bind(e.kind).push_bind(e.source_id).push_bind(now);
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
             for chunk in writes.lines.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new("INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) ");
+                out.add(|query| {
+                    query.push("INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) ");
                 query.push_values(chunk, |mut row, l| {
                     row.push_bind(l.entry_id).push_bind(l.line_no).push_bind(l.account.clone()).push_bind(l.currency).push_bind(l.amount_minor);
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
             for chunk in writes.keys.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new(
-                    "INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) ",
-                );
+                out.add(|query| {
+                    query.push("INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) ",);
                 query.push_values(chunk, |mut row, k| {
                     row.push_bind(k.user_id)
                         .push_bind(k.key.clone())
@@ -360,16 +409,16 @@ macro_rules! backend {
                         .push_bind(k.rendered.body.clone())
                         .push_bind(now);
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
-            for setting in &writes.settings {
-                sqlx::query("INSERT INTO settings (key, value, changed_by, changed_at) VALUES ($1, $2, $3, $4)")
-                    .bind(setting.key)
-                    .bind(setting.value.clone())
-                    .bind(setting.changed_by.clone())
-                    .bind(now)
-                    .execute(&mut **tx)
-                    .await?;
+            if !writes.settings.is_empty() {
+                out.add(|query| {
+                    query.push("INSERT INTO settings (key, value, changed_by, changed_at) ");
+                    query.push_values(&writes.settings, |mut row, setting| {
+                        row.push_bind(setting.key).push_bind(setting.value.clone()).push_bind(setting.changed_by.clone()).push_bind(now);
+                    });
+                })
+                .await?;
             }
             Ok(())
         }
@@ -377,7 +426,7 @@ macro_rules! backend {
         /// Chains `drafts` onto the stored head and signs a checkpoint of the new head, inside the
         /// caller's transaction (which holds the writer lock).
         async fn append_audit(
-            tx: &mut Transaction<'_, Db>,
+            out: &mut Inserts<'_, '_>,
             key: &CheckpointKey,
             now: OffsetDateTime,
             (head_seq, head_hash): (i64, Hash),
@@ -388,9 +437,8 @@ macro_rules! backend {
             }
             let rows = plan::chain(head_seq, head_hash, now, drafts);
             for chunk in rows.chunks(INSERT_ROWS_MAX) {
-                let mut query = QueryBuilder::<Db>::new(
-                    "INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) ",
-                );
+                out.add(|query| {
+                    query.push("INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) ",);
                 query.push_values(chunk, |mut row, a| {
                     row.push_bind(a.seq)
                         .push_bind(now)
@@ -402,19 +450,18 @@ macro_rules! backend {
                         .push_bind(a.prev_hash.to_vec())
                         .push_bind(a.hash.to_vec());
                 });
-                query.build().execute(&mut **tx).await?;
+                }).await?;
             }
             let last = rows.last().expect("drafts is not empty");
             let seq = u64::try_from(last.seq).expect("sequence numbers are positive");
-            sqlx::query("INSERT INTO audit_checkpoints (seq, hash, key_id, signature, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(last.seq)
-                .bind(last.hash.to_vec())
-                .bind(key.id().to_vec())
-                .bind(key.sign(seq, &last.hash).to_vec())
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-            Ok(())
+            let signature = key.sign(seq, &last.hash);
+            out.add(|query| {
+                query.push("INSERT INTO audit_checkpoints (seq, hash, key_id, signature, created_at) ");
+                query.push_values(std::iter::once(last), |mut row, last| {
+                    row.push_bind(last.seq).push_bind(last.hash.to_vec()).push_bind(key.id().to_vec()).push_bind(signature.to_vec()).push_bind(now);
+                });
+            })
+            .await
         }
 
         fn hash_of(bytes: Vec<u8>) -> Result<Hash, sqlx::Error> {
@@ -617,7 +664,9 @@ macro_rules! backend {
             payload["id"] = serde_json::json!(id);
             let draft = plan::AuditDraft { actor: actor.to_owned(), action, subject: format!("{subject_kind}:{id}"), payload };
             let head = chain_head(&mut tx).await?;
-            append_audit(&mut tx, key, now, head, vec![draft]).await?;
+            let mut out = Inserts::new(&mut tx);
+            append_audit(&mut out, key, now, head, vec![draft]).await?;
+            out.finish().await?;
             tx.commit().await?;
             Ok(Some(id))
         }
@@ -625,9 +674,9 @@ macro_rules! backend {
 }
 
 pub(crate) mod sqlite {
-    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE");
+    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE", false);
 }
 
 pub(crate) mod postgres {
-    backend!(sqlx::Postgres, "BEGIN");
+    backend!(sqlx::Postgres, "BEGIN", true);
 }
