@@ -26,7 +26,7 @@ pub const PROGRAM_LENGTH_MAX: usize = 200;
 #[serde(deny_unknown_fields)]
 pub struct RecipientInput {
     /// Full name.
-    #[schema(max_length = 200, example = "Ahmad")]
+    #[schema(min_length = 1, max_length = 200, example = "Ahmad")]
     pub name: String,
     /// NIK, 16 digits.
     #[serde(default)]
@@ -57,7 +57,7 @@ pub struct DistributionRequest {
     /// The recipient's asnaf.
     pub asnaf: Asnaf,
     /// The program it is paid under.
-    #[schema(max_length = 200, example = "Bantuan pendidikan")]
+    #[schema(min_length = 1, max_length = 200, example = "Bantuan pendidikan")]
     pub program: String,
     /// Exact decimal string in `currency`.
     #[schema(example = "750000.00", pattern = r"^[0-9]{1,18}(\.[0-9]{1,4})?$")]
@@ -182,7 +182,7 @@ impl From<&Distribution> for DistributionView {
 /// non-halal money would pay amil operations.
 #[utoipa::path(
     post, path = "/api/v1/distributions", tag = "distributions",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = DistributionRequest,
     responses(
         (status = 201, description = "Recorded (or the original response, replayed)", body = DistributionView),

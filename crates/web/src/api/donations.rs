@@ -72,7 +72,7 @@ pub struct DonationRequest {
 #[serde(deny_unknown_fields)]
 pub struct DonorInput {
     /// Full name, as printed on receipts.
-    #[schema(max_length = 200, example = "Siti Aminah")]
+    #[schema(min_length = 1, max_length = 200, example = "Siti Aminah")]
     pub name: String,
     /// NIK, 16 digits.
     #[serde(default)]
@@ -267,7 +267,7 @@ fn render_donation(status: u16) -> storage::ledger::Renderer {
 /// Record a donation.
 #[utoipa::path(
     post, path = "/api/v1/donations", tag = "donations",
-    params(("Idempotency-Key" = String, Header, description = "Required. A retry with the same key and body gets the original response.")),
+    params(("Idempotency-Key" = String, Header, description = "Required. A retry with the same key and body gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = DonationRequest,
     responses(
         (status = 201, description = "Recorded (or the original response, replayed)", body = DonationView),
@@ -469,7 +469,7 @@ pub struct RefundRequest {
     post, path = "/api/v1/donations/{id}/void", tag = "donations",
     params(
         ("id" = Uuid, Path, description = "The donation's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body = VoidRequest,
     responses(
@@ -515,7 +515,7 @@ pub async fn void(
     post, path = "/api/v1/donations/{id}/refunds", tag = "donations",
     params(
         ("id" = Uuid, Path, description = "The donation's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body = RefundRequest,
     responses(

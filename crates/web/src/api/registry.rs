@@ -40,7 +40,7 @@ fn render_id() -> storage::ledger::Renderer {
 /// File a donor (muzaki).
 #[utoipa::path(
     post, path = "/api/v1/donors", tag = "registry",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = DonorInput,
     responses(
         (status = 201, description = "Filed", body = Created),
@@ -77,7 +77,7 @@ pub async fn create_donor(
 #[serde(deny_unknown_fields)]
 pub struct CampaignRequest {
     /// Its name.
-    #[schema(max_length = 200, example = "Banjir Demak 2026")]
+    #[schema(min_length = 1, max_length = 200, example = "Banjir Demak 2026")]
     pub name: String,
     /// What its money may be used for (UU 23/2011 art. 28).
     #[schema(
@@ -90,7 +90,7 @@ pub struct CampaignRequest {
 /// Open a campaign: infak and sedekah given for it are restricted to its purpose.
 #[utoipa::path(
     post, path = "/api/v1/campaigns", tag = "registry",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = CampaignRequest,
     responses(
         (status = 201, description = "Opened", body = Created),
