@@ -24,8 +24,8 @@ macro_rules! backend {
         /// upgrades to write (`SQLITE_BUSY_SNAPSHOT`) instead of waiting its turn.
         const BEGIN_WRITE: &str = $begin;
 
-        /// Whether a batch's INSERTs go to the database as one statement (see `Inserts`).
-        const COMBINE_INSERTS: bool = $combine;
+        /// How a batch's INSERTs are gathered into one statement (see `Inserts`).
+        const INSERTS_AS_CTES: bool = $combine;
 
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
@@ -54,8 +54,8 @@ macro_rules! backend {
             let mut writes = Writes::default();
             let results: Vec<_> = requests.iter().map(|request| plan::plan(&mut snapshot, request, &mut writes)).collect();
             let mut out = Inserts::new(&mut tx);
-            insert(&mut out, now, &writes).await?;
-            append_audit(&mut out, key, now, head, writes.audit).await?;
+            insert(&mut out, now, &writes);
+            append_audit(&mut out, key, now, head, writes.audit);
             out.finish().await?;
             tx.commit().await?;
             Ok(results)
@@ -231,10 +231,10 @@ macro_rules! backend {
             }
         }
 
-        /// Where a batch's INSERTs go: run one by one, or — where `COMBINE_INSERTS` — gathered
-        /// into one statement of data-modifying CTEs, one round trip instead of one per table
-        /// (PostgreSQL; foreign keys are checked at the end of the statement, so parents and
-        /// children can share it).
+        /// Where a batch's INSERTs go: gathered into one statement, one round trip instead of
+        /// one per table. PostgreSQL takes them as data-modifying CTEs (foreign keys are checked
+        /// at the end of the statement, so parents and children can share it); SQLite as a
+        /// `;`-separated script whose parameters run on across its statements.
         struct Inserts<'t, 'c> {
             tx: &'t mut Transaction<'c, Db>,
             combined: Option<QueryBuilder<'static, Db>>,
@@ -247,43 +247,44 @@ macro_rules! backend {
             }
 
             /// One INSERT, built by `build` (which pushes the whole statement).
-            async fn add(&mut self, build: impl FnOnce(&mut QueryBuilder<'static, Db>)) -> Result<(), sqlx::Error> {
-                if COMBINE_INSERTS {
-                    let query = self.combined.get_or_insert_with(|| QueryBuilder::new("WITH "));
+            fn add(&mut self, build: impl FnOnce(&mut QueryBuilder<'static, Db>)) {
+                let query = self.combined.get_or_insert_with(|| QueryBuilder::new(if INSERTS_AS_CTES { "WITH " } else { "" }));
+                if INSERTS_AS_CTES {
                     if self.count > 0 {
                         query.push(", ");
                     }
                     query.push(format_args!("insert_{} AS (", self.count));
                     build(query);
                     query.push(")");
-                    self.count += 1;
-                    Ok(())
                 } else {
-                    let mut query = QueryBuilder::new("");
-                    build(&mut query);
-                    query.build().execute(&mut **self.tx).await.map(drop)
+                    build(query);
+                    query.push(";\n");
                 }
+                self.count += 1;
             }
 
             /// Runs what was gathered.
             async fn finish(self) -> Result<(), sqlx::Error> {
                 if let Some(mut query) = self.combined {
+                    if INSERTS_AS_CTES {
+                        query.push(" SELECT 1");
+                    }
                     // The text differs with every batch's mix of tables and rows: not worth caching.
-                    query.push(" SELECT 1").build().persistent(false).execute(&mut **self.tx).await?;
+                    query.build().persistent(false).execute(&mut **self.tx).await?;
                 }
                 Ok(())
             }
         }
 
         /// Inserts a batch's rows, parents before children.
-        async fn insert(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
-            insert_registry(out, now, writes).await?;
-            insert_movements(out, now, writes).await?;
-            insert_journal(out, now, writes).await
+        fn insert(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
+            insert_registry(out, now, writes);
+            insert_movements(out, now, writes);
+            insert_journal(out, now, writes);
         }
 
         /// Donors, recipients and campaigns.
-        async fn insert_registry(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        fn insert_registry(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
             for (table, people) in [("donors", &writes.donors), ("recipients", &writes.recipients)] {
                 for chunk in people.chunks(INSERT_ROWS_MAX) {
                     let columns = if table == "donors" {
@@ -302,7 +303,7 @@ macro_rules! backend {
                         }
                         row.push_bind(person.address.clone()).push_bind(now);
                     });
-                    }).await?;
+                    });
                 }
             }
             for chunk in writes.campaigns.chunks(INSERT_ROWS_MAX) {
@@ -311,13 +312,12 @@ macro_rules! backend {
                 query.push_values(chunk, |mut row, (id, campaign)| {
                     row.push_bind(*id).push_bind(campaign.name.clone()).push_bind(campaign.purpose.clone()).push_bind(now);
                 });
-                }).await?;
+                });
             }
-            Ok(())
         }
 
         /// Donations, reversals and distributions.
-        async fn insert_movements(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        fn insert_movements(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
             for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
                     query.push("INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
@@ -339,7 +339,7 @@ macro_rules! backend {
                         .push_bind(d.recorded_by)
                         .push_bind(d.recorded_at);
                 });
-                }).await?;
+                });
             }
             for chunk in writes.reversals.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
@@ -354,7 +354,7 @@ macro_rules! backend {
                         .push_bind(r.recorded_by)
                         .push_bind(now);
                 });
-                }).await?;
+                });
             }
             for chunk in writes.distributions.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
@@ -375,20 +375,19 @@ macro_rules! backend {
                         .push_bind(d.recorded_by)
                         .push_bind(d.recorded_at);
                 });
-                }).await?;
+                });
             }
-            Ok(())
         }
 
         /// Journal entries and lines, idempotency keys and settings.
-        async fn insert_journal(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) -> Result<(), sqlx::Error> {
+        fn insert_journal(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
             for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
                     query.push("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
                 query.push_values(chunk, |mut row, e| {
                     row.push_bind(e.id).push_bind(e.kind).push_bind(e.source_id).push_bind(now);
                 });
-                }).await?;
+                });
             }
             for chunk in writes.lines.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
@@ -396,7 +395,7 @@ macro_rules! backend {
                 query.push_values(chunk, |mut row, l| {
                     row.push_bind(l.entry_id).push_bind(l.line_no).push_bind(l.account.clone()).push_bind(l.currency).push_bind(l.amount_minor);
                 });
-                }).await?;
+                });
             }
             for chunk in writes.keys.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
@@ -409,7 +408,7 @@ macro_rules! backend {
                         .push_bind(k.rendered.body.clone())
                         .push_bind(now);
                 });
-                }).await?;
+                });
             }
             if !writes.settings.is_empty() {
                 out.add(|query| {
@@ -417,23 +416,21 @@ macro_rules! backend {
                     query.push_values(&writes.settings, |mut row, setting| {
                         row.push_bind(setting.key).push_bind(setting.value.clone()).push_bind(setting.changed_by.clone()).push_bind(now);
                     });
-                })
-                .await?;
+                });
             }
-            Ok(())
         }
 
-        /// Chains `drafts` onto the stored head and signs a checkpoint of the new head, inside the
+        /// Chains `drafts` onto the head and signs a checkpoint of the new head, as INSERTs for the
         /// caller's transaction (which holds the writer lock).
-        async fn append_audit(
+        fn append_audit(
             out: &mut Inserts<'_, '_>,
             key: &CheckpointKey,
             now: OffsetDateTime,
             (head_seq, head_hash): (i64, Hash),
             drafts: Vec<plan::AuditDraft>,
-        ) -> Result<(), sqlx::Error> {
+        ) {
             if drafts.is_empty() {
-                return Ok(());
+                return;
             }
             let rows = plan::chain(head_seq, head_hash, now, drafts);
             for chunk in rows.chunks(INSERT_ROWS_MAX) {
@@ -450,7 +447,7 @@ macro_rules! backend {
                         .push_bind(a.prev_hash.to_vec())
                         .push_bind(a.hash.to_vec());
                 });
-                }).await?;
+                });
             }
             let last = rows.last().expect("drafts is not empty");
             let seq = u64::try_from(last.seq).expect("sequence numbers are positive");
@@ -460,8 +457,7 @@ macro_rules! backend {
                 query.push_values(std::iter::once(last), |mut row, last| {
                     row.push_bind(last.seq).push_bind(last.hash.to_vec()).push_bind(key.id().to_vec()).push_bind(signature.to_vec()).push_bind(now);
                 });
-            })
-            .await
+            });
         }
 
         fn hash_of(bytes: Vec<u8>) -> Result<Hash, sqlx::Error> {
@@ -665,7 +661,7 @@ macro_rules! backend {
             let draft = plan::AuditDraft { actor: actor.to_owned(), action, subject: format!("{subject_kind}:{id}"), payload };
             let head = chain_head(&mut tx).await?;
             let mut out = Inserts::new(&mut tx);
-            append_audit(&mut out, key, now, head, vec![draft]).await?;
+            append_audit(&mut out, key, now, head, vec![draft]);
             out.finish().await?;
             tx.commit().await?;
             Ok(Some(id))
