@@ -6,6 +6,10 @@ use crate::support::BinaryCommand;
 use crate::support::binary::temp_dir;
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one story: create, use, revoke, disable, audit"
+)]
 async fn users_and_tokens_are_managed_from_the_command_line() {
     let database = TestDatabase::create().await;
     let dir = temp_dir();

@@ -109,48 +109,8 @@ macro_rules! backend {
                 None => GENESIS_PREV_HASH,
                 Some(hash) => hash_of(hash)?,
             };
-            let mut keys = HashMap::new();
-            // One query per user in the batch (usually one), so the primary key (user_id, key)
-            // finds the rows: a lookup by key alone would scan every key ever stored.
-            for (user_id, user_keys) in &needs.keys {
-                let mut query = QueryBuilder::<Db>::new(
-                    "SELECT key, request_digest, status, body FROM idempotency_keys WHERE user_id = ",
-                );
-                query.push_bind(*user_id).push(" AND key IN (");
-                let mut list = query.separated(", ");
-                for key in user_keys {
-                    list.push_bind(key.clone());
-                }
-                query.push(")");
-                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
-                    let status: i32 = row.try_get("status")?;
-                    keys.insert(
-                        (*user_id, row.try_get("key")?),
-                        StoredKey {
-                            request_digest: row.try_get("request_digest")?,
-                            rendered: Rendered {
-                                status: u16::try_from(status).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                                body: row.try_get("body")?,
-                            },
-                        },
-                    );
-                }
-            }
-            let mut credentials = HashMap::new();
-            if !needs.credentials.is_empty() {
-                let mut query = QueryBuilder::<Db>::new(
-                    "SELECT t.token_hash, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                     WHERE t.revoked_at IS NULL AND u.disabled_at IS NULL AND t.token_hash IN (",
-                );
-                let mut list = query.separated(", ");
-                for credential in &needs.credentials {
-                    list.push_bind(credential.to_vec());
-                }
-                query.push(")");
-                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
-                    credentials.insert(row.try_get("token_hash")?, row.try_get("user_id")?);
-                }
-            }
+            let keys = stored_keys(tx, &needs).await?;
+            let credentials = live_credentials(tx, &needs).await?;
             let donations: HashMap<Uuid, Donation> = if needs.donations.is_empty() {
                 HashMap::new()
             } else {
@@ -197,6 +157,58 @@ macro_rules! backend {
                 campaigns: existing(tx, "campaigns", &needs.campaigns).await?,
                 recipients: existing(tx, "recipients", &needs.recipients).await?,
             })
+        }
+
+        /// The stored responses of the idempotency keys the batch claims.
+        async fn stored_keys(tx: &mut Transaction<'_, Db>, needs: &Needs) -> Result<HashMap<(i64, String), StoredKey>, sqlx::Error> {
+            let mut keys = HashMap::new();
+            // One query per user in the batch (usually one), so the primary key (user_id, key)
+            // finds the rows: a lookup by key alone would scan every key ever stored.
+            for (user_id, user_keys) in &needs.keys {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT key, request_digest, status, body FROM idempotency_keys WHERE user_id = ",
+                );
+                query.push_bind(*user_id).push(" AND key IN (");
+                let mut list = query.separated(", ");
+                for key in user_keys {
+                    list.push_bind(key.clone());
+                }
+                query.push(")");
+                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
+                    let status: i32 = row.try_get("status")?;
+                    keys.insert(
+                        (*user_id, row.try_get("key")?),
+                        StoredKey {
+                            request_digest: row.try_get("request_digest")?,
+                            rendered: Rendered {
+                                status: u16::try_from(status).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                                body: row.try_get("body")?,
+                            },
+                        },
+                    );
+                }
+            }
+            Ok(keys)
+        }
+
+        /// Which of the tokens the batch's requests came with are still live, and whose.
+        async fn live_credentials(tx: &mut Transaction<'_, Db>, needs: &Needs) -> Result<HashMap<Vec<u8>, i64>, sqlx::Error> {
+            let mut credentials = HashMap::new();
+            if !needs.credentials.is_empty() {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT t.token_hash, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.revoked_at IS NULL AND u.disabled_at IS NULL AND t.token_hash IN (",
+                );
+                let mut list = query.separated(", ");
+                for credential in &needs.credentials {
+                    list.push_bind(credential.to_vec());
+                }
+                query.push(")");
+                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
+                    credentials.insert(row.try_get("token_hash")?, row.try_get("user_id")?);
+                }
+            }
+            Ok(credentials)
         }
 
         async fn existing(
