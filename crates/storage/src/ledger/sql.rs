@@ -306,24 +306,24 @@ macro_rules! backend {
                     };
                     out.add(|query| {
                         query.push(columns);
-                    query.push_values(chunk, |mut row, (id, person)| {
-                        row.push_bind(*id).push_bind(person.name.clone()).push_bind(person.nik.clone());
-                        if table == "donors" {
-                            row.push_bind(person.npwp.clone()).push_bind(person.npwz.clone()).push_bind(person.phone.clone()).push_bind(person.email.clone());
-                        } else {
-                            row.push_bind(person.phone.clone());
-                        }
-                        row.push_bind(person.address.clone()).push_bind(now);
-                    });
+                        query.push_values(chunk, |mut row, (id, person)| {
+                            row.push_bind(*id).push_bind(person.name.clone()).push_bind(person.nik.clone());
+                            if table == "donors" {
+                                row.push_bind(person.npwp.clone()).push_bind(person.npwz.clone()).push_bind(person.phone.clone()).push_bind(person.email.clone());
+                            } else {
+                                row.push_bind(person.phone.clone());
+                            }
+                            row.push_bind(person.address.clone()).push_bind(now);
+                        });
                     });
                 }
             }
             for chunk in writes.campaigns.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
                     query.push("INSERT INTO campaigns (id, name, purpose, created_at) ");
-                query.push_values(chunk, |mut row, (id, campaign)| {
-                    row.push_bind(*id).push_bind(campaign.name.clone()).push_bind(campaign.purpose.clone()).push_bind(now);
-                });
+                    query.push_values(chunk, |mut row, (id, campaign)| {
+                        row.push_bind(*id).push_bind(campaign.name.clone()).push_bind(campaign.purpose.clone()).push_bind(now);
+                    });
                 });
             }
         }
@@ -333,60 +333,60 @@ macro_rules! backend {
             for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
                     query.push("INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
-                     currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ",);
-                query.push_values(chunk, |mut row, d| {
-                    row.push_bind(d.id)
-                        .push_bind(d.receipt.year)
-                        .push_bind(d.receipt.serial)
-                        .push_bind(d.donation_type.as_str())
-                        .push_bind(d.fund.as_str())
-                        .push_bind(d.campaign_id)
-                        .push_bind(d.donor_id)
-                        .push_bind(d.amount.minor())
-                        .push_bind(d.amount.currency().code())
-                        .push_bind(d.method.as_str())
-                        .push_bind(d.received_on)
-                        .push_bind(d.note.clone())
-                        .push_bind(d.amil_share_minor)
-                        .push_bind(d.recorded_by)
-                        .push_bind(d.recorded_at);
-                });
+                     currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ");
+                    query.push_values(chunk, |mut row, d| {
+                        row.push_bind(d.id)
+                            .push_bind(d.receipt.year)
+                            .push_bind(d.receipt.serial)
+                            .push_bind(d.donation_type.as_str())
+                            .push_bind(d.fund.as_str())
+                            .push_bind(d.campaign_id)
+                            .push_bind(d.donor_id)
+                            .push_bind(d.amount.minor())
+                            .push_bind(d.amount.currency().code())
+                            .push_bind(d.method.as_str())
+                            .push_bind(d.received_on)
+                            .push_bind(d.note.clone())
+                            .push_bind(d.amil_share_minor)
+                            .push_bind(d.recorded_by)
+                            .push_bind(d.recorded_at);
+                    });
                 });
             }
             for chunk in writes.reversals.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
-                    query.push("INSERT INTO donation_reversals (id, donation_id, kind, amount_minor, amil_share_minor, reason, recorded_by, recorded_at) ",);
-                query.push_values(chunk, |mut row, r| {
-                    row.push_bind(r.id)
-                        .push_bind(r.donation_id)
-                        .push_bind(r.kind)
-                        .push_bind(r.amount_minor)
-                        .push_bind(r.amil_share_minor)
-                        .push_bind(r.reason.clone())
-                        .push_bind(r.recorded_by)
-                        .push_bind(now);
-                });
+                    query.push("INSERT INTO donation_reversals (id, donation_id, kind, amount_minor, amil_share_minor, reason, recorded_by, recorded_at) ");
+                    query.push_values(chunk, |mut row, r| {
+                        row.push_bind(r.id)
+                            .push_bind(r.donation_id)
+                            .push_bind(r.kind)
+                            .push_bind(r.amount_minor)
+                            .push_bind(r.amil_share_minor)
+                            .push_bind(r.reason.clone())
+                            .push_bind(r.recorded_by)
+                            .push_bind(now);
+                    });
                 });
             }
             for chunk in writes.distributions.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
                     query.push("INSERT INTO distributions (id, fund, campaign_id, recipient_id, asnaf, program, amount_minor, currency, method, \
-                     distributed_on, note, recorded_by, recorded_at) ",);
-                query.push_values(chunk, |mut row, d| {
-                    row.push_bind(d.id)
-                        .push_bind(d.fund.as_str())
-                        .push_bind(d.campaign_id)
-                        .push_bind(d.recipient_id)
-                        .push_bind(d.asnaf.as_str())
-                        .push_bind(d.program.clone())
-                        .push_bind(d.amount.minor())
-                        .push_bind(d.amount.currency().code())
-                        .push_bind(d.method.as_str())
-                        .push_bind(d.distributed_on)
-                        .push_bind(d.note.clone())
-                        .push_bind(d.recorded_by)
-                        .push_bind(d.recorded_at);
-                });
+                     distributed_on, note, recorded_by, recorded_at) ");
+                    query.push_values(chunk, |mut row, d| {
+                        row.push_bind(d.id)
+                            .push_bind(d.fund.as_str())
+                            .push_bind(d.campaign_id)
+                            .push_bind(d.recipient_id)
+                            .push_bind(d.asnaf.as_str())
+                            .push_bind(d.program.clone())
+                            .push_bind(d.amount.minor())
+                            .push_bind(d.amount.currency().code())
+                            .push_bind(d.method.as_str())
+                            .push_bind(d.distributed_on)
+                            .push_bind(d.note.clone())
+                            .push_bind(d.recorded_by)
+                            .push_bind(d.recorded_at);
+                    });
                 });
             }
         }
@@ -396,30 +396,30 @@ macro_rules! backend {
             for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
                     query.push("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
-                query.push_values(chunk, |mut row, e| {
-                    row.push_bind(e.id).push_bind(e.kind).push_bind(e.source_id).push_bind(now);
-                });
+                    query.push_values(chunk, |mut row, e| {
+                        row.push_bind(e.id).push_bind(e.kind).push_bind(e.source_id).push_bind(now);
+                    });
                 });
             }
             for chunk in writes.lines.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
                     query.push("INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) ");
-                query.push_values(chunk, |mut row, l| {
-                    row.push_bind(l.entry_id).push_bind(l.line_no).push_bind(l.account.clone()).push_bind(l.currency).push_bind(l.amount_minor);
-                });
+                    query.push_values(chunk, |mut row, l| {
+                        row.push_bind(l.entry_id).push_bind(l.line_no).push_bind(l.account.clone()).push_bind(l.currency).push_bind(l.amount_minor);
+                    });
                 });
             }
             for chunk in writes.keys.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
-                    query.push("INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) ",);
-                query.push_values(chunk, |mut row, k| {
-                    row.push_bind(k.user_id)
-                        .push_bind(k.key.clone())
-                        .push_bind(k.request_digest.clone())
-                        .push_bind(i32::from(k.rendered.status))
-                        .push_bind(k.rendered.body.clone())
-                        .push_bind(now);
-                });
+                    query.push("INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) ");
+                    query.push_values(chunk, |mut row, k| {
+                        row.push_bind(k.user_id)
+                            .push_bind(k.key.clone())
+                            .push_bind(k.request_digest.clone())
+                            .push_bind(i32::from(k.rendered.status))
+                            .push_bind(k.rendered.body.clone())
+                            .push_bind(now);
+                    });
                 });
             }
             if !writes.settings.is_empty() {
@@ -447,18 +447,18 @@ macro_rules! backend {
             let rows = plan::chain(head_seq, head_hash, now, drafts);
             for chunk in rows.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
-                    query.push("INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) ",);
-                query.push_values(chunk, |mut row, a| {
-                    row.push_bind(a.seq)
-                        .push_bind(now)
-                        .push_bind(a.actor.clone())
-                        .push_bind(a.action)
-                        .push_bind(a.subject.clone())
-                        .push_bind(a.payload.clone())
-                        .push_bind(a.payload_digest.to_vec())
-                        .push_bind(a.prev_hash.to_vec())
-                        .push_bind(a.hash.to_vec());
-                });
+                    query.push("INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) ");
+                    query.push_values(chunk, |mut row, a| {
+                        row.push_bind(a.seq)
+                            .push_bind(now)
+                            .push_bind(a.actor.clone())
+                            .push_bind(a.action)
+                            .push_bind(a.subject.clone())
+                            .push_bind(a.payload.clone())
+                            .push_bind(a.payload_digest.to_vec())
+                            .push_bind(a.prev_hash.to_vec())
+                            .push_bind(a.hash.to_vec());
+                    });
                 });
             }
             let last = rows.last().expect("drafts is not empty");
