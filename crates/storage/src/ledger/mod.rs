@@ -8,6 +8,7 @@
 //! caller is answered only after its batch committed.
 
 mod audit;
+mod bulk;
 mod model;
 mod plan;
 mod read;

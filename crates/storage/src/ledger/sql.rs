@@ -3,7 +3,7 @@
 //! against each driver, without the wall of generic bounds sqlx would need otherwise.
 
 macro_rules! backend {
-    ($Db:ty, $begin:literal, $combine:literal) => {
+    ($Db:ty, $begin:literal, $combine:literal, $bulk:expr) => {
         use std::collections::{HashMap, HashSet};
 
         use domain::audit::{CheckpointKey, Hash, GENESIS_PREV_HASH};
@@ -26,6 +26,9 @@ macro_rules! backend {
 
         /// How a batch's INSERTs are gathered into one statement (see `Inserts`).
         const INSERTS_AS_CTES: bool = $combine;
+
+        /// The backend's bulk INSERTs for the rows every donation writes, if it has them.
+        const BULK: Option<crate::ledger::bulk::Bulk<Db>> = $bulk;
 
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
@@ -251,15 +254,24 @@ macro_rules! backend {
             tx: &'t mut Transaction<'c, Db>,
             combined: Option<QueryBuilder<'static, Db>>,
             count: usize,
+            /// Whether the statement's text depends on the number of rows (so caching its
+            /// prepared form would only churn the cache).
+            varying: bool,
         }
 
         impl<'t, 'c> Inserts<'t, 'c> {
             fn new(tx: &'t mut Transaction<'c, Db>) -> Self {
-                Inserts { tx, combined: None, count: 0 }
+                Inserts { tx, combined: None, count: 0, varying: false }
             }
 
-            /// One INSERT, built by `build` (which pushes the whole statement).
+            /// One INSERT with a parameter per value, built by `build`.
             fn add(&mut self, build: impl FnOnce(&mut QueryBuilder<'static, Db>)) {
+                self.varying = true;
+                self.add_fixed(build);
+            }
+
+            /// One INSERT whose text is the same for any number of rows.
+            fn add_fixed(&mut self, build: impl FnOnce(&mut QueryBuilder<'static, Db>)) {
                 let query = self.combined.get_or_insert_with(|| QueryBuilder::new(if INSERTS_AS_CTES { "WITH " } else { "" }));
                 if INSERTS_AS_CTES {
                     if self.count > 0 {
@@ -281,8 +293,9 @@ macro_rules! backend {
                     if INSERTS_AS_CTES {
                         query.push(" SELECT 1");
                     }
-                    // The text differs with every batch's mix of tables and rows: not worth caching.
-                    query.build().persistent(false).execute(&mut **self.tx).await?;
+                    // A text that differs with every batch's rows is not worth a prepared statement.
+                    let persistent = INSERTS_AS_CTES && !self.varying;
+                    query.build().persistent(persistent).execute(&mut **self.tx).await?;
                 }
                 Ok(())
             }
@@ -330,28 +343,34 @@ macro_rules! backend {
 
         /// Donations, reversals and distributions.
         fn insert_movements(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
-            for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
-                out.add(|query| {
-                    query.push("INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
-                     currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ");
-                    query.push_values(chunk, |mut row, d| {
-                        row.push_bind(d.id)
-                            .push_bind(d.receipt.year)
-                            .push_bind(d.receipt.serial)
-                            .push_bind(d.donation_type.as_str())
-                            .push_bind(d.fund.as_str())
-                            .push_bind(d.campaign_id)
-                            .push_bind(d.donor_id)
-                            .push_bind(d.amount.minor())
-                            .push_bind(d.amount.currency().code())
-                            .push_bind(d.method.as_str())
-                            .push_bind(d.received_on)
-                            .push_bind(d.note.clone())
-                            .push_bind(d.amil_share_minor)
-                            .push_bind(d.recorded_by)
-                            .push_bind(d.recorded_at);
+            if let Some(bulk) = &BULK {
+                if !writes.donations.is_empty() {
+                    out.add_fixed(|query| (bulk.donations)(query, &writes.donations));
+                }
+            } else {
+                for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
+                    out.add(|query| {
+                        query.push("INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
+                         currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ");
+                        query.push_values(chunk, |mut row, d| {
+                            row.push_bind(d.id)
+                                .push_bind(d.receipt.year)
+                                .push_bind(d.receipt.serial)
+                                .push_bind(d.donation_type.as_str())
+                                .push_bind(d.fund.as_str())
+                                .push_bind(d.campaign_id)
+                                .push_bind(d.donor_id)
+                                .push_bind(d.amount.minor())
+                                .push_bind(d.amount.currency().code())
+                                .push_bind(d.method.as_str())
+                                .push_bind(d.received_on)
+                                .push_bind(d.note.clone())
+                                .push_bind(d.amil_share_minor)
+                                .push_bind(d.recorded_by)
+                                .push_bind(d.recorded_at);
+                        });
                     });
-                });
+                }
             }
             for chunk in writes.reversals.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
@@ -393,34 +412,52 @@ macro_rules! backend {
 
         /// Journal entries and lines, idempotency keys and settings.
         fn insert_journal(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
-            for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
-                out.add(|query| {
-                    query.push("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
-                    query.push_values(chunk, |mut row, e| {
-                        row.push_bind(e.id).push_bind(e.kind).push_bind(e.source_id).push_bind(now);
+            if let Some(bulk) = &BULK {
+                if !writes.entries.is_empty() {
+                    out.add_fixed(|query| (bulk.entries)(query, &writes.entries, now));
+                }
+            } else {
+                for chunk in writes.entries.chunks(INSERT_ROWS_MAX) {
+                    out.add(|query| {
+                        query.push("INSERT INTO journal_entries (id, kind, source_id, posted_at) ");
+                        query.push_values(chunk, |mut row, e| {
+                            row.push_bind(e.id).push_bind(e.kind).push_bind(e.source_id).push_bind(now);
+                        });
                     });
-                });
+                }
             }
-            for chunk in writes.lines.chunks(INSERT_ROWS_MAX) {
-                out.add(|query| {
-                    query.push("INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) ");
-                    query.push_values(chunk, |mut row, l| {
-                        row.push_bind(l.entry_id).push_bind(l.line_no).push_bind(l.account.clone()).push_bind(l.currency).push_bind(l.amount_minor);
+            if let Some(bulk) = &BULK {
+                if !writes.lines.is_empty() {
+                    out.add_fixed(|query| (bulk.lines)(query, &writes.lines));
+                }
+            } else {
+                for chunk in writes.lines.chunks(INSERT_ROWS_MAX) {
+                    out.add(|query| {
+                        query.push("INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) ");
+                        query.push_values(chunk, |mut row, l| {
+                            row.push_bind(l.entry_id).push_bind(l.line_no).push_bind(l.account.clone()).push_bind(l.currency).push_bind(l.amount_minor);
+                        });
                     });
-                });
+                }
             }
-            for chunk in writes.keys.chunks(INSERT_ROWS_MAX) {
-                out.add(|query| {
-                    query.push("INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) ");
-                    query.push_values(chunk, |mut row, k| {
-                        row.push_bind(k.user_id)
-                            .push_bind(k.key.clone())
-                            .push_bind(k.request_digest.clone())
-                            .push_bind(i32::from(k.rendered.status))
-                            .push_bind(k.rendered.body.clone())
-                            .push_bind(now);
+            if let Some(bulk) = &BULK {
+                if !writes.keys.is_empty() {
+                    out.add_fixed(|query| (bulk.keys)(query, &writes.keys, now));
+                }
+            } else {
+                for chunk in writes.keys.chunks(INSERT_ROWS_MAX) {
+                    out.add(|query| {
+                        query.push("INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) ");
+                        query.push_values(chunk, |mut row, k| {
+                            row.push_bind(k.user_id)
+                                .push_bind(k.key.clone())
+                                .push_bind(k.request_digest.clone())
+                                .push_bind(i32::from(k.rendered.status))
+                                .push_bind(k.rendered.body.clone())
+                                .push_bind(now);
+                        });
                     });
-                });
+                }
             }
             if !writes.settings.is_empty() {
                 out.add(|query| {
@@ -445,26 +482,30 @@ macro_rules! backend {
                 return;
             }
             let rows = plan::chain(head_seq, head_hash, now, drafts);
-            for chunk in rows.chunks(INSERT_ROWS_MAX) {
-                out.add(|query| {
-                    query.push("INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) ");
-                    query.push_values(chunk, |mut row, a| {
-                        row.push_bind(a.seq)
-                            .push_bind(now)
-                            .push_bind(a.actor.clone())
-                            .push_bind(a.action)
-                            .push_bind(a.subject.clone())
-                            .push_bind(a.payload.clone())
-                            .push_bind(a.payload_digest.to_vec())
-                            .push_bind(a.prev_hash.to_vec())
-                            .push_bind(a.hash.to_vec());
+            if let Some(bulk) = &BULK {
+                out.add_fixed(|query| (bulk.audit)(query, &rows, now));
+            } else {
+                for chunk in rows.chunks(INSERT_ROWS_MAX) {
+                    out.add(|query| {
+                        query.push("INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) ");
+                        query.push_values(chunk, |mut row, a| {
+                            row.push_bind(a.seq)
+                                .push_bind(now)
+                                .push_bind(a.actor.clone())
+                                .push_bind(a.action)
+                                .push_bind(a.subject.clone())
+                                .push_bind(a.payload.clone())
+                                .push_bind(a.payload_digest.to_vec())
+                                .push_bind(a.prev_hash.to_vec())
+                                .push_bind(a.hash.to_vec());
+                        });
                     });
-                });
+                }
             }
             let last = rows.last().expect("drafts is not empty");
             let seq = u64::try_from(last.seq).expect("sequence numbers are positive");
             let signature = key.sign(seq, &last.hash);
-            out.add(|query| {
+            out.add_fixed(|query| {
                 query.push("INSERT INTO audit_checkpoints (seq, hash, key_id, signature, created_at) ");
                 query.push_values(std::iter::once(last), |mut row, last| {
                     row.push_bind(last.seq).push_bind(last.hash.to_vec()).push_bind(key.id().to_vec()).push_bind(signature.to_vec()).push_bind(now);
@@ -682,9 +723,14 @@ macro_rules! backend {
 }
 
 pub(crate) mod sqlite {
-    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE", false);
+    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE", false, None);
 }
 
 pub(crate) mod postgres {
-    backend!(sqlx::Postgres, "BEGIN", true);
+    backend!(
+        sqlx::Postgres,
+        "BEGIN",
+        true,
+        Some(crate::ledger::bulk::POSTGRES)
+    );
 }
