@@ -3,9 +3,11 @@
 //! - `test`: the whole suite, as CI runs it: formatting, clippy, then every test on SQLite and
 //!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself, then
 //!   schemathesis against the running server on each backend.
+//! - `release`: the release layout and tarball (see `release.rs`).
 //! - `schemathesis`: only that last step, to iterate on what it finds.
 
 mod postgres;
+mod release;
 mod schemathesis;
 
 use std::process::{Command, ExitCode};
@@ -13,12 +15,16 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context as _, bail};
 
 const USAGE: &str = "usage: cargo xtask test [--no-lint]
+       cargo xtask release
        cargo xtask schemathesis [--max-examples N] [--seed N]
 
   test          fmt --check, clippy -D warnings, the test suite on SQLite, then on a
                 throwaway PostgreSQL with TLS (started and stopped by this task), then
                 schemathesis against the server's OpenAPI document on both backends
   --no-lint     skip fmt and clippy
+  release       the optimized binary laid out in target/rel/donation_platform/ (a root
+                several versions share) and target/rel/donation_platform-<version>.tar.gz
+                with its .sha256; DONATION_PLATFORM_VERSION=x.y.z overrides the version
   schemathesis  only the schemathesis step (it starts its own PostgreSQL); to fuzz
                 deeper or with other inputs than CI: --max-examples (per operation and
                 phase, default 100), --seed (default 1)";
@@ -28,6 +34,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("schemathesis") => schemathesis_only(&args[1..]),
+        Some("release") if args.len() == 1 => release::release(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(64);

@@ -1,0 +1,222 @@
+//! `cargo xtask release`: the optimized binary in a release layout several versions can share
+//! (`ops::layout` reads it at run time), and the tarball an operator ships.
+//!
+//! ```text
+//! target/rel/donation_platform/
+//!   bin/donation_platform              entry point: runs releases/<CURRENT>/ with its env file
+//!   releases/CURRENT                   the current version
+//!   releases/<version>/donation_platform
+//!   releases/<version>/env             APP_ENV=prod (the process environment wins)
+//!   tmp/                               pid file, control socket
+//!   var/                               data
+//! target/rel/donation_platform-<version>.tar.gz        unpacks into a release root
+//! target/rel/donation_platform-<version>.tar.gz.sha256
+//! ```
+//!
+//! `DONATION_PLATFORM_VERSION=0.2.0 cargo xtask release` builds a second version from the same
+//! source, to rehearse an upgrade.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use sha2::{Digest as _, Sha256};
+
+use crate::{cargo, step};
+
+/// The entry point every release root has. POSIX sh, so it runs wherever the binary does; it
+/// resolves its own root, so the root can be moved or symlinked.
+const ENTRY_POINT: &str = r#"#!/bin/sh
+# donation_platform release entry point: runs the current version (releases/CURRENT) with its
+# env file, which sets APP_ENV=prod; variables already in the environment win over the file.
+set -eu
+root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd -P)
+version=$(cat "$root/releases/CURRENT")
+exec "$root/releases/$version/donation_platform" --env-file "$root/releases/$version/env" "$@"
+"#;
+
+/// What a release's env file sets.
+const ENV_FILE: &str =
+    "# Set for every command of this release; the process environment wins.\nAPP_ENV=prod\n";
+
+/// Builds the release binary, lays it out under `target/rel/` and packs the tarball.
+pub fn release() -> anyhow::Result<()> {
+    step(
+        "cargo build --release",
+        cargo(&["build", "--release", "--package", "donation_platform"]),
+    )?;
+    let target = workspace_root().join("target");
+    let binary = target.join("release/donation_platform");
+    let version = version_of(&binary)?;
+    let out = target.join("rel");
+    let root = out.join("donation_platform");
+    assemble(&binary, &version, &root)?;
+    let tarball = pack(&root, &version, &out)?;
+    eprintln!(
+        "xtask: release {version}: {} and {} (+ .sha256)",
+        root.display(),
+        tarball.display()
+    );
+    Ok(())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_owned()
+}
+
+/// The version a binary reports (`donation_platform <version>`).
+pub fn version_of(binary: &Path) -> anyhow::Result<String> {
+    let output = Command::new(binary)
+        .arg("version")
+        .output()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    match text.trim().strip_prefix("donation_platform ") {
+        Some(version) if output.status.success() && !version.is_empty() => Ok(version.to_owned()),
+        _ => bail!("{} version printed {text:?}", binary.display()),
+    }
+}
+
+/// Lays `binary` out as `version` under `root`, making it the current version. Other versions
+/// already there stay (for rollback).
+pub fn assemble(binary: &Path, version: &str, root: &Path) -> anyhow::Result<()> {
+    let release = root.join("releases").join(version);
+    for dir in [
+        root.join("bin"),
+        release.clone(),
+        root.join("tmp"),
+        root.join("var"),
+    ] {
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let installed = release.join("donation_platform");
+    fs::copy(binary, &installed).with_context(|| format!("cannot copy {}", binary.display()))?;
+    fs::set_permissions(&installed, fs::Permissions::from_mode(0o755))?;
+    fs::write(release.join("env"), ENV_FILE)?;
+    let entry = root.join("bin/donation_platform");
+    fs::write(&entry, ENTRY_POINT)?;
+    fs::set_permissions(&entry, fs::Permissions::from_mode(0o755))?;
+    // tmp/ holds the control socket: only the owner may enter.
+    fs::set_permissions(root.join("tmp"), fs::Permissions::from_mode(0o700))?;
+    fs::set_permissions(root.join("var"), fs::Permissions::from_mode(0o700))?;
+    fs::write(root.join("releases/CURRENT"), format!("{version}\n"))?;
+    Ok(())
+}
+
+/// Packs `version` of `root` as `donation_platform-<version>.tar.gz` in `out`, with its
+/// `.sha256`; entries are sorted with fixed owners and times, so the same build packs the same
+/// bytes.
+pub fn pack(root: &Path, version: &str, out: &Path) -> anyhow::Result<PathBuf> {
+    let name = format!("donation_platform-{version}.tar.gz");
+    let tarball = out.join(&name);
+    let mut tar = Command::new("tar");
+    // `gzip -n`: no name or time in the gzip header either.
+    tar.args([
+        "--sort=name",
+        "--owner=0",
+        "--group=0",
+        "--numeric-owner",
+        "--mtime=@0",
+    ])
+    .arg("--use-compress-program=gzip -n")
+    .arg("-cf")
+    .arg(&tarball)
+    .arg("-C")
+    .arg(root)
+    .args(["bin", "releases/CURRENT", "tmp", "var"])
+    .arg(format!("releases/{version}"));
+    step("tar", tar)?;
+    let digest = Sha256::digest(fs::read(&tarball)?);
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    let mut sums = fs::File::create(out.join(format!("{name}.sha256")))?;
+    // The format `sha256sum -c` reads.
+    writeln!(sums, "{hex}  {name}")?;
+    Ok(tarball)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in binary that answers `version` like the real one.
+    fn fake_binary(dir: &Path, version: &str) -> PathBuf {
+        let path = dir.join(format!("fake-{version}"));
+        fs::write(
+            &path,
+            format!("#!/bin/sh\necho \"donation_platform {version} $*\"\n"),
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_entry_point_runs_the_current_version_with_its_env_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        assemble(&fake_binary(dir.path(), "0.1.0"), "0.1.0", &root).unwrap();
+        assemble(&fake_binary(dir.path(), "0.2.0"), "0.2.0", &root).unwrap();
+        let output = Command::new(root.join("bin/donation_platform"))
+            .arg("version")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            said.starts_with("donation_platform 0.2.0 --env-file"),
+            "{said}"
+        );
+        assert!(said.contains("/releases/0.2.0/env version"), "{said}");
+        assert!(
+            root.join("releases/0.1.0/donation_platform").exists(),
+            "older versions stay"
+        );
+        let env = fs::read_to_string(root.join("releases/0.2.0/env")).unwrap();
+        assert!(env.lines().any(|line| line == "APP_ENV=prod"));
+        let mode = fs::metadata(root.join("tmp")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn the_tarball_unpacks_into_a_release_root_and_its_checksum_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        assemble(&fake_binary(dir.path(), "0.3.0"), "0.3.0", &root).unwrap();
+        let tarball = pack(&root, "0.3.0", dir.path()).unwrap();
+        let check = Command::new("sha256sum")
+            .args(["-c", "donation_platform-0.3.0.tar.gz.sha256"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        let unpacked = dir.path().join("unpacked");
+        fs::create_dir(&unpacked).unwrap();
+        let tar = Command::new("tar")
+            .arg("-xzf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(&unpacked)
+            .status()
+            .unwrap();
+        assert!(tar.success());
+        let output = Command::new(unpacked.join("bin/donation_platform"))
+            .arg("version")
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&output.stdout).starts_with("donation_platform 0.3.0"));
+        assert!(unpacked.join("var").is_dir() && unpacked.join("tmp").is_dir());
+        // Packing twice gives the same bytes.
+        let first = fs::read(&tarball).unwrap();
+        pack(&root, "0.3.0", dir.path()).unwrap();
+        assert_eq!(fs::read(&tarball).unwrap(), first);
+    }
+}
