@@ -16,6 +16,7 @@
 //! `DONATION_PLATFORM_VERSION=0.2.0 cargo xtask release` builds a second version from the same
 //! source, to rehearse an upgrade.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
@@ -133,7 +134,12 @@ pub fn pack(root: &Path, version: &str, out: &Path) -> anyhow::Result<PathBuf> {
     .arg(format!("releases/{version}"));
     step("tar", tar)?;
     let digest = Sha256::digest(fs::read(&tarball)?);
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex = digest
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        });
     let mut sums = fs::File::create(out.join(format!("{name}.sha256")))?;
     // The format `sha256sum -c` reads.
     writeln!(sums, "{hex}  {name}")?;
