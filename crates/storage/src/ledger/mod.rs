@@ -150,7 +150,10 @@ async fn write_batch(
     if batch.is_empty() {
         return;
     }
-    let requests: Vec<Request> = batch.iter().map(|job| job.request.clone()).collect();
+    let (requests, replies): (Vec<Request>, Vec<_>) = batch
+        .into_iter()
+        .map(|job| (job.request, job.reply))
+        .unzip();
     let started = std::time::Instant::now();
     let applied = apply_batch(database, held, key, &requests).await;
     tracing::debug!(
@@ -159,30 +162,23 @@ async fn write_batch(
         ok = applied.is_ok(),
         "ledger batch"
     );
-    match applied {
-        Ok(results) => {
-            for (job, result) in batch.into_iter().zip(results) {
-                // The caller may have gone meanwhile; the change stands and a retry with the
-                // same key gets its response.
-                let _ = job.reply.send(result.map_err(LedgerError::from));
-            }
-        }
-        Err(err) if batch.len() == 1 => {
+    let results = match applied {
+        Ok(results) => results
+            .into_iter()
+            .map(|result| result.map_err(LedgerError::from))
+            .collect(),
+        Err(err) if requests.len() == 1 => {
             tracing::error!(error = %err, "ledger write failed");
-            let _ = batch
-                .into_iter()
-                .next()
-                .expect("one job")
-                .reply
-                .send(Err(LedgerError::Storage(err)));
+            vec![Err(LedgerError::Storage(err))]
         }
         Err(err) => {
             // One bad request must not fail its neighbours: retry each on its own.
-            tracing::warn!(error = %err, requests = batch.len(), "ledger batch failed; retrying its requests one by one");
-            for (job, request) in batch.into_iter().zip(requests) {
-                let result =
-                    match apply_batch(database, held, key, std::slice::from_ref(&request)).await {
-                        Ok(mut results) => results
+            tracing::warn!(error = %err, requests = requests.len(), "ledger batch failed; retrying its requests one by one");
+            let mut results = Vec::with_capacity(requests.len());
+            for request in &requests {
+                results.push(
+                    match apply_batch(database, held, key, std::slice::from_ref(request)).await {
+                        Ok(mut one) => one
                             .pop()
                             .expect("one result per request")
                             .map_err(LedgerError::from),
@@ -190,10 +186,16 @@ async fn write_batch(
                             tracing::error!(error = %err, "ledger write failed");
                             Err(LedgerError::Storage(err))
                         }
-                    };
-                let _ = job.reply.send(result);
+                    },
+                );
             }
+            results
         }
+    };
+    for (reply, result) in replies.into_iter().zip(results) {
+        // The caller may have gone meanwhile; the change stands and a retry with the same key
+        // gets its response.
+        let _ = reply.send(result);
     }
 }
 
@@ -241,16 +243,6 @@ impl From<sqlx::pool::PoolConnection<sqlx::Postgres>> for Held {
 }
 
 impl Database {
-    /// Applies one change directly, without a writer task (for the command line).
-    pub async fn apply_now(
-        &self,
-        key: &CheckpointKey,
-        request: Request,
-    ) -> Result<Applied, LedgerError> {
-        let mut results = apply_batch(self, &mut None, key, std::slice::from_ref(&request)).await?;
-        Ok(results.pop().expect("one result per request")?)
-    }
-
     /// One donation, with its reversals folded in.
     pub async fn donation(&self, id: Uuid) -> Result<Option<Donation>, StorageError> {
         Ok(on_backend!(self, |pool, sql| sql::donation(pool, id).await)?)

@@ -27,13 +27,6 @@ impl Actor {
             Actor::Operator(name) => format!("operator:{name}"),
         }
     }
-
-    fn user_id(&self) -> Option<i64> {
-        match self {
-            Actor::User(id) => Some(*id),
-            Actor::Operator(_) => None,
-        }
-    }
 }
 
 /// Personal data of a donor (muzaki). Never logged, never in the audit chain.
@@ -197,8 +190,8 @@ impl std::fmt::Debug for Idempotency {
 /// A change with who asks for it and, optionally, its idempotency claim.
 #[derive(Clone, Debug)]
 pub struct Request {
-    /// Who asks.
-    pub actor: Actor,
+    /// The user who asks (changes to the ledger come through the API, from users).
+    pub user_id: i64,
     /// What to change.
     pub change: Change,
     /// The claim, if the client sent a key.
@@ -212,7 +205,7 @@ pub struct Request {
 
 impl Request {
     pub(crate) fn claim(&self) -> Option<(i64, &Idempotency)> {
-        Some((self.actor.user_id()?, self.idempotency.as_ref()?))
+        Some((self.user_id, self.idempotency.as_ref()?))
     }
 }
 

@@ -12,8 +12,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::model::{
-    Applied, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution, NewDonation,
-    NewReversal, Outcome, PersonalData, RecipientRef, Refusal, Rendered, Request, ReversalKind,
+    Actor, Applied, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution,
+    NewDonation, NewReversal, Outcome, PersonalData, RecipientRef, Refusal, Rendered, Request,
+    ReversalKind,
 };
 
 /// A response kept under an idempotency key.
@@ -301,9 +302,8 @@ pub(crate) fn plan(
     request: &Request,
     writes: &mut Writes,
 ) -> Result<Applied, Refusal> {
-    if let (Some(credential), super::model::Actor::User(user_id)) =
-        (&request.credential, &request.actor)
-        && snapshot.credentials.get(credential.as_slice()) != Some(user_id)
+    if let Some(credential) = &request.credential
+        && snapshot.credentials.get(credential.as_slice()) != Some(&request.user_id)
     {
         return Err(Refusal::CredentialRevoked);
     }
@@ -318,11 +318,8 @@ pub(crate) fn plan(
         };
     }
     let mut mine = Writes::default();
-    let actor = request.actor.label();
-    let recorded_by = match request.actor {
-        super::model::Actor::User(id) => id,
-        super::model::Actor::Operator(_) => 0,
-    };
+    let actor = Actor::User(request.user_id).label();
+    let recorded_by = request.user_id;
     let outcome = match &request.change {
         Change::Donation(donation) => {
             plan_donation(snapshot, donation, recorded_by, &actor, &mut mine)?

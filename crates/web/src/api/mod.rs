@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use storage::ledger::{Actor, Applied, Change, Idempotency, Renderer, Request};
+use storage::ledger::{Applied, Change, Idempotency, Renderer, Request};
 use utoipa::OpenApi;
 use uuid::Uuid;
 
@@ -148,7 +148,7 @@ async fn record(
         render: creation.render.clone(),
     });
     let request = Request {
-        actor: Actor::User(caller.user_id),
+        user_id: caller.user_id,
         change,
         idempotency,
         credential: Some(caller.credential),
