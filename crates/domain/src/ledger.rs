@@ -393,6 +393,30 @@ impl ReceiptNumber {
     }
 }
 
+/// Text that is not a receipt number `YYYY-NNNNNN`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a receipt number: write `YYYY-NNNNNN`, e.g. `2026-000042`")]
+pub struct NotAReceiptNumber;
+
+impl std::str::FromStr for ReceiptNumber {
+    type Err = NotAReceiptNumber;
+
+    /// The inverse of `Display`: a four-digit year, a dash, a serial of six or more digits.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (year, serial) = text.split_once('-').ok_or(NotAReceiptNumber)?;
+        let digits = |part: &str, min: usize, max: usize| {
+            (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+        };
+        if !digits(year, 4, 4) || !digits(serial, 6, 18) {
+            return Err(NotAReceiptNumber);
+        }
+        Ok(ReceiptNumber {
+            year: year.parse().map_err(|_| NotAReceiptNumber)?,
+            serial: serial.parse().map_err(|_| NotAReceiptNumber)?,
+        })
+    }
+}
+
 impl fmt::Display for ReceiptNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{:06}", self.year, self.serial)

@@ -405,16 +405,18 @@ async fn an_oversized_token_or_garbage_authorization_is_401() {
     for value in [
         "Bearer",
         "Basic dXNlcjpwYXNz",
+        "Bearer ",
+        "bearer dpt_lowercase-scheme",
         &format!("Bearer {}", "x".repeat(5000)),
-        "Bearer dpt_\u{7f}",
+        "Bearer dpt_\u{e9}\u{e9}",
     ] {
         let response = app
             .client
             .get(app.url("/api/v1/funds"))
             .header("Authorization", value)
             .send()
-            .await;
-        let Ok(response) = response else { continue }; // a header reqwest refuses to send is fine too
+            .await
+            .expect("every one of these is a header a client can send");
         assert_eq!(response.status(), 401, "{value:.40}");
         assert_eq!(
             response.headers()["content-type"],

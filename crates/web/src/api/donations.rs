@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use domain::ledger::ReceiptNumber;
+use domain::ledger::NotAReceiptNumber;
 use domain::{DonationType, Fund, PaymentMethod};
 use serde::{Deserialize, Serialize};
 use storage::ledger::{
@@ -406,7 +406,15 @@ pub async fn list(
         fund: params.fund,
         campaign_id: params.campaign_id,
         donor_id: params.donor_id,
-        before: params.before.as_deref().map(parse_receipt).transpose()?,
+        before: params
+            .before
+            .as_deref()
+            .map(|before| {
+                before
+                    .parse()
+                    .map_err(|err: NotAReceiptNumber| ApiError::invalid("before", err.to_string()))
+            })
+            .transpose()?,
         limit,
     };
     let donations = state.database().donations(&filter).await?;
@@ -418,27 +426,6 @@ pub async fn list(
         next_before,
     };
     Ok(json_response(200, &page))
-}
-
-fn parse_receipt(text: &str) -> Result<ReceiptNumber, ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            "before",
-            "must be a receipt number `YYYY-NNNNNN`, e.g. `2026-000042`",
-        )
-    };
-    let (year, serial) = text.split_once('-').ok_or_else(bad)?;
-    if year.len() != 4
-        || serial.len() < 6
-        || serial.len() > 18
-        || !serial.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    Ok(ReceiptNumber {
-        year: year.parse().map_err(|_| bad())?,
-        serial: serial.parse().map_err(|_| bad())?,
-    })
 }
 
 /// A void.
@@ -553,8 +540,7 @@ pub async fn refund(
         .donation(donation_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no donation with id `{donation_id}`")))?;
-    let amount = domain::Money::parse(&body.value.amount, donation.amount.currency())
-        .map_err(|err| ApiError::invalid("amount", err.to_string()))?;
+    let amount = input::amount(&body.value.amount, donation.amount.currency())?;
     let reason = input::optional_text("reason", body.value.reason.as_deref(), NOTE_LENGTH_MAX)?;
     let change = Change::Reversal(NewReversal {
         donation_id,

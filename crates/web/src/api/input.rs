@@ -204,6 +204,11 @@ pub fn money(amount: &str, currency: &str) -> Result<domain::Money, ApiError> {
             "is not a supported ISO 4217 currency code (e.g. `IDR`, `USD`, `SAR`)",
         )
     })?;
+    self::amount(amount, currency)
+}
+
+/// An amount in a known currency (a refund is in its donation's).
+pub fn amount(amount: &str, currency: domain::Currency) -> Result<domain::Money, ApiError> {
     domain::Money::parse(amount, currency)
         .map_err(|err| ApiError::invalid("amount", err.to_string()))
 }

@@ -81,14 +81,20 @@ pub fn openapi_json() -> String {
         .expect("the OpenAPI document serializes")
 }
 
+/// The document, generated on the first request for it (not at start-up, where it would add
+/// to every boot) and kept.
+async fn openapi_document() -> impl IntoResponse {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.get_or_init(openapi_json).as_str(),
+    )
+}
+
 /// The `/api/v1` routes.
 pub fn routes() -> Router<AppState> {
-    let document = openapi_json();
     Router::new()
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
-        )
+        .route("/api/v1/openapi.json", get(openapi_document))
         .route(
             "/api/v1/donations",
             post(donations::create).get(donations::list),
