@@ -51,6 +51,16 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// Refuses a campaign that does not exist.
+    fn check_campaign(&self, campaign: Option<Uuid>) -> Result<(), Refusal> {
+        match campaign {
+            Some(campaign) if !self.campaigns.contains(&campaign) => {
+                Err(Refusal::UnknownCampaign(campaign))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Takes an accepted request's effects into the running view, so later requests in the
     /// batch see them.
     fn absorb(&mut self, mine: &Writes, outcome: &Outcome) {
@@ -359,17 +369,7 @@ pub(crate) fn plan(
 /// Donors, campaigns and settings: no money moves, but the chain records them.
 fn plan_registry(change: &Change, actor: &str, mine: &mut Writes) -> Outcome {
     match change {
-        Change::Donor(person) => {
-            let id = Uuid::now_v7();
-            mine.donors.push((id, person.clone()));
-            mine.audit.push(draft(
-                actor,
-                "donor.create",
-                format!("donor:{id}"),
-                json!({ "id": id }),
-            ));
-            Outcome::Donor(id)
-        }
+        Change::Donor(person) => Outcome::Donor(file_donor(mine, actor, person)),
         Change::Campaign(campaign) => {
             let id = Uuid::now_v7();
             mine.campaigns.push((id, campaign.clone()));
@@ -418,6 +418,33 @@ fn draft(
     }
 }
 
+/// Files a donor. The chain records the id only, never personal data: that must stay
+/// erasable (UU 27/2022) while the chain is immutable.
+fn file_donor(mine: &mut Writes, actor: &str, person: &PersonalData) -> Uuid {
+    let id = Uuid::now_v7();
+    mine.donors.push((id, person.clone()));
+    mine.audit.push(draft(
+        actor,
+        "donor.create",
+        format!("donor:{id}"),
+        json!({ "id": id }),
+    ));
+    id
+}
+
+/// Files a recipient (mustahik); like [`file_donor`], the chain gets the id only.
+fn file_recipient(mine: &mut Writes, actor: &str, person: &PersonalData) -> Uuid {
+    let id = Uuid::now_v7();
+    mine.recipients.push((id, person.clone()));
+    mine.audit.push(draft(
+        actor,
+        "recipient.create",
+        format!("recipient:{id}"),
+        json!({ "id": id }),
+    ));
+    id
+}
+
 fn fund_account(donation: &Donation) -> Account {
     let campaign = if donation.fund == Fund::InfakSedekahRestricted {
         donation.campaign_id
@@ -462,25 +489,11 @@ fn plan_donation(
     actor: &str,
     mine: &mut Writes,
 ) -> Result<Outcome, Refusal> {
-    if let Some(campaign) = new.campaign_id
-        && !snapshot.campaigns.contains(&campaign)
-    {
-        return Err(Refusal::UnknownCampaign(campaign));
-    }
+    snapshot.check_campaign(new.campaign_id)?;
     let donor_id = match &new.donor {
         DonorRef::Existing(id) if snapshot.donors.contains(id) => Some(*id),
         DonorRef::Existing(id) => return Err(Refusal::UnknownDonor(*id)),
-        DonorRef::New(person) => {
-            let id = Uuid::now_v7();
-            mine.donors.push((id, person.clone()));
-            mine.audit.push(draft(
-                actor,
-                "donor.create",
-                format!("donor:{id}"),
-                json!({ "id": id }),
-            ));
-            Some(id)
-        }
+        DonorRef::New(person) => Some(file_donor(mine, actor, person)),
         DonorRef::Anonymous => None,
     };
     let fund = new.donation_type.fund(new.campaign_id.is_some());
@@ -635,25 +648,11 @@ fn plan_distribution(
     mine: &mut Writes,
 ) -> Result<Outcome, Refusal> {
     let account = ledger::distribution_account(new.fund, new.campaign_id, new.asnaf)?;
-    if let Some(campaign) = new.campaign_id
-        && !snapshot.campaigns.contains(&campaign)
-    {
-        return Err(Refusal::UnknownCampaign(campaign));
-    }
+    snapshot.check_campaign(new.campaign_id)?;
     let recipient_id = match &new.recipient {
         RecipientRef::Existing(id) if snapshot.recipients.contains(id) => *id,
         RecipientRef::Existing(id) => return Err(Refusal::UnknownRecipient(*id)),
-        RecipientRef::New(person) => {
-            let id = Uuid::now_v7();
-            mine.recipients.push((id, person.clone()));
-            mine.audit.push(draft(
-                actor,
-                "recipient.create",
-                format!("recipient:{id}"),
-                json!({ "id": id }),
-            ));
-            id
-        }
+        RecipientRef::New(person) => file_recipient(mine, actor, person),
     };
     let currency = new.amount.currency();
     let lines =

@@ -103,10 +103,7 @@ macro_rules! backend {
                 .fetch_one(&mut **tx)
                 .await?;
             let receipt_serial_max: i64 = head.try_get("receipt_serial_max")?;
-            let amil_share = match head.try_get::<Option<String>, _>("amil_share")? {
-                None => AmilShare::MAX,
-                Some(value) => AmilShare::parse_percent(&value).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-            };
+            let amil_share = amil_share_setting(head.try_get("amil_share")?)?;
             let head_seq: i64 = head.try_get("head_seq")?;
             let head_hash = match head.try_get::<Option<Vec<u8>>, _>("head_hash")? {
                 None => GENESIS_PREV_HASH,
@@ -240,10 +237,14 @@ macro_rules! backend {
                 .bind(plan::AMIL_SHARE_SETTING)
                 .fetch_optional(executor)
                 .await?;
-            match value {
-                None => Ok(AmilShare::MAX),
-                Some(value) => AmilShare::parse_percent(&value).map_err(|e| sqlx::Error::Decode(Box::new(e))),
-            }
+            amil_share_setting(value)
+        }
+
+        /// The stored setting, or the 12.5 % default when none was ever set.
+        fn amil_share_setting(value: Option<String>) -> Result<AmilShare, sqlx::Error> {
+            value.map_or(Ok(AmilShare::MAX), |value| {
+                AmilShare::parse_percent(&value).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+            })
         }
 
         /// Where a batch's INSERTs go: gathered into one statement, one round trip instead of
