@@ -43,9 +43,8 @@ pub struct AuditReportView {
     get, path = "/api/v1/audit/verify", tag = "audit",
     responses(
         (status = 200, description = "The report (`ok: false` names the first bad entry)", body = AuditReportView),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::ReadProblems,
         (status = 403, description = "Only admins and auditors", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -186,14 +186,7 @@ impl From<&Distribution> for DistributionView {
     request_body = DistributionRequest,
     responses(
         (status = 201, description = "Recorded (or the original response, replayed)", body = DistributionView),
-        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not record", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The fund holds too little, or the same key is in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid or a fund rule forbids it", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::WriteProblems,
     ),
     security(("bearer" = []))
 )]

@@ -271,14 +271,7 @@ fn render_donation(status: u16) -> storage::ledger::Renderer {
     request_body = DonationRequest,
     responses(
         (status = 201, description = "Recorded (or the original response, replayed)", body = DonationView),
-        (status = 400, description = "Malformed JSON or missing `Idempotency-Key`", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not record", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Same key still in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid, or the key was used for another request", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Ledger unavailable; nothing recorded", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::WriteProblems,
     ),
     security(("bearer" = []))
 )]
@@ -305,7 +298,7 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The donation's id")),
     responses(
         (status = 200, description = "The donation as it stands", body = DonationView),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::ReadProblems,
         (status = 404, description = "No such donation", body = crate::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -373,7 +366,7 @@ const DONATION_PAGE_SIZE_DEFAULT: u16 = 50;
     responses(
         (status = 200, description = "A page of donations", body = DonationPage),
         (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::ReadProblems,
         (status = 422, description = "A filter is invalid", body = crate::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -461,15 +454,8 @@ pub struct RefundRequest {
     request_body = VoidRequest,
     responses(
         (status = 200, description = "The donation, now void", body = DonationView),
-        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not void", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such donation", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already void or fully refunded, the money was distributed already, or the same key is in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::WriteProblems,
     ),
     security(("bearer" = []))
 )]
@@ -507,15 +493,8 @@ pub async fn void(
     request_body = RefundRequest,
     responses(
         (status = 201, description = "The donation after the refund", body = DonationView),
-        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not refund", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such donation", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Void, fully refunded, the money was distributed already, or the same key is in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid (e.g. more than is left)", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::WriteProblems,
     ),
     security(("bearer" = []))
 )]

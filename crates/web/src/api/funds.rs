@@ -52,7 +52,7 @@ pub struct FundsView {
     get, path = "/api/v1/funds", tag = "funds",
     responses(
         (status = 200, description = "Balances", body = FundsView),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::ReadProblems,
     ),
     security(("bearer" = []))
 )]

@@ -8,6 +8,7 @@ mod donations;
 mod error;
 mod funds;
 mod input;
+mod problems;
 mod registry;
 mod settings;
 

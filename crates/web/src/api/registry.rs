@@ -44,14 +44,7 @@ fn render_id() -> storage::ledger::Renderer {
     request_body = DonorInput,
     responses(
         (status = 201, description = "Filed", body = Created),
-        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not file donors", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Same key in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::WriteProblems,
     ),
     security(("bearer" = []))
 )]
@@ -94,14 +87,7 @@ pub struct CampaignRequest {
     request_body = CampaignRequest,
     responses(
         (status = 201, description = "Opened", body = Created),
-        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only admins open campaigns", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Same key in flight", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::WriteProblems,
     ),
     security(("bearer" = []))
 )]

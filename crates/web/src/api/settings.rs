@@ -37,7 +37,7 @@ pub struct AmilShareRequest {
     get, path = "/api/v1/settings", tag = "settings",
     responses(
         (status = 200, description = "Settings", body = SettingsView),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::ReadProblems,
     ),
     security(("bearer" = []))
 )]
@@ -57,13 +57,7 @@ pub async fn show(State(state): State<AppState>, _caller: Caller) -> Result<Resp
     request_body = AmilShareRequest,
     responses(
         (status = 200, description = "Settings now in force", body = SettingsView),
-        (status = 400, description = "Malformed request", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only admins change settings", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a percentage, or above 12.5", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Ledger unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::WriteProblems,
     ),
     security(("bearer" = []))
 )]
