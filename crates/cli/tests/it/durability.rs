@@ -151,6 +151,19 @@ async fn client(
     acknowledged
 }
 
+/// Tells the clients to stop after their current donation and gathers what they acknowledged.
+async fn stop_clients(
+    stop: &watch::Sender<bool>,
+    clients: Vec<tokio::task::JoinHandle<HashMap<String, Value>>>,
+) -> HashMap<String, Value> {
+    stop.send(true).unwrap();
+    let mut acknowledged = HashMap::new();
+    for client in clients {
+        acknowledged.extend(client.await.unwrap());
+    }
+    acknowledged
+}
+
 /// Every acknowledged donation stored exactly once, nothing else stored, receipts gap-free,
 /// funds equal to the journal, and the audit chain verifies (with the CLI).
 async fn assert_books_whole(
@@ -242,11 +255,7 @@ async fn sigkill_under_write_load_loses_no_acknowledged_donation_and_duplicates_
         server = instance.start().await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.send(true).unwrap();
-    let mut acknowledged = HashMap::new();
-    for client in clients {
-        acknowledged.extend(client.await.unwrap());
-    }
+    let acknowledged = stop_clients(&stop, clients).await;
     eprintln!(
         "{} donations acknowledged across {KILLS} kills",
         acknowledged.len()
@@ -284,11 +293,7 @@ async fn three_instances_on_one_database_keep_one_gap_free_series_and_one_chain(
         })
         .collect();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop.send(true).unwrap();
-    let mut acknowledged = HashMap::new();
-    for client in clients {
-        acknowledged.extend(client.await.unwrap());
-    }
+    let acknowledged = stop_clients(&stop, clients).await;
     eprintln!(
         "{} donations acknowledged by three instances",
         acknowledged.len()

@@ -193,23 +193,18 @@ impl Database {
                 count += 1;
             }
         }
-        let mut after = 0;
-        loop {
-            let page = self.checkpoint_page(after, AUDIT_PAGE_SIZE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            for checkpoint in page {
-                let line = ExportLine::Checkpoint {
-                    seq: checkpoint.seq,
-                    hash: hex(&checkpoint.hash),
-                    key_id: hex(&checkpoint.key_id),
-                    signature: hex(&checkpoint.signature),
-                };
-                write(&line).map_err(|source| StorageError::Io {
-                    path: "audit export".into(),
-                    source,
-                })?;
-            }
+        let mut checkpoints = CheckpointCursor::new(self);
+        while let Some(checkpoint) = checkpoints.next_at_or_before(u64::MAX).await? {
+            let line = ExportLine::Checkpoint {
+                seq: checkpoint.seq,
+                hash: hex(&checkpoint.hash),
+                key_id: hex(&checkpoint.key_id),
+                signature: hex(&checkpoint.signature),
+            };
+            write(&line).map_err(|source| StorageError::Io {
+                path: "audit export".into(),
+                source,
+            })?;
         }
         Ok(count)
     }
