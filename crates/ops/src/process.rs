@@ -1,0 +1,108 @@
+//! Processes: the pid file, whether a pid is alive, asking it to stop, detaching.
+
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal};
+
+/// How often to look whether a process is gone.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Writes `pid` to `path` in one step (a reader never sees a half-written file).
+pub fn write_pid_file(path: &Path, pid: u32) -> io::Result<()> {
+    let temporary = path.with_extension(format!("pid.{pid}"));
+    std::fs::write(&temporary, format!("{pid}\n"))?;
+    std::fs::rename(&temporary, path)
+}
+
+/// The pid recorded at `path`, if the file exists and holds one.
+#[must_use]
+pub fn read_pid_file(path: &Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Removes the pid file at `path` if it still names `pid` (a successor may have replaced it).
+pub fn remove_pid_file(path: &Path, pid: u32) {
+    if read_pid_file(path) == Some(pid) {
+        std::fs::remove_file(path).ok();
+    }
+}
+
+/// Whether process `pid` exists.
+#[must_use]
+pub fn is_alive(pid: u32) -> bool {
+    pid_of(pid).is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
+}
+
+/// Sends `SIGTERM` to `pid`.
+pub fn terminate(pid: u32) -> io::Result<()> {
+    signal(pid, Signal::TERM)
+}
+
+/// Sends `SIGKILL` to `pid`.
+pub fn kill(pid: u32) -> io::Result<()> {
+    signal(pid, Signal::KILL)
+}
+
+/// Waits until `pid` is gone, at most `bound`; whether it is.
+#[must_use]
+pub fn wait_gone(pid: u32, bound: Duration) -> bool {
+    let deadline = Instant::now() + bound;
+    while is_alive(pid) {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+    true
+}
+
+/// Starts a new session, leaving the terminal (and its hang-up) behind: what a daemon does
+/// first. Fails if this process already leads a process group.
+pub fn detach() -> io::Result<()> {
+    rustix::process::setsid()?;
+    Ok(())
+}
+
+/// This process's effective user id.
+#[must_use]
+pub fn effective_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+fn signal(pid: u32, signal: Signal) -> io::Result<()> {
+    let pid = pid_of(pid).ok_or_else(|| io::Error::other(format!("{pid} is not a process id")))?;
+    Ok(rustix::process::kill_process(pid, signal)?)
+}
+
+fn pid_of(pid: u32) -> Option<Pid> {
+    Pid::from_raw(i32::try_from(pid).ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pid_file_names_the_writer_until_a_successor_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.pid");
+        write_pid_file(&path, 41).unwrap();
+        assert_eq!(read_pid_file(&path), Some(41));
+        write_pid_file(&path, 42).unwrap();
+        remove_pid_file(&path, 41);
+        assert_eq!(read_pid_file(&path), Some(42));
+        remove_pid_file(&path, 42);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn this_process_is_alive_and_a_finished_child_is_not() {
+        assert!(is_alive(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(wait_gone(pid, Duration::from_secs(1)));
+    }
+}
