@@ -128,16 +128,23 @@ pub struct App {
 impl App {
     /// Prepares everything `start` needs before it accepts the first connection.
     pub async fn build(config: &Config) -> anyhow::Result<App> {
+        App::build_on(config, None).await
+    }
+
+    /// As [`App::build`], serving on `inherited` (socket activation, or a predecessor's
+    /// listener) instead of binding `PORT`.
+    pub async fn build_on(
+        config: &Config,
+        inherited: Option<std::net::TcpListener>,
+    ) -> anyhow::Result<App> {
         let (database, key) = open_ledger(config).await?;
-        let address = listen_address(config);
-        let listener = TcpListener::bind(address).await.map_err(|err| {
-            Exit::new(
-                exit::UNAVAILABLE,
-                format!(
-                    "cannot listen on {address}: {err}: stop whatever uses the port or set PORT"
-                ),
-            )
-        })?;
+        let listener = match inherited {
+            Some(listener) => {
+                listener.set_nonblocking(true)?;
+                TcpListener::from_std(listener)?
+            }
+            None => bind(config).await?,
+        };
         let (ledger, writer) = Ledger::start(database.clone(), key.clone());
         let state = AppState::new(database, ledger, key, crate::VERSION);
         tracing::info!(
@@ -157,6 +164,11 @@ impl App {
     /// The address the server accepts on.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// A second descriptor for the listening socket, to hand to a successor.
+    pub fn listener_fd(&self) -> std::io::Result<std::os::fd::OwnedFd> {
+        std::os::fd::AsFd::as_fd(&self.listener).try_clone_to_owned()
     }
 
     /// The state every request sees.
@@ -181,6 +193,7 @@ impl App {
         let drained = web::server::serve(
             listener,
             web::router(state.clone()),
+            state.connections().clone(),
             stop,
             SHUTDOWN_DRAIN_TIMEOUT,
         )
@@ -200,21 +213,15 @@ impl App {
     }
 }
 
-/// Runs the server until SIGTERM or SIGINT, then drains and returns.
-pub async fn serve(config: &Config) -> anyhow::Result<()> {
-    // Handlers go in before the port is bound, so no signal can hit the default action
-    // (exit without drain) once clients can connect.
-    let stop_requested = ops::signals::stop_requested()?;
-    let app = App::build(config).await?;
-    app.run_until(async move {
-        let signal = stop_requested.await;
-        tracing::info!(
-            signal = signal.name(),
-            "stopping: no new connections, draining requests in flight"
-        );
+async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
+    let address = listen_address(config);
+    TcpListener::bind(address).await.map_err(|err| {
+        Exit::new(
+            exit::UNAVAILABLE,
+            format!("cannot listen on {address}: {err}: stop whatever uses the port or set PORT"),
+        )
+        .into()
     })
-    .await;
-    Ok(())
 }
 
 /// A short, password-free description of the database a URL points at.

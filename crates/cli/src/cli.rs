@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands;
 use crate::exit::{self, Exit};
+use crate::instance::{self, Attach};
 
 /// Donation and zakat platform for Islamic charity institutions.
 ///
@@ -35,6 +36,42 @@ enum Command {
     /// SIGTERM it stops accepting, lets in-flight requests finish (bounded), closes idle
     /// connections and exits 0.
     Start,
+    /// Start the server in the background and return once it is ready (exit 0), or exit
+    /// non-zero with the reason from its log. Output goes to tmp/log/ in the runtime directory.
+    Daemon,
+    /// Run the server in the foreground with the admin console attached to the terminal;
+    /// leaving the console (`quit`, Ctrl-D) stops the server.
+    #[command(alias = "start_iex")]
+    Console,
+    /// Attach an interactive admin console (line editing, history) to the running instance.
+    Remote,
+    /// Run one console command on the running instance (`rpc status`, `rpc "audit verify"`),
+    /// print its result and exit 0, or 1 if it failed. `rpc help` lists the commands.
+    Rpc {
+        /// The console command and its arguments.
+        #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Print the running instance's process id.
+    Pid,
+    /// Stop the running instance gracefully (stop accepting, drain, exit) and wait until its
+    /// process is gone.
+    Stop,
+    /// Replace the running instance with a fresh process of the current release, re-reading
+    /// the configuration, with zero downtime.
+    Restart(ReplaceArgs),
+    /// Replace the running instance with release `VERSION` (unpacked from
+    /// `releases/VERSION/donation_platform-VERSION.tar.gz` if needed), with zero downtime.
+    Upgrade {
+        /// The release to run, as in releases/<VERSION>/.
+        version: String,
+        #[command(flatten)]
+        options: ReplaceArgs,
+    },
+    /// Replace the running instance with the release that ran before, with zero downtime.
+    Rollback(ReplaceArgs),
+    /// List the installed releases: `*` current, `-` previous.
+    Releases,
     /// Apply pending database migrations and exit.
     ///
     /// Safe to run from several instances at once: one migrates, the others wait and find
@@ -60,6 +97,22 @@ enum Command {
     GenSecret,
     /// Print the release name and version.
     Version,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReplaceArgs {
+    /// Seconds the new process may take to become ready before it is stopped and the running
+    /// instance keeps serving.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
+}
+
+impl ReplaceArgs {
+    fn options(&self) -> commands::replace::Options {
+        commands::replace::Options {
+            ready_timeout: std::time::Duration::from_secs(self.timeout),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,13 +202,14 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     match dispatch(&cli) {
         Ok(code) => code,
         Err(err) => {
-            if let Some(exit) = err.downcast_ref::<Exit>() {
-                eprintln!("error: {exit}");
-                exit.exit_code()
-            } else {
-                eprintln!("error: {err:#}");
-                ExitCode::FAILURE
-            }
+            let (message, code) = match err.downcast_ref::<Exit>() {
+                Some(exit) => (exit.to_string(), exit.exit_code()),
+                None => (format!("{err:#}"), ExitCode::FAILURE),
+            };
+            eprintln!("error: {message}");
+            // A successor that fails tells its predecessor why, for `upgrade` to report.
+            instance::handoff::report_start_failure(&message);
+            code
         }
     }
 }
@@ -163,7 +217,19 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
 fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
     let env_file = cli.env_file.as_deref();
     match &cli.command {
-        Command::Start => commands::start::run(env_file),
+        Command::Start => instance::run(env_file, Attach::Nothing),
+        Command::Console => instance::run(env_file, Attach::Console),
+        Command::Daemon => commands::daemon::run(env_file),
+        Command::Remote => commands::control::remote(env_file),
+        Command::Rpc { command } => commands::control::rpc(env_file, &command.join(" ")),
+        Command::Pid => commands::control::pid(env_file),
+        Command::Stop => commands::control::stop(env_file),
+        Command::Restart(options) => commands::replace::restart(env_file, options.options()),
+        Command::Upgrade { version, options } => {
+            commands::replace::upgrade(env_file, version, options.options())
+        }
+        Command::Rollback(options) => commands::replace::rollback(env_file, options.options()),
+        Command::Releases => commands::replace::releases(),
         Command::Migrate { check } => commands::migrate::run(env_file, *check),
         Command::Config(ConfigCommand::Check) => commands::config::check(env_file),
         Command::Config(ConfigCommand::Show { json }) => commands::config::show(env_file, *json),

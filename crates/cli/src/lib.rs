@@ -9,6 +9,7 @@ mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod instance;
 pub mod telemetry;
 
 pub use cli::run;

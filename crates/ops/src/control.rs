@@ -204,7 +204,9 @@ impl Session {
             match serde_json::from_str(&line) {
                 Ok(request) => return Ok(Some(request)),
                 Err(err) => {
-                    let reply = Reply::error(format!("not a control request ({err}): send one JSON object per line, {{\"command\": \"help\"}}"));
+                    let reply = Reply::error(format!(
+                        "not a control request ({err}): send one JSON object per line, {{\"command\": \"help\"}}"
+                    ));
                     self.reply(&reply).await?;
                 }
             }
@@ -220,14 +222,20 @@ impl Session {
     }
 
     /// Answers the last request and passes `fds` along with the answer.
-    pub async fn reply_with_fds(&mut self, reply: &Reply, fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+    pub async fn reply_with_fds(
+        &mut self,
+        reply: &Reply,
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
         let line = encode(reply)?;
         let stream = self.stream.get_ref();
         let mut sent = 0;
         // The descriptors ride on the first byte; the rest of the line follows plainly.
         while sent == 0 {
             stream.writable().await?;
-            match stream.try_io(tokio::io::Interest::WRITABLE, || send_with_fds(stream, &line, fds)) {
+            match stream.try_io(tokio::io::Interest::WRITABLE, || {
+                send_with_fds(stream, &line, fds)
+            }) {
                 Ok(count) => sent = count,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                 Err(err) => return Err(err),
@@ -411,7 +419,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("control.sock");
         let _running = ControlSocket::bind(&path).unwrap();
-        assert!(matches!(ControlSocket::bind(&path), Err(BindError::InUse(_))));
+        assert!(matches!(
+            ControlSocket::bind(&path),
+            Err(BindError::InUse(_))
+        ));
     }
 
     #[tokio::test]

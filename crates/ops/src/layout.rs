@@ -40,6 +40,47 @@ pub fn data_dir(root: &Path) -> PathBuf {
     root.join("var")
 }
 
+/// The runtime directory of a release root (pid file, control socket, daemon log).
+#[must_use]
+pub fn tmp_dir(root: &Path) -> PathBuf {
+    root.join("tmp")
+}
+
+/// The files a running instance keeps in its runtime directory.
+#[derive(Clone, Debug)]
+pub struct RuntimeFiles {
+    /// The directory itself.
+    pub dir: PathBuf,
+    /// The control socket `remote`, `rpc`, `stop` and `upgrade` connect to.
+    pub control_socket: PathBuf,
+    /// The running instance's pid.
+    pub pid_file: PathBuf,
+    /// Where `daemon` sends the instance's output.
+    pub log_file: PathBuf,
+    /// The `remote` console's line history.
+    pub console_history: PathBuf,
+}
+
+impl RuntimeFiles {
+    /// The files in `dir`.
+    #[must_use]
+    pub fn in_dir(dir: &Path) -> RuntimeFiles {
+        RuntimeFiles {
+            dir: dir.to_owned(),
+            control_socket: dir.join("donation_platform.sock"),
+            pid_file: dir.join("donation_platform.pid"),
+            log_file: dir.join("log").join("donation_platform.log"),
+            console_history: dir.join("console_history"),
+        }
+    }
+
+    /// Where a successor binds its control socket until it takes over the well-known path.
+    #[must_use]
+    pub fn successor_socket(&self, pid: u32) -> PathBuf {
+        self.dir.join(format!("donation_platform.{pid}.sock"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,7 +134,10 @@ mod tests {
         let length = listener.recv(&mut buffer).unwrap();
         assert_eq!(&buffer[..length], b"READY=1\nSTATUS=serving");
         let length = listener.recv(&mut buffer).unwrap();
-        assert_eq!(&buffer[..length], b"MAINPID=42\nREADY=1\nSTATUS=handed over");
+        assert_eq!(
+            &buffer[..length],
+            b"MAINPID=42\nREADY=1\nSTATUS=handed over"
+        );
     }
 
     #[test]

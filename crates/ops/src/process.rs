@@ -29,10 +29,20 @@ pub fn remove_pid_file(path: &Path, pid: u32) {
     }
 }
 
-/// Whether process `pid` exists.
+/// Whether process `pid` runs. A zombie (exited, not yet reaped by its parent, which for a
+/// daemon is init and may take its time) does not.
 #[must_use]
 pub fn is_alive(pid: u32) -> bool {
     pid_of(pid).is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
+        && !is_zombie(pid)
+}
+
+/// Whether `/proc` shows `pid` as a zombie (state `Z` after the command name in `stat`).
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    })
 }
 
 /// Sends `SIGTERM` to `pid`.

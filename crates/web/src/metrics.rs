@@ -3,6 +3,8 @@
 //! One registry per application (no global recorder), so tests that run several apps in one
 //! process each see only their own numbers.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -39,6 +41,9 @@ struct BuildLabels {
 /// The application's metrics.
 pub struct Metrics {
     registry: Registry,
+    /// Plain totals for the console's `stats`, without walking the label families.
+    answered: AtomicU64,
+    server_errors: AtomicU64,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pool_open: Gauge,
@@ -101,6 +106,8 @@ impl Metrics {
         );
         Metrics {
             registry,
+            answered: AtomicU64::new(0),
+            server_errors: AtomicU64::new(0),
             requests,
             latency,
             pool_open,
@@ -111,6 +118,10 @@ impl Metrics {
 
     /// Counts one answered request.
     pub fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        if status >= 500 {
+            self.server_errors.fetch_add(1, Ordering::Relaxed);
+        }
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_owned(),
@@ -124,6 +135,15 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(seconds);
+    }
+
+    /// Requests answered since the process started, and how many of them with a 5xx.
+    #[must_use]
+    pub fn answered(&self) -> (u64, u64) {
+        (
+            self.answered.load(Ordering::Relaxed),
+            self.server_errors.load(Ordering::Relaxed),
+        )
     }
 
     /// Renders every metric in the text exposition format, with pool usage as of now.

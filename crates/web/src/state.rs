@@ -12,6 +12,7 @@ use storage::Database;
 use storage::ledger::Ledger;
 
 use crate::metrics::Metrics;
+use crate::server::Connections;
 
 /// How long a token the database confirmed is trusted without asking again. Asking on every
 /// request costs a database round trip per request; a second bounds how long a revoked token
@@ -38,6 +39,7 @@ struct Inner {
     /// Tokens recently found live, by hash: (user, role, when checked).
     authenticated: Mutex<HashMap<[u8; 32], (i64, Role, Instant)>>,
     metrics: Metrics,
+    connections: Connections,
     version: String,
     draining: AtomicBool,
     /// Set once the schema has been seen current. Migrations only move forward, so once true
@@ -65,6 +67,7 @@ impl AppState {
                 keys_in_flight: Mutex::default(),
                 authenticated: Mutex::default(),
                 metrics,
+                connections: Connections::default(),
                 version,
                 draining: AtomicBool::new(false),
                 schema_current: AtomicBool::new(false),
@@ -139,6 +142,12 @@ impl AppState {
     #[must_use]
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The client connections of this process.
+    #[must_use]
+    pub fn connections(&self) -> &Connections {
+        &self.inner.connections
     }
 
     /// The release version this process runs.

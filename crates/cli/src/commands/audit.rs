@@ -17,27 +17,8 @@ pub fn verify(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             .context("cannot read the audit chain")?;
         if json {
             println!("{}", serde_json::to_string(&report)?);
-        } else if let Some(problem) = &report.problem {
-            println!(
-                "audit chain BROKEN at entry {}: {}",
-                problem.seq, problem.reason
-            );
-            println!("{} entries verified before it", report.entries);
         } else {
-            println!(
-                "audit chain ok: {} entries, head {}, {} signed checkpoint(s) verified{}",
-                report.entries,
-                report.head,
-                report.checkpoints_verified,
-                if report.checkpoints_other_key > 0 {
-                    format!(
-                        ", {} signed with an earlier key (hash checked)",
-                        report.checkpoints_other_key
-                    )
-                } else {
-                    String::new()
-                }
-            );
+            println!("{}", describe(&report));
         }
         Ok(if report.is_ok() {
             ExitCode::SUCCESS
@@ -45,6 +26,29 @@ pub fn verify(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         })
     })
+}
+
+/// The verification report as the operator reads it (also the console's `audit verify`).
+#[must_use]
+pub fn describe(report: &storage::ledger::AuditReport) -> String {
+    if let Some(problem) = &report.problem {
+        return format!(
+            "audit chain BROKEN at entry {}: {}\n{} entries verified before it",
+            problem.seq, problem.reason, report.entries
+        );
+    }
+    let earlier_key = if report.checkpoints_other_key > 0 {
+        format!(
+            ", {} signed with an earlier key (hash checked)",
+            report.checkpoints_other_key
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "audit chain ok: {} entries, head {}, {} signed checkpoint(s) verified{earlier_key}",
+        report.entries, report.head, report.checkpoints_verified
+    )
 }
 
 /// Writes the chain as JSON Lines.

@@ -34,7 +34,8 @@ pub fn show(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn effective(config: &Config) -> Vec<(&'static str, String)> {
+/// Every setting with its effective value, secrets redacted.
+pub(crate) fn effective(config: &Config) -> Vec<(&'static str, String)> {
     let secret = match &config.secret_key_base {
         SecretKeyBase::Given(_) => REDACTED.to_owned(),
         SecretKeyBase::Generated(path) => {

@@ -2,9 +2,11 @@
 
 pub mod audit;
 pub mod config;
+pub mod control;
+pub mod daemon;
 pub mod migrate;
+pub mod replace;
 pub mod secret;
-pub mod start;
 pub mod users;
 
 use std::path::Path;
@@ -20,7 +22,7 @@ pub(crate) fn load_config(env_file: Option<&Path>) -> anyhow::Result<Config> {
         .map_err(|report| config_failure(&report))
 }
 
-fn config_failure(report: &crate::config::ConfigReport) -> anyhow::Error {
+pub(crate) fn config_failure(report: &crate::config::ConfigReport) -> anyhow::Error {
     Exit::new(exit::CONFIG, report.to_string()).into()
 }
 

@@ -203,6 +203,8 @@ pub struct Config {
     pub log_level: String,
     /// Text or JSON logs.
     pub log_format: LogFormat,
+    /// Where the pid file, the control socket and the daemon's log live.
+    pub runtime_dir: PathBuf,
 }
 
 impl Config {
@@ -240,6 +242,7 @@ impl Config {
             data_dir,
             log_level,
             log_format,
+            runtime_dir: runtime_dir(env, release_root),
         })
     }
 }
@@ -260,6 +263,31 @@ fn app_env(env: &Environment, problems: &mut Vec<Problem>) -> AppEnv {
             AppEnv::Dev
         }
     }
+}
+
+/// Where the pid file, the control socket and the daemon's log live: systemd's
+/// `RUNTIME_DIRECTORY`, else the release root's `tmp/`, else `tmp/` under `DATA_DIR`.
+///
+/// Needs no valid configuration: `rpc`, `stop` and `pid` must find a running instance even
+/// from a shell that lacks its secrets.
+#[must_use]
+pub fn runtime_dir(env: &Environment, release_root: Option<&Path>) -> PathBuf {
+    let systemd = env
+        .get("RUNTIME_DIRECTORY")
+        .and_then(|dirs| dirs.split(':').next())
+        .filter(|dir| !dir.is_empty());
+    if let Some(dir) = systemd {
+        return PathBuf::from(dir);
+    }
+    if let Some(root) = release_root {
+        return ops::layout::tmp_dir(root);
+    }
+    let app_env = if env.get(var::APP_ENV) == Some("prod") {
+        AppEnv::Prod
+    } else {
+        AppEnv::Dev
+    };
+    data_dir(env, app_env, None).join("tmp")
 }
 
 fn data_dir(env: &Environment, app_env: AppEnv, release_root: Option<&Path>) -> PathBuf {

@@ -1,0 +1,384 @@
+//! Zero-downtime replacement: `restart`, `upgrade`, `rollback`.
+//!
+//! The running instance (the predecessor) starts the new process itself, so that under
+//! systemd it lands in the service's cgroup, and tells it where to ask for the listener
+//! (`DONATION_PLATFORM_TAKEOVER`, the predecessor's control socket). The successor:
+//!
+//! 1. connects and sends `takeover`; the reply carries the listening socket (`SCM_RIGHTS`), so
+//!    the kernel's accept queue is shared and no connection is ever refused;
+//! 2. builds its application on it (database, schema check, ledger writer) and starts
+//!    accepting, next to the predecessor;
+//! 3. sends `ready <version>`; the predecessor tells systemd `MAINPID=<successor>` + `READY=1`
+//!    and answers;
+//! 4. moves its control socket over the well-known path, writes the pid file and sends
+//!    `installed`; the predecessor answers, reports to whoever asked for the replacement, stops
+//!    accepting and drains.
+//!
+//! If the successor exits, or is not ready within the bound, the predecessor stops it, tells
+//! systemd `READY=1` again and goes on serving: it never stopped accepting.
+
+use std::os::fd::AsFd as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ops::control::{Client, ControlSocket, Peer, Reply, Session};
+use ops::layout::RuntimeFiles;
+use serde::{Deserialize, Serialize};
+use tokio::process::Command;
+use tokio::sync::oneshot;
+
+use super::console::Console;
+use crate::exit::{self, Exit};
+
+/// Tells a successor where its predecessor's control socket is.
+pub const TAKEOVER_ENV: &str = "DONATION_PLATFORM_TAKEOVER";
+
+/// How long a successor may take to become ready when the request names no bound.
+pub const READY_TIMEOUT_DEFAULT: Duration = Duration::from_secs(30);
+
+/// How long a failed successor gets to exit on `SIGTERM` before `SIGKILL`.
+const FAILED_SUCCESSOR_STOP: Duration = Duration::from_secs(5);
+
+/// How long a ready successor may take to install itself (rename a socket, write a file).
+const INSTALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The process to start as the successor.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Program {
+    /// The executable.
+    pub program: String,
+    /// Its arguments (`--env-file …`, `start`).
+    pub args: Vec<String>,
+    /// The release version it is.
+    pub version: String,
+}
+
+/// A `replace` request, as `restart`, `upgrade` and `rollback` send it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ReplaceRequest {
+    /// What to start; this release again when absent (`restart` outside a release root).
+    pub release: Option<Program>,
+    /// How long the successor may take to become ready, in seconds.
+    pub ready_timeout_s: Option<u64>,
+}
+
+/// What a completed replacement reports.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Replaced {
+    /// The instance that was replaced.
+    pub old_pid: u32,
+    /// Its version.
+    pub old_version: String,
+    /// The instance now serving.
+    pub new_pid: u32,
+    /// Its version.
+    pub new_version: String,
+    /// From starting the successor to its being installed, in milliseconds.
+    pub handoff_ms: u64,
+}
+
+/// The replacement in progress, if any: only one at a time.
+#[derive(Default)]
+pub struct Replacement {
+    busy: tokio::sync::Mutex<()>,
+    expected: std::sync::Mutex<Option<Expected>>,
+}
+
+/// The successor the predecessor waits for.
+struct Expected {
+    pid: u32,
+    /// Why it failed, if it said so before exiting.
+    failure: Option<String>,
+    /// Where to pass the conversation once it reports ready.
+    ready: Option<oneshot::Sender<(Session, String)>>,
+}
+
+impl Replacement {
+    fn expected(&self) -> std::sync::MutexGuard<'_, Option<Expected>> {
+        self.expected
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Runs a `replace` request: starts the successor, waits for it, and either hands over or
+/// keeps serving. The reply is a [`Replaced`] as JSON, or the reason it failed.
+pub async fn replace(console: &Console, spec: &str) -> Reply {
+    let request: ReplaceRequest = match serde_json::from_str(spec) {
+        Ok(request) => request,
+        Err(err) => return Reply::error(format!("not a replace request: {err}")),
+    };
+    let Ok(_busy) = console.replacement.busy.try_lock() else {
+        return Reply::error(
+            "a replacement is already in progress: wait for it to finish, then try again",
+        );
+    };
+    let program = request.release.unwrap_or_else(|| console.restart.clone());
+    let ready_timeout = request
+        .ready_timeout_s
+        .map_or(READY_TIMEOUT_DEFAULT, Duration::from_secs);
+    let started = Instant::now();
+    console
+        .notifier
+        .reloading(&format!("replacing with version {}", program.version));
+    tracing::info!(program = %program.program, version = %program.version, "starting a successor");
+    match run_successor(console, &program, ready_timeout).await {
+        Ok((new_pid, new_version)) => {
+            let replaced = Replaced {
+                old_pid: std::process::id(),
+                old_version: crate::VERSION.to_owned(),
+                new_pid,
+                new_version,
+                handoff_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            };
+            tracing::info!(?replaced, "handed over");
+            console.hand_over();
+            Reply::ok(serde_json::to_string(&replaced).unwrap_or_default())
+        }
+        Err(reason) => {
+            tracing::warn!(%reason, "replacement failed; this instance keeps serving");
+            console.notifier.ready(&format!(
+                "serving version {} (pid {}); replacement failed",
+                crate::VERSION,
+                std::process::id()
+            ));
+            Reply::error(format!(
+                "{reason}; this instance (pid {}, version {}) keeps serving",
+                std::process::id(),
+                crate::VERSION
+            ))
+        }
+    }
+}
+
+/// Starts the successor and sees it through to installed; its pid and version.
+async fn run_successor(
+    console: &Console,
+    program: &Program,
+    ready_timeout: Duration,
+) -> Result<(u32, String), String> {
+    let mut child = Command::new(&program.program)
+        .args(&program.args)
+        .env(TAKEOVER_ENV, &console.files.control_socket)
+        // Whoever runs the successor's watchdog, it is not the predecessor's pid.
+        .env_remove("WATCHDOG_PID")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .map_err(|err| format!("cannot start {}: {err}", program.program))?;
+    let pid = child.id().unwrap_or_default();
+    let (ready, is_ready) = oneshot::channel();
+    *console.replacement.expected() = Some(Expected {
+        pid,
+        failure: None,
+        ready: Some(ready),
+    });
+    let outcome = tokio::select! {
+        status = child.wait() => Err(exited(console, pid, status)),
+        () = tokio::time::sleep(ready_timeout) => Err(format!(
+            "the new process (pid {pid}) was not ready within {} s, so it was stopped",
+            ready_timeout.as_secs()
+        )),
+        conversation = is_ready => match conversation {
+            Ok((session, version)) => install(console, session, pid, version).await,
+            // It hung up: it is exiting, and may have said why.
+            Err(_) => match tokio::time::timeout(FAILED_SUCCESSOR_STOP, child.wait()).await {
+                Ok(status) => Err(exited(console, pid, status)),
+                Err(_) => Err(format!("the new process (pid {pid}) hung up before it was ready")),
+            },
+        },
+    };
+    *console.replacement.expected() = None;
+    if outcome.is_err() {
+        stop_failed(&mut child, pid).await;
+    }
+    outcome
+}
+
+/// Why the successor exited: its exit status, and its own words if it sent them.
+fn exited(
+    console: &Console,
+    pid: u32,
+    status: std::io::Result<std::process::ExitStatus>,
+) -> String {
+    let said = console
+        .replacement
+        .expected()
+        .as_mut()
+        .and_then(|expected| expected.failure.take());
+    let status = status.map_or_else(|err| err.to_string(), |status| status.to_string());
+    format!(
+        "the new process (pid {pid}) {status} before it was ready: {}",
+        said.unwrap_or_else(|| "see its log for why".to_owned())
+    )
+}
+
+/// The successor is ready: make it the main process, let it take the well-known paths.
+async fn install(
+    console: &Console,
+    mut session: Session,
+    pid: u32,
+    version: String,
+) -> Result<(u32, String), String> {
+    console.notifier.main_pid_ready(
+        pid,
+        &format!(
+            "serving version {version} (pid {pid}), took over from pid {}",
+            std::process::id()
+        ),
+    );
+    let installed = async {
+        session.reply(&Reply::ok("take over")).await?;
+        let request = session.next_request().await?;
+        session.reply(&Reply::ok("bye")).await?;
+        Ok::<_, std::io::Error>(request.is_some_and(|request| request.command == "installed"))
+    };
+    if let Ok(Ok(true)) = tokio::time::timeout(INSTALL_TIMEOUT, installed).await {
+        return Ok((pid, version));
+    }
+    // Give the service back to ourselves before saying so.
+    console.notifier.main_pid_ready(
+        std::process::id(),
+        &format!(
+            "serving version {} (pid {})",
+            crate::VERSION,
+            std::process::id()
+        ),
+    );
+    Err(format!(
+        "the new process (pid {pid}) did not finish taking over"
+    ))
+}
+
+/// Stops a successor that failed: `SIGTERM`, then `SIGKILL` if it lingers.
+async fn stop_failed(child: &mut tokio::process::Child, pid: u32) {
+    if child.try_wait().ok().flatten().is_some() {
+        return;
+    }
+    ops::process::terminate(pid).ok();
+    if tokio::time::timeout(FAILED_SUCCESSOR_STOP, child.wait())
+        .await
+        .is_err()
+    {
+        child.kill().await.ok();
+    }
+}
+
+/// Answers a successor's `takeover`: the listener, then its `ready`.
+pub async fn give_listener(console: &Console, mut session: Session) {
+    let peer = session.peer();
+    let ready = {
+        let mut expected = console.replacement.expected();
+        match expected.as_mut() {
+            Some(expected) if Some(expected.pid) == peer.pid => expected.ready.take(),
+            _ => None,
+        }
+    };
+    let Some(ready) = ready else {
+        let refusal =
+            Reply::error("no replacement is waiting for this process: use `restart` or `upgrade`");
+        session.reply(&refusal).await.ok();
+        return;
+    };
+    let reply = Reply::ok("listener");
+    if let Err(err) = session
+        .reply_with_fds(&reply, &[console.listener.as_fd()])
+        .await
+    {
+        tracing::warn!(error = %err, "could not pass the listener to the successor");
+        return;
+    }
+    // The successor now builds its application; its next word is `ready <version>`.
+    if let Ok(Some(request)) = session.next_request().await
+        && let Some(version) = request.command.strip_prefix("ready ")
+    {
+        let version = version.trim().to_owned();
+        ready.send((session, version)).ok();
+    }
+}
+
+/// Records why the expected successor is about to exit, to report it.
+pub fn record_failure(console: &Console, peer: Peer, reason: &str) -> Reply {
+    let mut expected = console.replacement.expected();
+    match expected.as_mut() {
+        Some(expected) if Some(expected.pid) == peer.pid => {
+            expected.failure = Some(reason.to_owned());
+            Reply::ok("noted")
+        }
+        _ => Reply::error("no replacement is waiting for this process"),
+    }
+}
+
+/// The predecessor's control socket, if this process was started as a successor.
+#[must_use]
+pub fn predecessor_socket() -> Option<PathBuf> {
+    std::env::var_os(TAKEOVER_ENV).map(PathBuf::from)
+}
+
+/// A successor's side of the conversation with its predecessor.
+pub struct Predecessor {
+    client: Client,
+}
+
+impl Predecessor {
+    /// Asks the predecessor at `path` for its listener.
+    pub fn connect(path: &Path) -> anyhow::Result<(Predecessor, std::net::TcpListener)> {
+        let path = path.to_owned();
+        let failure = |reason: String| -> anyhow::Error {
+            Exit::new(
+                exit::UNAVAILABLE,
+                format!("cannot take over from the running instance: {reason}"),
+            )
+            .into()
+        };
+        tokio::task::block_in_place(|| {
+            let mut client = Client::connect(&path)
+                .map_err(|err| failure(format!("{}: {err}", path.display())))?;
+            let (reply, fds) = client
+                .call_for_fds("takeover")
+                .map_err(|err| failure(err.to_string()))?;
+            if !reply.ok {
+                return Err(failure(reply.output));
+            }
+            let listener = fds
+                .into_iter()
+                .next()
+                .ok_or_else(|| failure("it passed no listener".to_owned()))?;
+            Ok((
+                Predecessor { client },
+                std::net::TcpListener::from(listener),
+            ))
+        })
+    }
+
+    /// Reports ready; once the predecessor agrees, takes over the control socket path and the
+    /// pid file, and says so.
+    pub fn take_over(
+        mut self,
+        control: &mut ControlSocket,
+        files: &RuntimeFiles,
+    ) -> anyhow::Result<()> {
+        tokio::task::block_in_place(|| {
+            let reply = self.client.call(&format!("ready {}", crate::VERSION))?;
+            anyhow::ensure!(
+                reply.ok,
+                "the running instance refused the hand-over: {}",
+                reply.output
+            );
+            control.rename_to(&files.control_socket)?;
+            ops::process::write_pid_file(&files.pid_file, std::process::id())?;
+            self.client.call("installed")?;
+            Ok(())
+        })
+    }
+}
+
+/// Tells the predecessor, if this is a successor, why it is about to exit.
+pub fn report_start_failure(message: &str) {
+    let Some(path) = predecessor_socket() else {
+        return;
+    };
+    if let Ok(mut client) = Client::connect(&path) {
+        let line: String = message.lines().collect::<Vec<_>>().join("; ");
+        client.call(&format!("takeover-failed {line}")).ok();
+    }
+}
