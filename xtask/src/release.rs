@@ -19,7 +19,6 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,21 +26,6 @@ use anyhow::{Context as _, bail};
 use sha2::{Digest as _, Sha256};
 
 use crate::{cargo, step};
-
-/// The entry point every release root has. POSIX sh, so it runs wherever the binary does; it
-/// resolves its own root, so the root can be moved or symlinked.
-const ENTRY_POINT: &str = r#"#!/bin/sh
-# donation_platform release entry point: runs the current version (releases/CURRENT) with its
-# env file, which sets APP_ENV=prod; variables already in the environment win over the file.
-set -eu
-root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd -P)
-version=$(cat "$root/releases/CURRENT")
-exec "$root/releases/$version/donation_platform" --env-file "$root/releases/$version/env" "$@"
-"#;
-
-/// What a release's env file sets.
-const ENV_FILE: &str =
-    "# Set for every command of this release; the process environment wins.\nAPP_ENV=prod\n";
 
 /// Builds the release binary, lays it out under `target/rel/` and packs the tarball.
 pub fn release() -> anyhow::Result<()> {
@@ -87,27 +71,8 @@ pub fn version_of(binary: &Path) -> anyhow::Result<String> {
 /// Lays `binary` out as `version` under `root`, making it the current version. Other versions
 /// already there stay (for rollback).
 pub fn assemble(binary: &Path, version: &str, root: &Path) -> anyhow::Result<()> {
-    let release = root.join("releases").join(version);
-    for dir in [
-        root.join("bin"),
-        release.clone(),
-        root.join("tmp"),
-        root.join("var"),
-    ] {
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let installed = release.join("donation_platform");
-    fs::copy(binary, &installed).with_context(|| format!("cannot copy {}", binary.display()))?;
-    fs::set_permissions(&installed, fs::Permissions::from_mode(0o755))?;
-    fs::write(release.join("env"), ENV_FILE)?;
-    let entry = root.join("bin/donation_platform");
-    fs::write(&entry, ENTRY_POINT)?;
-    fs::set_permissions(&entry, fs::Permissions::from_mode(0o755))?;
-    // tmp/ holds the control socket: only the owner may enter.
-    fs::set_permissions(root.join("tmp"), fs::Permissions::from_mode(0o700))?;
-    fs::set_permissions(root.join("var"), fs::Permissions::from_mode(0o700))?;
-    fs::write(root.join("releases/CURRENT"), format!("{version}\n"))?;
-    Ok(())
+    ops::layout::install(binary, version, root)
+        .with_context(|| format!("cannot lay out release {version} in {}", root.display()))
 }
 
 /// Packs `version` of `root` as `donation_platform-<version>.tar.gz` in `out`, with its
@@ -149,6 +114,7 @@ pub fn pack(root: &Path, version: &str, out: &Path) -> anyhow::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
 
     /// A stand-in binary that answers `version` like the real one.
     fn fake_binary(dir: &Path, version: &str) -> PathBuf {

@@ -13,7 +13,46 @@
 //! The same binary run from `target/` has no release root; everything then lives under
 //! `DATA_DIR`.
 
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
+
+/// The entry point every release root has. POSIX sh, so it runs wherever the binary does; it
+/// resolves its own root, so the root can be moved or symlinked.
+pub const ENTRY_POINT: &str = r#"#!/bin/sh
+# donation_platform release entry point: runs the current version (releases/CURRENT) with its
+# env file, which sets APP_ENV=prod; variables already in the environment win over the file.
+set -eu
+root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd -P)
+version=$(cat "$root/releases/CURRENT")
+exec "$root/releases/$version/donation_platform" --env-file "$root/releases/$version/env" "$@"
+"#;
+
+/// What a release's env file sets.
+pub const ENV_FILE: &str =
+    "# Set for every command of this release; the process environment wins.\nAPP_ENV=prod\n";
+
+/// Lays `binary` out as release `version` under `root` and makes it the current version
+/// (`releases/CURRENT`). Other versions already there stay, for rollback. What `cargo xtask
+/// release` builds, and what the release tests set up.
+pub fn install(binary: &Path, version: &str, root: &Path) -> io::Result<()> {
+    let release = root.join("releases").join(version);
+    for dir in [root.join("bin"), release.clone(), tmp_dir(root), data_dir(root)] {
+        fs::create_dir_all(&dir)?;
+    }
+    let installed = release.join("donation_platform");
+    fs::copy(binary, &installed)?;
+    fs::set_permissions(&installed, fs::Permissions::from_mode(0o755))?;
+    fs::write(release.join("env"), ENV_FILE)?;
+    let entry = root.join("bin/donation_platform");
+    fs::write(&entry, ENTRY_POINT)?;
+    fs::set_permissions(&entry, fs::Permissions::from_mode(0o755))?;
+    // tmp/ holds the control socket, var/ the data: only the owner may enter.
+    fs::set_permissions(tmp_dir(root), fs::Permissions::from_mode(0o700))?;
+    fs::set_permissions(data_dir(root), fs::Permissions::from_mode(0o700))?;
+    fs::write(root.join("releases/CURRENT"), format!("{version}\n"))
+}
 
 /// The release root the running executable belongs to, if it sits in
 /// `<root>/releases/<version>/`.

@@ -2,6 +2,7 @@
 //! `console`), and the replacement requests (`restart`, `upgrade`, `rollback`).
 
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use tokio::sync::oneshot;
 use web::AppState;
 
 use super::handoff::{self, Program, Replacement};
+use crate::app::App;
 use crate::config::Config;
 
 /// Every console command with what it does, as `help` prints it.
@@ -43,6 +45,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
 /// What the control socket serves.
 pub struct Console {
     state: AppState,
+    address: SocketAddr,
     config: Vec<(&'static str, String)>,
     started: Instant,
     pub(super) notifier: Arc<Notifier>,
@@ -54,28 +57,28 @@ pub struct Console {
 }
 
 impl Console {
-    /// The console of an instance serving `state` with `config`; `listener` is what a
-    /// successor receives, `restart` how to start one of this release.
+    /// The console of `app`, configured by `config`; `restart` is how to start a successor of
+    /// this release.
     pub fn new(
         config: &Config,
-        state: AppState,
-        listener: OwnedFd,
+        app: &App,
         notifier: Arc<Notifier>,
         files: RuntimeFiles,
         restart: Program,
         handed_over: oneshot::Sender<()>,
-    ) -> Console {
-        Console {
-            state,
+    ) -> std::io::Result<Console> {
+        Ok(Console {
+            state: app.state().clone(),
+            address: app.local_addr()?,
             config: crate::commands::config::effective(config),
             started: Instant::now(),
             notifier,
             files,
-            listener,
+            listener: app.listener_fd()?,
             restart,
             replacement: Replacement::default(),
             handed_over: std::sync::Mutex::new(Some(handed_over)),
-        }
+        })
     }
 
     /// Accepts control connections until the process ends.
@@ -163,9 +166,10 @@ impl Console {
             "ready"
         };
         format!(
-            "version: {}\npid: {}\nuptime: {}\nconnections: {}\nstate: {readiness}\nbackend: {}",
+            "version: {}\npid: {}\naddress: {}\nuptime: {}\nconnections: {}\nstate: {readiness}\nbackend: {}",
             self.state.version(),
             std::process::id(),
+            self.address,
             uptime(self.started.elapsed().as_secs()),
             connections.open(),
             self.state.database().backend().name(),

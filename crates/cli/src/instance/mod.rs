@@ -92,13 +92,12 @@ async fn serve(
     let (handed_over, handover_done) = oneshot::channel();
     let console = Arc::new(console::Console::new(
         config,
-        app.state().clone(),
-        app.listener_fd()?,
+        &app,
         Arc::clone(&notifier),
         files.clone(),
         successor_command(env_file),
         handed_over,
-    ));
+    )?);
     let (console_closed, console_done) = oneshot::channel::<()>();
     let stop = stop_cause(stop_requested, handover_done, console_done);
     let stopping = Arc::clone(&notifier);

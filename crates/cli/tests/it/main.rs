@@ -11,6 +11,7 @@ mod idempotency;
 mod ledger;
 mod migrations;
 mod openapi;
+mod release;
 mod shutdown;
 mod support;
 mod tls;

@@ -1,6 +1,9 @@
-//! Test harness: an in-process application and a real-binary runner.
+//! Test harness: an in-process application, a real-binary runner, release roots and a load
+//! generator.
 
 pub mod binary;
+pub mod load;
+pub mod release;
 pub mod test_app;
 
 pub use binary::BinaryCommand;

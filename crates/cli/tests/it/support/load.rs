@@ -1,0 +1,191 @@
+//! Continuous keep-alive load: N connections, each sending requests back to back (a `GET
+//! /healthz`, then a donation `POST`, and so on), reconnecting only when the server says
+//! `Connection: close`. Every failure is counted, never retried: a request either got its
+//! answer or it is a failure.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::{Request, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+/// What the load saw.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Requests answered as expected.
+    pub answered: u64,
+    /// Requests that failed: an error status, or no answer at all.
+    pub failed_requests: Vec<String>,
+    /// Connections that could not be opened.
+    pub connection_errors: Vec<String>,
+    /// Receipt numbers of acknowledged (201) donations.
+    pub receipts: Vec<String>,
+    /// Versions `/healthz` reported, with when: each worker's changes, merged in time order
+    /// with repeats removed.
+    pub versions: Vec<(Duration, String)>,
+    /// Latency of every answered request, with when it was sent.
+    pub latencies: Vec<(Duration, Duration)>,
+}
+
+/// Runs `connections` workers against `address` until `stop` turns true.
+pub async fn run(
+    address: SocketAddr,
+    token: &str,
+    connections: usize,
+    stop: watch::Receiver<bool>,
+) -> Report {
+    let report = Arc::new(Mutex::new(Report::default()));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..connections)
+        .map(|_| {
+            let worker = Worker {
+                address,
+                token: token.to_owned(),
+                report: Arc::clone(&report),
+                started,
+            };
+            tokio::spawn(worker.run(stop.clone()))
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let mut report = std::mem::take(&mut *report.lock().unwrap());
+    report.versions.sort_by_key(|(at, _)| *at);
+    report.versions.dedup_by(|later, earlier| later.1 == earlier.1);
+    report
+}
+
+struct Worker {
+    address: SocketAddr,
+    token: String,
+    report: Arc<Mutex<Report>>,
+    started: Instant,
+}
+
+impl Worker {
+    async fn run(self, stop: watch::Receiver<bool>) {
+        let mut turn = 0u64;
+        let mut last_version = None;
+        while !*stop.borrow() {
+            let stream = match tokio::net::TcpStream::connect(self.address).await {
+                Ok(stream) => stream,
+                Err(err) => {
+                    self.report.lock().unwrap().connection_errors.push(err.to_string());
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            stream.set_nodelay(true).ok();
+            let Ok((mut sender, connection)) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+            else {
+                self.report.lock().unwrap().connection_errors.push("handshake".to_owned());
+                continue;
+            };
+            let driver = tokio::spawn(connection);
+            while !*stop.borrow() {
+                turn += 1;
+                let donation = turn % 2 == 0;
+                let request = if donation {
+                    self.donation()
+                } else {
+                    self.health()
+                };
+                let sent = Instant::now();
+                let response = match sender.send_request(request).await {
+                    Ok(response) => response,
+                    Err(err) => {
+                        self.fail(format!("no answer: {err}"));
+                        break;
+                    }
+                };
+                let status = response.status();
+                let closing = response
+                    .headers()
+                    .get(header::CONNECTION)
+                    .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
+                let body = match response.into_body().collect().await {
+                    Ok(body) => body.to_bytes(),
+                    Err(err) => {
+                        self.fail(format!("body cut off: {err}"));
+                        break;
+                    }
+                };
+                self.record(donation, status, &body, sent, &mut last_version);
+                if closing {
+                    break;
+                }
+            }
+            drop(sender);
+            driver.await.ok();
+        }
+    }
+
+    fn health(&self) -> Request<Full<Bytes>> {
+        Request::get("/healthz")
+            .header(header::HOST, self.address.to_string())
+            .body(Full::default())
+            .unwrap()
+    }
+
+    fn donation(&self) -> Request<Full<Bytes>> {
+        let body = json!({
+            "type": "infak", "amount": "10000", "currency": "IDR", "method": "cash",
+            "received_on": time::OffsetDateTime::now_utc().date().to_string(), "anonymous": true
+        });
+        Request::post("/api/v1/donations")
+            .header(header::HOST, self.address.to_string())
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap()
+    }
+
+    fn record(
+        &self,
+        donation: bool,
+        status: StatusCode,
+        body: &[u8],
+        sent: Instant,
+        last_version: &mut Option<String>,
+    ) {
+        let expected = if donation {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        if status != expected {
+            self.fail(format!("{status}: {}", String::from_utf8_lossy(body)));
+            return;
+        }
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            self.fail(format!("not JSON: {}", String::from_utf8_lossy(body)));
+            return;
+        };
+        let at = sent.duration_since(self.started);
+        let mut report = self.report.lock().unwrap();
+        report.answered += 1;
+        report.latencies.push((at, sent.elapsed()));
+        if donation {
+            report
+                .receipts
+                .push(value["receipt_number"].as_str().unwrap_or_default().to_owned());
+        } else if let Some(version) = value["version"].as_str()
+            && last_version.as_deref() != Some(version)
+        {
+            *last_version = Some(version.to_owned());
+            report.versions.push((at, version.to_owned()));
+        }
+    }
+
+    fn fail(&self, what: String) {
+        self.report.lock().unwrap().failed_requests.push(what);
+    }
+}

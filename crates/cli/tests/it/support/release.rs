@@ -1,0 +1,189 @@
+//! A release root in a temporary directory, operated through its entry point
+//! (`bin/donation_platform`) the way an operator does.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use storage::test_support::TestDatabase;
+
+use super::GOOD_SECRET;
+use super::binary::{BIN, Outcome};
+
+/// The version of the binary under test.
+pub const CURRENT: &str = env!("CARGO_PKG_VERSION");
+
+/// The version the upgrade tests move to.
+pub const NEXT: &str = "0.2.0";
+
+/// A release root with the binary under test installed as the current release, a migrated
+/// database, and whatever instance the test starts (stopped when dropped).
+pub struct ReleaseRoot {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub database: TestDatabase,
+}
+
+impl ReleaseRoot {
+    pub async fn new() -> ReleaseRoot {
+        let database = TestDatabase::create().await;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("rel");
+        ops::layout::install(Path::new(BIN), CURRENT, &root).unwrap();
+        let release = ReleaseRoot {
+            _dir: dir,
+            root,
+            database,
+        };
+        let migrated = release.run(&["migrate"]);
+        assert_eq!(migrated.code(), 0, "{}", migrated.all_output());
+        release
+    }
+
+    /// Installs `binary` as release `version` next to the current one (which stays current).
+    pub fn add_release(&self, binary: &Path, version: &str) {
+        let current = std::fs::read_to_string(self.root.join("releases/CURRENT")).unwrap();
+        ops::layout::install(binary, version, &self.root).unwrap();
+        std::fs::write(self.root.join("releases/CURRENT"), current).unwrap();
+    }
+
+    /// Installs a release whose env file says `env` (after `APP_ENV=prod`).
+    pub fn add_release_with_env(&self, binary: &Path, version: &str, env: &str) {
+        self.add_release(binary, version);
+        let env_file = self.root.join("releases").join(version).join("env");
+        std::fs::write(env_file, format!("{}{env}\n", ops::layout::ENV_FILE)).unwrap();
+    }
+
+    /// `bin/donation_platform <args>` with a clean environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(self.root.join("bin/donation_platform"));
+        command
+            .args(args)
+            .current_dir(&self.root)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("SECRET_KEY_BASE", GOOD_SECRET)
+            .env("DATABASE_URL", &self.database.url)
+            .env("PORT", "0")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `bin/donation_platform <args>` to completion.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        Outcome::from(self.command(args).output().expect("the entry point runs"))
+    }
+
+    /// Starts the instance with `daemon`, asserting it succeeds.
+    pub fn daemon(&self) -> Outcome {
+        let started = self.run(&["daemon"]);
+        assert_eq!(started.code(), 0, "{}", started.all_output());
+        started
+    }
+
+    /// `rpc status`, as a map.
+    pub fn status(&self) -> HashMap<String, String> {
+        let status = self.run(&["rpc", "status"]);
+        assert_eq!(status.code(), 0, "{}", status.all_output());
+        status
+            .stdout
+            .lines()
+            .filter_map(|line| line.split_once(": "))
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect()
+    }
+
+    /// The address the instance serves on, asked over loopback.
+    pub fn address(&self) -> SocketAddr {
+        let mut address: SocketAddr = self.status()["address"].parse().unwrap();
+        if address.ip().is_unspecified() {
+            address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        address
+    }
+
+    /// A fresh amil's API token, made with the admin commands.
+    pub fn amil_token(&self) -> String {
+        let password = self.root.join("password");
+        std::fs::write(&password, "correct horse battery staple\n").unwrap();
+        let email = format!("amil-{}@example.org", uuid::Uuid::new_v4().simple());
+        let created = self.run(&[
+            "user",
+            "create",
+            "--email",
+            &email,
+            "--role",
+            "amil",
+            "--password-file",
+            password.to_str().unwrap(),
+        ]);
+        assert_eq!(created.code(), 0, "{}", created.all_output());
+        let token = self.run(&["token", "create", "--email", &email]);
+        assert_eq!(token.code(), 0, "{}", token.all_output());
+        token.stdout.trim().to_owned()
+    }
+
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.root.join("tmp/log/donation_platform.log")).unwrap_or_default()
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.root.join("tmp/donation_platform.pid")
+    }
+
+    pub fn control_socket(&self) -> PathBuf {
+        self.root.join("tmp/donation_platform.sock")
+    }
+}
+
+impl Drop for ReleaseRoot {
+    fn drop(&mut self) {
+        if let Some(pid) = ops::process::read_pid_file(&self.pid_file())
+            && ops::process::is_alive(pid)
+        {
+            ops::process::kill(pid).ok();
+        }
+    }
+}
+
+/// The binary under test rebuilt as version 0.2.0: what an operator rehearsing an upgrade
+/// builds with `DONATION_PLATFORM_VERSION=0.2.0`. `cargo xtask test` builds it before the suite
+/// and names it in `DONATION_PLATFORM_NEXT_BINARY`; without that, it is built here, once, in a
+/// target directory of its own.
+pub fn next_release_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Some(path) = std::env::var_os("DONATION_PLATFORM_NEXT_BINARY") {
+            return PathBuf::from(path);
+        }
+        let target = Path::new(BIN)
+            .ancestors()
+            .nth(2)
+            .expect("the binary sits in <target>/<profile>/")
+            .join("next-release");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let built = Command::new(cargo)
+            .args(["build", "--package", "donation_platform", "--bin", "donation_platform"])
+            .arg("--target-dir")
+            .arg(&target)
+            .env("DONATION_PLATFORM_VERSION", NEXT)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(built.success(), "building release {NEXT} failed");
+        target.join("debug/donation_platform")
+    })
+}
+
+/// A "release" that is a shell script: for releases that misbehave in ways a real build
+/// would not on purpose (hang before ready).
+pub fn script_binary(dir: &Path, name: &str, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
