@@ -74,13 +74,17 @@ fn test(args: &[String]) -> anyhow::Result<()> {
             ]),
         )?;
     }
+    let next_release = build_next_release()?;
     let mut tally = Tally::default();
-    tally.run("tests on SQLite", cargo(&TEST_ARGS))?;
+    let mut on_sqlite = cargo(&TEST_ARGS);
+    on_sqlite.env(NEXT_RELEASE_ENV, &next_release);
+    tally.run("tests on SQLite", on_sqlite)?;
 
     // A PostgreSQL that fails to start fails the run: the suite never silently skips it.
     let server = postgres::Server::start().context("cannot start the throwaway PostgreSQL")?;
     let mut on_postgres = cargo(&TEST_ARGS);
     on_postgres
+        .env(NEXT_RELEASE_ENV, &next_release)
         .env("TEST_DATABASE_URL", server.url())
         .env("TEST_DATABASE_CA", server.ca_file());
     tally.run("tests on PostgreSQL", on_postgres)?;
@@ -144,6 +148,31 @@ fn fuzz(
 }
 
 /// Builds the server binary (debug, like the tests) and returns its path.
+/// Names the 0.2.0 build for the upgrade tests.
+const NEXT_RELEASE_ENV: &str = "DONATION_PLATFORM_NEXT_BINARY";
+
+/// The server built again as version 0.2.0, as an operator rehearsing an upgrade would, for
+/// the upgrade tests. Built in the shared target directory (only the `cli` crate recompiles)
+/// and copied aside before the suite's own build puts the real version back.
+fn build_next_release() -> anyhow::Result<std::path::PathBuf> {
+    let mut build = cargo(&[
+        "build",
+        "--package",
+        "donation_platform",
+        "--bin",
+        "donation_platform",
+    ]);
+    build.env("DONATION_PLATFORM_VERSION", "0.2.0");
+    step("cargo build (release 0.2.0, for the upgrade tests)", build)?;
+    let target = target_dir()?;
+    let dir = target.join("upgrade-rehearsal");
+    std::fs::create_dir_all(&dir)?;
+    let binary = dir.join("donation_platform");
+    std::fs::copy(target.join("debug").join("donation_platform"), &binary)
+        .context("cannot keep the 0.2.0 build")?;
+    Ok(binary)
+}
+
 fn build_server() -> anyhow::Result<std::path::PathBuf> {
     step(
         "cargo build (the server, for schemathesis)",

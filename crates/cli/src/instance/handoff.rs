@@ -207,7 +207,7 @@ fn exited(
         .and_then(|expected| expected.failure.take());
     let status = status.map_or_else(|err| err.to_string(), |status| status.to_string());
     format!(
-        "the new process (pid {pid}) {status} before it was ready: {}",
+        "the new process (pid {pid}) exited ({status}) before it was ready: {}",
         said.unwrap_or_else(|| "see its log for why".to_owned())
     )
 }
@@ -378,7 +378,12 @@ pub fn report_start_failure(message: &str) {
         return;
     };
     if let Ok(mut client) = Client::connect(&path) {
-        let line: String = message.lines().collect::<Vec<_>>().join("; ");
+        let line = message
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         client.call(&format!("takeover-failed {line}")).ok();
     }
 }

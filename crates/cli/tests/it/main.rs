@@ -15,4 +15,5 @@ mod release;
 mod shutdown;
 mod support;
 mod tls;
+mod upgrade;
 mod users;
