@@ -38,7 +38,12 @@ pub const ENV_FILE: &str =
 /// release` builds, and what the release tests set up.
 pub fn install(binary: &Path, version: &str, root: &Path) -> io::Result<()> {
     let release = root.join("releases").join(version);
-    for dir in [root.join("bin"), release.clone(), tmp_dir(root), data_dir(root)] {
+    for dir in [
+        root.join("bin"),
+        release.clone(),
+        tmp_dir(root),
+        data_dir(root),
+    ] {
         fs::create_dir_all(&dir)?;
     }
     let installed = release.join("donation_platform");

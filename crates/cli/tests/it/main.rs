@@ -14,6 +14,7 @@ mod openapi;
 mod release;
 mod shutdown;
 mod support;
+mod systemd;
 mod tls;
 mod upgrade;
 mod users;

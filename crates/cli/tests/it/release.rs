@@ -9,14 +9,15 @@ use std::time::Duration;
 use crate::support::release::{CURRENT, ReleaseRoot};
 
 #[tokio::test]
-#[expect(clippy::too_many_lines, reason = "one operator session, start to stop")]
 async fn daemon_pid_rpc_remote_and_stop_operate_the_running_instance() {
     let release = ReleaseRoot::new().await;
     release.daemon();
 
     // `daemon` returned: the instance is ready now, not soon.
     let address = release.address();
-    let ready = reqwest::get(format!("http://{address}/readyz")).await.unwrap();
+    let ready = reqwest::get(format!("http://{address}/readyz"))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
 
     let status = release.status();
@@ -30,31 +31,55 @@ async fn daemon_pid_rpc_remote_and_stop_operate_the_running_instance() {
 
     let verified = release.run(&["rpc", "audit verify"]);
     assert_eq!(verified.code(), 0, "{}", verified.all_output());
-    assert!(verified.stdout.contains("audit chain ok"), "{}", verified.stdout);
+    assert!(
+        verified.stdout.contains("audit chain ok"),
+        "{}",
+        verified.stdout
+    );
     let config = release.run(&["rpc", "config"]);
-    assert!(config.stdout.contains("SECRET_KEY_BASE"), "{}", config.stdout);
-    assert!(!config.stdout.contains(crate::support::GOOD_SECRET), "redacted");
+    assert!(
+        config.stdout.contains("SECRET_KEY_BASE"),
+        "{}",
+        config.stdout
+    );
+    assert!(
+        !config.stdout.contains(crate::support::GOOD_SECRET),
+        "redacted"
+    );
     let unknown = release.run(&["rpc", "reboot", "now"]);
     assert_eq!(unknown.code(), 1, "{}", unknown.all_output());
-    assert!(unknown.stderr.contains("unknown command `reboot now`"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("unknown command `reboot now`"),
+        "{}",
+        unknown.stderr
+    );
     let level = release.run(&["rpc", "log-level", "debug"]);
     assert_eq!(level.code(), 0, "{}", level.all_output());
     let bad_level = release.run(&["rpc", "log-level", "loud[["]);
     assert_eq!(bad_level.code(), 1, "{}", bad_level.all_output());
-    assert!(bad_level.stderr.contains("not a log filter"), "{}", bad_level.stderr);
+    assert!(
+        bad_level.stderr.contains("not a log filter"),
+        "{}",
+        bad_level.stderr
+    );
 
     // `remote` through a pseudo-terminal: `script` gives it a real tty.
     let remote = remote_session(&release, "status\nconnections\nquit\n");
     assert!(remote.contains("donation_platform> "), "{remote}");
     assert!(remote.contains(&format!("version: {CURRENT}")), "{remote}");
     assert!(remote.contains("accepted since start"), "{remote}");
-    assert!(release.root.join("tmp/console_history").exists(), "history kept");
+    assert!(
+        release.root.join("tmp/console_history").exists(),
+        "history kept"
+    );
 
     // One instance per release root.
     let second = release.run(&["daemon"]);
     assert_eq!(second.code(), 69, "{}", second.all_output());
     assert!(
-        second.stderr.contains(&format!("already running (pid {pid})")),
+        second
+            .stderr
+            .contains(&format!("already running (pid {pid})")),
         "{}",
         second.stderr
     );
@@ -69,13 +94,24 @@ async fn daemon_pid_rpc_remote_and_stop_operate_the_running_instance() {
 
     let stopped = release.run(&["stop"]);
     assert_eq!(stopped.code(), 0, "{}", stopped.all_output());
-    assert!(!ops::process::is_alive(pid), "stop returns after the process is gone");
+    assert!(
+        !ops::process::is_alive(pid),
+        "stop returns after the process is gone"
+    );
     assert!(!socket.exists(), "the control socket is removed");
     assert!(!release.pid_file().exists(), "the pid file is removed");
-    assert!(reqwest::get(format!("http://{address}/readyz")).await.is_err());
+    assert!(
+        reqwest::get(format!("http://{address}/readyz"))
+            .await
+            .is_err()
+    );
     let none = release.run(&["rpc", "status"]);
     assert_eq!(none.code(), 69, "{}", none.all_output());
-    assert!(none.stderr.contains("no instance answers"), "{}", none.stderr);
+    assert!(
+        none.stderr.contains("no instance answers"),
+        "{}",
+        none.stderr
+    );
 }
 
 #[tokio::test]
@@ -85,8 +121,16 @@ async fn daemon_exits_non_zero_with_the_reason_when_the_instance_cannot_start() 
     command.env("POOL_SIZE", "lots");
     let failed = crate::support::binary::Outcome::from(command.output().unwrap());
     assert_ne!(failed.code(), 0);
-    assert!(failed.stderr.contains("before it was ready"), "{}", failed.stderr);
-    assert!(failed.stderr.contains("POOL_SIZE"), "the reason, from the log: {}", failed.stderr);
+    assert!(
+        failed.stderr.contains("before it was ready"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("POOL_SIZE"),
+        "the reason, from the log: {}",
+        failed.stderr
+    );
     assert!(!release.control_socket().exists());
 }
 
@@ -114,7 +158,11 @@ fn remote_session(release: &ReleaseRoot, input: &str) -> String {
         std::thread::sleep(Duration::from_millis(300));
     }
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -137,19 +185,26 @@ fn assert_other_users_are_refused(release: &ReleaseRoot) {
         let mut command = release.command(&[]);
         let output = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(&binary)
+            .arg(binary)
             .args(args)
             .current_dir("/")
             .env_clear()
             .envs(command_env(&mut command))
-            .env("RUNTIME_DIRECTORY", release.control_socket().parent().unwrap())
+            .env(
+                "RUNTIME_DIRECTORY",
+                release.control_socket().parent().unwrap(),
+            )
             .output()
             .expect("setpriv from util-linux runs");
         crate::support::binary::Outcome::from(output)
     };
     let denied = as_nobody(&["rpc", "status"]);
     assert_eq!(denied.code(), 69, "{}", denied.all_output());
-    assert!(denied.stderr.contains("ermission denied"), "{}", denied.stderr);
+    assert!(
+        denied.stderr.contains("ermission denied"),
+        "{}",
+        denied.stderr
+    );
 
     // Open every directory on the way, and the socket, as a careless chmod would.
     let socket = release.control_socket();
@@ -157,7 +212,12 @@ fn assert_other_users_are_refused(release: &ReleaseRoot) {
         .ancestors()
         .skip(1)
         .take_while(|dir| dir.starts_with(std::env::temp_dir()) && *dir != std::env::temp_dir())
-        .map(|dir| (dir.to_owned(), std::fs::metadata(dir).unwrap().permissions()))
+        .map(|dir| {
+            (
+                dir.to_owned(),
+                std::fs::metadata(dir).unwrap().permissions(),
+            )
+        })
         .collect();
     for (dir, _) in &opened {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -169,5 +229,9 @@ fn assert_other_users_are_refused(release: &ReleaseRoot) {
     }
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(refused.code(), 1, "{}", refused.all_output());
-    assert!(refused.stderr.contains("refused: uid 65534"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("refused: uid 65534"),
+        "{}",
+        refused.stderr
+    );
 }

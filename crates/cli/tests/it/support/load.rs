@@ -57,7 +57,9 @@ pub async fn run(
     }
     let mut report = std::mem::take(&mut *report.lock().unwrap());
     report.versions.sort_by_key(|(at, _)| *at);
-    report.versions.dedup_by(|later, earlier| later.1 == earlier.1);
+    report
+        .versions
+        .dedup_by(|later, earlier| later.1 == earlier.1);
     report
 }
 
@@ -76,7 +78,11 @@ impl Worker {
             let stream = match tokio::net::TcpStream::connect(self.address).await {
                 Ok(stream) => stream,
                 Err(err) => {
-                    self.report.lock().unwrap().connection_errors.push(err.to_string());
+                    self.report
+                        .lock()
+                        .unwrap()
+                        .connection_errors
+                        .push(err.to_string());
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
@@ -85,13 +91,17 @@ impl Worker {
             let Ok((mut sender, connection)) =
                 hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
             else {
-                self.report.lock().unwrap().connection_errors.push("handshake".to_owned());
+                self.report
+                    .lock()
+                    .unwrap()
+                    .connection_errors
+                    .push("handshake".to_owned());
                 continue;
             };
             let driver = tokio::spawn(connection);
             while !*stop.borrow() {
                 turn += 1;
-                let donation = turn % 2 == 0;
+                let donation = turn.is_multiple_of(2);
                 let request = if donation {
                     self.donation()
                 } else {
@@ -174,9 +184,12 @@ impl Worker {
         report.answered += 1;
         report.latencies.push((at, sent.elapsed()));
         if donation {
-            report
-                .receipts
-                .push(value["receipt_number"].as_str().unwrap_or_default().to_owned());
+            report.receipts.push(
+                value["receipt_number"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
         } else if let Some(version) = value["version"].as_str()
             && last_version.as_deref() != Some(version)
         {

@@ -166,7 +166,13 @@ pub fn next_release_binary() -> &'static Path {
             .join("next-release");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let built = Command::new(cargo)
-            .args(["build", "--package", "donation_platform", "--bin", "donation_platform"])
+            .args([
+                "build",
+                "--package",
+                "donation_platform",
+                "--bin",
+                "donation_platform",
+            ])
             .arg("--target-dir")
             .arg(&target)
             .env("DONATION_PLATFORM_VERSION", NEXT)
