@@ -36,17 +36,24 @@ enum Command {
     /// SIGTERM it stops accepting, lets in-flight requests finish (bounded), closes idle
     /// connections and exits 0.
     Start,
-    /// Start the server in the background and return once it is ready (exit 0), or exit
-    /// non-zero with the reason from its log. Output goes to tmp/log/ in the runtime directory.
+    /// Start the server in the background; return once it is ready.
+    ///
+    /// Exits 0 once the instance is ready, or non-zero with the reason from its log. Its output
+    /// goes to log/donation_platform.log in the runtime directory (tmp/ in a release).
     Daemon,
-    /// Run the server in the foreground with the admin console attached to the terminal;
-    /// leaving the console (`quit`, Ctrl-D) stops the server.
+    /// Run the server in the foreground with the admin console attached.
+    ///
+    /// Leaving the console (`quit`, Ctrl-D) stops the server.
     #[command(alias = "start_iex")]
     Console,
-    /// Attach an interactive admin console (line editing, history) to the running instance.
+    /// Attach an interactive admin console to the running instance.
+    ///
+    /// Line editing and history; `help` lists the commands, `quit` or Ctrl-D leaves.
     Remote,
-    /// Run one console command on the running instance (`rpc status`, `rpc "audit verify"`),
-    /// print its result and exit 0, or 1 if it failed. `rpc help` lists the commands.
+    /// Run one console command on the running instance and print its result.
+    ///
+    /// `rpc status`, `rpc "audit verify"`; exits 0, or 1 if the command failed. `rpc help`
+    /// lists the commands.
     Rpc {
         /// The console command and its arguments.
         #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
@@ -54,23 +61,29 @@ enum Command {
     },
     /// Print the running instance's process id.
     Pid,
-    /// Stop the running instance gracefully (stop accepting, drain, exit) and wait until its
-    /// process is gone.
+    /// Stop the running instance gracefully and wait until it is gone.
+    ///
+    /// It stops accepting, lets requests in flight finish (bounded) and exits.
     Stop,
-    /// Replace the running instance with a fresh process of the current release, re-reading
-    /// the configuration, with zero downtime.
+    /// Replace the running instance with a fresh one, with zero downtime.
+    ///
+    /// Same release; the new process re-reads the configuration (env file included).
     Restart(ReplaceArgs),
-    /// Replace the running instance with release `VERSION` (unpacked from
-    /// `releases/VERSION/donation_platform-VERSION.tar.gz` if needed), with zero downtime.
+    /// Replace the running instance with another release, with zero downtime.
+    ///
+    /// Runs `releases/VERSION/`, unpacked first from the
+    /// `donation_platform-VERSION.tar.gz` copied there (checked against its `.sha256`).
     Upgrade {
         /// The release to run, as in releases/<VERSION>/.
         version: String,
         #[command(flatten)]
         options: ReplaceArgs,
     },
-    /// Replace the running instance with the release that ran before, with zero downtime.
+    /// Replace the running instance with the previous release, with zero downtime.
     Rollback(ReplaceArgs),
-    /// List the installed releases: `*` current, `-` previous.
+    /// List the installed releases.
+    ///
+    /// `*` marks the current one, `-` the previous one (what `rollback` runs).
     Releases,
     /// Apply pending database migrations and exit.
     ///

@@ -21,9 +21,19 @@ fn version_prints_the_release_name_and_version() {
 
 #[test]
 fn every_command_explains_itself_in_one_screen() {
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 18] = [
         &[],
         &["start"],
+        &["daemon"],
+        &["console"],
+        &["remote"],
+        &["rpc"],
+        &["pid"],
+        &["stop"],
+        &["restart"],
+        &["upgrade"],
+        &["rollback"],
+        &["releases"],
         &["migrate"],
         &["config"],
         &["config", "check"],

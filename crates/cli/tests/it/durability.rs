@@ -51,6 +51,8 @@ impl Instance {
             .env("DATA_DIR", &self.data_dir)
             .env("DATABASE_URL", &self.database_url)
             .env("PORT", self.port.to_string())
+            // Instances on one host each have their own runtime directory (control socket).
+            .env("RUNTIME_DIRECTORY", self.dir.path().join("run"))
     }
 
     async fn start(&self) -> ServerProcess {
