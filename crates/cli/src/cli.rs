@@ -39,7 +39,7 @@ enum Command {
     /// Start the server in the background; return once it is ready.
     ///
     /// Exits 0 once the instance is ready, or non-zero with the reason from its log. Its output
-    /// goes to log/donation_platform.log in the runtime directory (tmp/ in a release).
+    /// goes to `log/donation_platform.log` in the runtime directory (`tmp/` in a release).
     Daemon,
     /// Run the server in the foreground with the admin console attached.
     ///
