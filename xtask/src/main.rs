@@ -152,16 +152,11 @@ fn fuzz(
 const NEXT_RELEASE_ENV: &str = "DONATION_PLATFORM_NEXT_BINARY";
 
 /// The server built again as version 0.2.0, as an operator rehearsing an upgrade would, for
-/// the upgrade tests. Built in the shared target directory (only the `cli` crate recompiles)
-/// and copied aside before the suite's own build puts the real version back.
+/// the upgrade tests. Built in the shared target directory with the suite's feature set
+/// (`--workspace`), so only the `cli` crate recompiles, and copied aside before the suite's own
+/// build puts the real version back.
 fn build_next_release() -> anyhow::Result<std::path::PathBuf> {
-    let mut build = cargo(&[
-        "build",
-        "--package",
-        "donation_platform",
-        "--bin",
-        "donation_platform",
-    ]);
+    let mut build = cargo(&["build", "--workspace", "--bin", "donation_platform"]);
     build.env("DONATION_PLATFORM_VERSION", "0.2.0");
     step("cargo build (release 0.2.0, for the upgrade tests)", build)?;
     let target = target_dir()?;

@@ -134,7 +134,9 @@ async fn serve(
     if attach == Attach::Console {
         let socket = files.control_socket.clone();
         let history = files.console_history.clone();
-        tokio::task::spawn_blocking(move || {
+        // A thread of its own, not the runtime's blocking pool: the runtime waits for its
+        // blocking tasks when it shuts down, and a console waiting for input would hold it.
+        std::thread::spawn(move || {
             crate::commands::control::repl(&socket, &history);
             console_closed.send(()).ok();
         });

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::support::load;
 use crate::support::release::{CURRENT, NEXT, ReleaseRoot, next_release_binary, script_binary};
+use loadgen as load;
 
 /// Connections the load keeps open, as in the issue: 64.
 const CONNECTIONS: usize = 64;

@@ -1,8 +1,7 @@
-//! Test harness: an in-process application, a real-binary runner, release roots and a load
-//! generator.
+//! Test harness: an in-process application, a real-binary runner and release roots (the load
+//! generator is `bench/loadgen`, shared with the benchmarks).
 
 pub mod binary;
-pub mod load;
 pub mod release;
 pub mod test_app;
 

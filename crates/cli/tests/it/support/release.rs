@@ -65,9 +65,21 @@ impl ReleaseRoot {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("SECRET_KEY_BASE", GOOD_SECRET)
-            .env("DATABASE_URL", &self.database.url)
             .env("PORT", "0")
             .stdin(Stdio::null());
+        if self.database.url.starts_with("postgres") {
+            // Prod verifies the server: the test server's certificate names `localhost`.
+            let mut url = url::Url::parse(&self.database.url).unwrap();
+            url.set_host(Some("localhost")).unwrap();
+            url.query_pairs_mut().append_pair("sslmode", "verify-full");
+            let ca = std::env::var("TEST_DATABASE_CA")
+                .expect("TEST_DATABASE_CA names the test server's CA: run `cargo xtask test`");
+            command
+                .env("DATABASE_URL", url.as_str())
+                .env("SSL_CERT_FILE", ca);
+        } else {
+            command.env("DATABASE_URL", &self.database.url);
+        }
         command
     }
 

@@ -17,6 +17,9 @@ use tokio::sync::watch;
 /// What the load saw.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// When the load started, in milliseconds since the Unix epoch (to line up with events
+    /// timed elsewhere).
+    pub started_unix_ms: u128,
     /// Requests answered as expected.
     pub answered: u64,
     /// Requests that failed: an error status, or no answer at all.
@@ -28,18 +31,29 @@ pub struct Report {
     /// Versions `/healthz` reported, with when: each worker's changes, merged in time order
     /// with repeats removed.
     pub versions: Vec<(Duration, String)>,
-    /// Latency of every answered request, with when it was sent.
+    /// Latency of every answered request, with when it was sent (since the start).
     pub latencies: Vec<(Duration, Duration)>,
 }
 
-/// Runs `connections` workers against `address` until `stop` turns true.
+/// Runs `connections` workers against `address` until `stop` turns true; `token` is an amil's
+/// bearer token for the donations.
+///
+/// # Panics
+///
+/// If a worker task panics.
 pub async fn run(
     address: SocketAddr,
     token: &str,
     connections: usize,
     stop: watch::Receiver<bool>,
 ) -> Report {
-    let report = Arc::new(Mutex::new(Report::default()));
+    let report = Arc::new(Mutex::new(Report {
+        started_unix_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+        ..Report::default()
+    }));
     let started = Instant::now();
     let workers: Vec<_> = (0..connections)
         .map(|_| {
@@ -53,14 +67,20 @@ pub async fn run(
         })
         .collect();
     for worker in workers {
-        worker.await.unwrap();
+        worker.await.expect("a load worker panicked");
     }
-    let mut report = std::mem::take(&mut *report.lock().unwrap());
+    let mut report = std::mem::take(&mut *lock(&report));
     report.versions.sort_by_key(|(at, _)| *at);
     report
         .versions
         .dedup_by(|later, earlier| later.1 == earlier.1);
     report
+}
+
+fn lock(report: &Mutex<Report>) -> std::sync::MutexGuard<'_, Report> {
+    report
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct Worker {
@@ -78,11 +98,7 @@ impl Worker {
             let stream = match tokio::net::TcpStream::connect(self.address).await {
                 Ok(stream) => stream,
                 Err(err) => {
-                    self.report
-                        .lock()
-                        .unwrap()
-                        .connection_errors
-                        .push(err.to_string());
+                    lock(&self.report).connection_errors.push(err.to_string());
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
@@ -91,9 +107,7 @@ impl Worker {
             let Ok((mut sender, connection)) =
                 hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
             else {
-                self.report
-                    .lock()
-                    .unwrap()
+                lock(&self.report)
                     .connection_errors
                     .push("handshake".to_owned());
                 continue;
@@ -141,7 +155,7 @@ impl Worker {
         Request::get("/healthz")
             .header(header::HOST, self.address.to_string())
             .body(Full::default())
-            .unwrap()
+            .expect("a valid request")
     }
 
     fn donation(&self) -> Request<Full<Bytes>> {
@@ -155,7 +169,7 @@ impl Worker {
             .header(header::CONTENT_TYPE, "application/json")
             .header("idempotency-key", uuid::Uuid::new_v4().to_string())
             .body(Full::new(Bytes::from(body.to_string())))
-            .unwrap()
+            .expect("a valid request")
     }
 
     fn record(
@@ -180,7 +194,7 @@ impl Worker {
             return;
         };
         let at = sent.duration_since(self.started);
-        let mut report = self.report.lock().unwrap();
+        let mut report = lock(&self.report);
         report.answered += 1;
         report.latencies.push((at, sent.elapsed()));
         if donation {
@@ -199,6 +213,6 @@ impl Worker {
     }
 
     fn fail(&self, what: String) {
-        self.report.lock().unwrap().failed_requests.push(what);
+        lock(&self.report).failed_requests.push(what);
     }
 }
