@@ -109,7 +109,7 @@ impl ControlSocket {
             std::fs::remove_file(path).map_err(|source| io_error(path, source))?;
         }
         if let Some(dir) = path.parent() {
-            create_private_dir(dir).map_err(|source| io_error(dir, source))?;
+            crate::layout::create_private_dir(dir).map_err(|source| io_error(dir, source))?;
         }
         let listener = UnixListener::bind(path).map_err(|source| io_error(path, source))?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
@@ -351,15 +351,6 @@ fn receive_with_fds(socket: impl AsFd, first: &mut [u8; 1]) -> io::Result<Vec<Ow
         }
     }
     Ok(fds)
-}
-
-/// Creates `dir` (and parents) if missing, readable by the owner only.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
 fn inode_of(path: &Path) -> io::Result<(u64, u64)> {

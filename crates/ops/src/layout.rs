@@ -90,6 +90,16 @@ pub fn tmp_dir(root: &Path) -> PathBuf {
     root.join("tmp")
 }
 
+/// Creates `dir` (and parents) if missing, enterable by the owner only: the runtime directory
+/// holds the control socket.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
 /// The files a running instance keeps in its runtime directory.
 #[derive(Clone, Debug)]
 pub struct RuntimeFiles {

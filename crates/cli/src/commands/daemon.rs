@@ -31,12 +31,14 @@ pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
         .into());
     }
     let log_dir = files.log_file.parent().unwrap_or(&files.dir);
-    std::fs::create_dir_all(log_dir).map_err(|err| {
-        anyhow::anyhow!(
-            "cannot create the log directory {}: {err}",
-            log_dir.display()
-        )
-    })?;
+    ops::layout::create_private_dir(&files.dir)
+        .and_then(|()| std::fs::create_dir_all(log_dir))
+        .map_err(|err| {
+            anyhow::anyhow!(
+                "cannot create the log directory {}: {err}",
+                log_dir.display()
+            )
+        })?;
     let mut log = std::fs::OpenOptions::new()
         .create(true)
         .read(true)

@@ -157,21 +157,26 @@ async fn run_successor(
     program: &Program,
     ready_timeout: Duration,
 ) -> Result<(u32, String), String> {
-    let mut child = Command::new(&program.program)
-        .args(&program.args)
-        .env(TAKEOVER_ENV, &console.files.control_socket)
-        // Whoever runs the successor's watchdog, it is not the predecessor's pid.
-        .env_remove("WATCHDOG_PID")
-        .stdin(std::process::Stdio::null())
-        .spawn()
-        .map_err(|err| format!("cannot start {}: {err}", program.program))?;
-    let pid = child.id().unwrap_or_default();
     let (ready, is_ready) = oneshot::channel();
-    *console.replacement.expected() = Some(Expected {
-        pid,
-        failure: None,
-        ready: Some(ready),
-    });
+    let mut child = {
+        // Held while spawning, so the successor's `takeover` cannot arrive before we expect it.
+        let mut expected = console.replacement.expected();
+        let child = Command::new(&program.program)
+            .args(&program.args)
+            .env(TAKEOVER_ENV, &console.files.control_socket)
+            // Whoever runs the successor's watchdog, it is not the predecessor's pid.
+            .env_remove("WATCHDOG_PID")
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .map_err(|err| format!("cannot start {}: {err}", program.program))?;
+        *expected = Some(Expected {
+            pid: child.id().unwrap_or_default(),
+            failure: None,
+            ready: Some(ready),
+        });
+        child
+    };
+    let pid = child.id().unwrap_or_default();
     let outcome = tokio::select! {
         status = child.wait() => Err(exited(console, pid, status)),
         () = tokio::time::sleep(ready_timeout) => Err(format!(
