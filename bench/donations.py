@@ -66,6 +66,8 @@ import sys
 import tempfile
 import time
 
+import benchmarks_md
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PGBIN = "/usr/lib/postgresql/15/bin"
 SECTION = "## Durable donation recording"
@@ -587,17 +589,7 @@ def markdown(args, command, rounds, versions, loads):
 
 
 def write_section(text):
-    path = os.path.join(ROOT, "BENCHMARKS.md")
-    with open(path) as f:
-        doc = f.read()
-    pattern = re.compile(r"^" + re.escape(SECTION) + r"[^\n]*\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(doc):
-        doc = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", doc, count=1).rstrip("\n") + "\n"
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    with open(path, "w") as f:
-        f.write(doc)
-    log(f"wrote section to {path}")
+    log(f"wrote section to {benchmarks_md.write_section(SECTION, text)}")
 
 
 def main():

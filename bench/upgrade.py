@@ -41,6 +41,8 @@ import tempfile
 import threading
 import time
 
+import benchmarks_md
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTION = "## Zero-downtime upgrade"
 CURRENT, NEXT = "0.1.0", "0.2.0"
@@ -225,17 +227,7 @@ instance's drain); "steady state" is every other request after a 2 s warm-up, in
 
 
 def write_section(text):
-    path = os.path.join(ROOT, "BENCHMARKS.md")
-    with open(path) as f:
-        doc = f.read()
-    pattern = re.compile(r"^" + re.escape(SECTION) + r"[^\n]*\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(doc):
-        doc = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", doc, count=1).rstrip("\n") + "\n"
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    with open(path, "w") as f:
-        f.write(doc)
-    log(f"wrote section to {path}")
+    log(f"wrote section to {benchmarks_md.write_section(SECTION, text)}")
 
 
 if __name__ == "__main__":
