@@ -23,11 +23,7 @@ async fn upgrade_and_rollback_under_load_fail_no_request_and_store_every_donatio
     let address = release.address();
     let first_pid = release.status()["pid"].clone();
 
-    let (stop, stopped) = watch::channel(false);
-    let load = tokio::spawn({
-        let token = token.clone();
-        async move { load::run(address, &token, CONNECTIONS, stopped).await }
-    });
+    let (stop, load) = start_load(address, &token, CONNECTIONS);
     tokio::time::sleep(Duration::from_secs(6)).await;
 
     let upgraded = operate(&release, &["upgrade", NEXT]).await;
@@ -143,11 +139,7 @@ async fn a_release_that_exits_at_start_or_never_gets_ready_leaves_the_old_one_se
     let address = release.address();
     let pid = release.status()["pid"].clone();
 
-    let (stop, stopped) = watch::channel(false);
-    let load = tokio::spawn({
-        let token = token.clone();
-        async move { load::run(address, &token, 8, stopped).await }
-    });
+    let (stop, load) = start_load(address, &token, 8);
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let exits = operate(&release, &["upgrade", "0.3.0"]).await;
@@ -209,6 +201,18 @@ async fn a_release_that_exits_at_start_or_never_gets_ready_leaves_the_old_one_se
             .trim(),
         CURRENT
     );
+}
+
+/// Starts `connections` of keep-alive load; send `true` to stop it, then await its report.
+fn start_load(
+    address: SocketAddr,
+    token: &str,
+    connections: usize,
+) -> (watch::Sender<bool>, tokio::task::JoinHandle<load::Report>) {
+    let (stop, stopped) = watch::channel(false);
+    let token = token.to_owned();
+    let load = tokio::spawn(async move { load::run(address, &token, connections, stopped).await });
+    (stop, load)
 }
 
 fn assert_no_failures(report: &load::Report) {
