@@ -27,6 +27,9 @@ use tokio::net::{UnixListener, UnixStream};
 /// A request line longer than this is not a console command.
 const REQUEST_LENGTH_MAX: usize = 64 * 1024;
 
+/// How long a refused peer may take to send its request before it is told why.
+const REFUSAL_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The most descriptors one reply carries (the listening sockets).
 const FDS_MAX: usize = 8;
 
@@ -155,7 +158,14 @@ impl ControlSocket {
                 peer.uid,
                 rustix::process::geteuid().as_raw()
             ));
-            session.reply(&refusal).await.ok();
+            // Answer its request rather than close on it: a client still writing to a closed
+            // socket would see a broken pipe instead of the reason.
+            tokio::spawn(async move {
+                tokio::time::timeout(REFUSAL_READ_TIMEOUT, session.next_request())
+                    .await
+                    .ok();
+                session.reply(&refusal).await.ok();
+            });
         }
     }
 }

@@ -64,7 +64,7 @@ async fn daemon_pid_rpc_remote_and_stop_operate_the_running_instance() {
     );
 
     // `remote` through a pseudo-terminal: `script` gives it a real tty.
-    let remote = remote_session(&release, "status\nconnections\nquit\n");
+    let remote = on_terminal(&release, "remote", "status\nconnections\nquit\n");
     assert!(remote.contains("donation_platform> "), "{remote}");
     assert!(remote.contains(&format!("version: {CURRENT}")), "{remote}");
     assert!(remote.contains("accepted since start"), "{remote}");
@@ -134,14 +134,30 @@ async fn daemon_exits_non_zero_with_the_reason_when_the_instance_cannot_start() 
     assert!(!release.control_socket().exists());
 }
 
-/// Runs `remote` on a pseudo-terminal, typing `input`; what the terminal showed.
-fn remote_session(release: &ReleaseRoot, input: &str) -> String {
+#[tokio::test]
+async fn console_serves_with_the_admin_console_on_the_terminal_until_quit() {
+    let release = ReleaseRoot::new().await;
+    // `start_iex`, the seed's name for it; `quit` leaves the console and stops the server.
+    let session = on_terminal(&release, "start_iex", "status\nquit\n");
+    assert!(
+        session.contains(&format!("version: {CURRENT}")),
+        "{session}"
+    );
+    assert!(session.contains("state: ready"), "{session}");
+    assert!(
+        !release.control_socket().exists(),
+        "stopped when the console was left"
+    );
+}
+
+/// Runs `command` on a pseudo-terminal, typing `input`; what the terminal showed.
+fn on_terminal(release: &ReleaseRoot, command_name: &str, input: &str) -> String {
     let entry = release.root.join("bin/donation_platform");
     let mut command = release.command(&[]);
     let mut script = Command::new("script");
     script
         .args(["--quiet", "--return", "--command"])
-        .arg(format!("{} remote", entry.display()))
+        .arg(format!("{} {command_name}", entry.display()))
         .arg("/dev/null")
         .current_dir(&release.root)
         .env_clear()
@@ -151,6 +167,13 @@ fn remote_session(release: &ReleaseRoot, input: &str) -> String {
         .stderr(Stdio::piped());
     let mut child = script.spawn().expect("script(1) from util-linux runs");
     let mut stdin = child.stdin.take().unwrap();
+    // The console is up once the control socket answers (`console` starts a server first).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !ops::control::is_answering(&release.control_socket()) {
+        assert!(std::time::Instant::now() < deadline, "no console");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     for line in input.lines() {
         // Typed one line at a time, as a person would; the editor reads the terminal.
         stdin.write_all(format!("{line}\r").as_bytes()).unwrap();

@@ -164,7 +164,23 @@ async fn a_release_that_exits_at_start_or_never_gets_ready_leaves_the_old_one_se
         exits.stderr
     );
 
-    let hangs = operate(&release, &["upgrade", "0.4.0", "--timeout", "2"]).await;
+    let hanging = tokio::spawn(operate_owned(release.command(&[
+        "upgrade",
+        "0.4.0",
+        "--timeout",
+        "2",
+    ])));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let meanwhile = operate(&release, &["restart"]).await;
+    assert_eq!(meanwhile.code(), 1, "{}", meanwhile.all_output());
+    assert!(
+        meanwhile
+            .stderr
+            .contains("a replacement is already in progress"),
+        "one at a time: {}",
+        meanwhile.stderr
+    );
+    let hangs = hanging.await.unwrap();
     assert_eq!(hangs.code(), 1, "{}", hangs.all_output());
     assert!(
         hangs
@@ -253,9 +269,11 @@ async fn assert_stored_exactly_the_acknowledged(
 
 /// Runs an operating command off the async runtime, as an operator's shell would.
 async fn operate(release: &ReleaseRoot, args: &[&str]) -> crate::support::binary::Outcome {
-    let command = release.command(args);
+    operate_owned(release.command(args)).await
+}
+
+async fn operate_owned(mut command: std::process::Command) -> crate::support::binary::Outcome {
     tokio::task::spawn_blocking(move || {
-        let mut command = command;
         crate::support::binary::Outcome::from(command.output().unwrap())
     })
     .await
