@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod money;
 mod names;
 pub mod role;
+pub mod zakat;
 
 pub use ledger::{Account, AmilShare, Asnaf, DonationType, Fund, PaymentMethod, ReceiptNumber};
 pub use money::{AmountError, Currency, Money};

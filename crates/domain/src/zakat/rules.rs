@@ -1,0 +1,804 @@
+//! The category rules. Each builds its answer step by step in a [`Work`], which records every
+//! value used (with its source) and every rule applied (with its citation).
+
+use rust_decimal::Decimal;
+
+use super::citations as cite;
+use super::livestock::{self, Animal};
+use super::{
+    Calculation, Data, FitrahForm, Holding, InKind, IncomeMethod, Irrigation, Jewellery, Nisab,
+    NisabBasis, Options, Parameter, Period, Question, Sourced, Step, StockHolding, ZakatError,
+    format_decimal,
+};
+
+/// Grams of pure gold in the nisab.
+const NISAB_GOLD_GRAMS: u32 = 85;
+/// Grams of pure silver in the nisab.
+const NISAB_SILVER_GRAMS: u32 = 595;
+/// Kilograms of grain (gabah) in the harvest nisab: five wasq.
+const NISAB_GRAIN_KG: u32 = 653;
+/// Days in a lunar year, rounded up: 354.367 days have passed only once 355 have.
+const HAUL_DAYS: i64 = 355;
+/// Rice in one sa', by weight (tenths of a kg) and by volume (tenths of a litre).
+const SA_RICE_KG_TENTHS: i64 = 25;
+const SA_RICE_LITRE_TENTHS: i64 = 35;
+/// Where values given by the user come from.
+const GIVEN: &str = "given in the request";
+
+/// A calculation in progress.
+struct Work<'a> {
+    question: &'a Question,
+    options: Options,
+    data: &'a Data,
+    parameters: Vec<Parameter>,
+    trace: Vec<Step>,
+    nisab: Option<Nisab>,
+}
+
+impl Work<'_> {
+    fn step(&mut self, rule: impl Into<String>, citation: &'static str) {
+        self.trace.push(Step {
+            rule: rule.into(),
+            citation,
+        });
+    }
+
+    fn given(&mut self, name: &'static str, value: &dyn std::fmt::Display) {
+        self.parameters.push(Parameter {
+            name,
+            value: value.to_string(),
+            source: GIVEN.to_owned(),
+        });
+    }
+
+    fn amount(&mut self, name: &'static str, value: Decimal) -> Result<Decimal, ZakatError> {
+        not_negative(name, value)?;
+        self.given(name, &format_decimal(value));
+        Ok(value)
+    }
+
+    /// A data value in force on the date, or the request's, recorded with its source.
+    fn data(&mut self, name: &'static str, value: Option<&Sourced>) -> Result<Decimal, ZakatError> {
+        let Some(sourced) = value else {
+            return Err(ZakatError::new(
+                name,
+                format!(
+                    "no value is in force on {}: pass `{name}` in the request",
+                    self.question.date
+                ),
+            ));
+        };
+        not_negative(name, sourced.value)?;
+        self.parameters.push(Parameter {
+            name,
+            value: format_decimal(sourced.value),
+            source: sourced.source.clone(),
+        });
+        Ok(sourced.value)
+    }
+
+    /// The money nisab in rupiah, per the nisab basis.
+    fn money_nisab(&mut self) -> Result<Decimal, ZakatError> {
+        let gold = |work: &mut Self| -> Result<Decimal, ZakatError> {
+            let price = work.data(
+                "gold_price_per_gram",
+                work.data.gold_price_per_gram.as_ref(),
+            )?;
+            let value = price * Decimal::from(NISAB_GOLD_GRAMS);
+            work.step(
+                format!(
+                    "gold nisab: {NISAB_GOLD_GRAMS} g x {} = {}",
+                    rp(price),
+                    rp(value)
+                ),
+                cite::NISAB_GOLD,
+            );
+            Ok(value)
+        };
+        let silver = |work: &mut Self| -> Result<Decimal, ZakatError> {
+            let price = work.data(
+                "silver_price_per_gram",
+                work.data.silver_price_per_gram.as_ref(),
+            )?;
+            let value = price * Decimal::from(NISAB_SILVER_GRAMS);
+            work.step(
+                format!(
+                    "silver nisab: {NISAB_SILVER_GRAMS} g x {} = {}",
+                    rp(price),
+                    rp(value)
+                ),
+                cite::NISAB_SILVER,
+            );
+            Ok(value)
+        };
+        let (basis, value) = match self.options.nisab_basis {
+            NisabBasis::Gold => (format!("{NISAB_GOLD_GRAMS} g gold"), gold(self)?),
+            NisabBasis::Silver => (format!("{NISAB_SILVER_GRAMS} g silver"), silver(self)?),
+            NisabBasis::LowerOfTwo => {
+                let (gold, silver) = (gold(self)?, silver(self)?);
+                let (basis, value) = if silver < gold {
+                    (
+                        format!("{NISAB_SILVER_GRAMS} g silver (lower of two)"),
+                        silver,
+                    )
+                } else {
+                    (format!("{NISAB_GOLD_GRAMS} g gold (lower of two)"), gold)
+                };
+                self.step(
+                    format!("nisab: the lower, {}", rp(value)),
+                    cite::NISAB_LOWER,
+                );
+                (basis, value)
+            }
+        };
+        self.nisab = Some(Nisab {
+            basis,
+            value,
+            unit: "IDR",
+        });
+        Ok(value)
+    }
+
+    /// Whether the haul is complete; records the step either way.
+    fn haul(&mut self) -> bool {
+        let Some(since) = self.question.held_since else {
+            self.step(
+                "haul: held a full lunar year (no start date given)",
+                cite::HAUL,
+            );
+            return true;
+        };
+        self.given("held_since", &since);
+        let days = (self.question.date - since).whole_days();
+        let complete = days >= HAUL_DAYS;
+        self.step(
+            format!(
+                "haul: held {days} days since {since}; a lunar year is 354.367 days: {}",
+                if complete {
+                    "complete"
+                } else {
+                    "not complete, nothing due yet"
+                }
+            ),
+            cite::HAUL,
+        );
+        complete
+    }
+
+    /// `base` compared with `nisab`, then `rate` of it: the money answer.
+    fn money_due(
+        mut self,
+        base: Decimal,
+        nisab: Decimal,
+        rate: Rate,
+        citation: &'static str,
+    ) -> Calculation {
+        if base < nisab {
+            self.step(
+                format!(
+                    "{} is below the nisab of {}: nothing due",
+                    rp(base),
+                    rp(nisab)
+                ),
+                citation,
+            );
+            return self.finish(None, Vec::new());
+        }
+        self.step(
+            format!("{} reaches the nisab of {}", rp(base), rp(nisab)),
+            citation,
+        );
+        let exact = rate.of(base);
+        self.step(
+            format!("{} x {} = {}", rp(base), rate.text, rp(exact)),
+            rate.citation,
+        );
+        self.finish(Some(exact), Vec::new())
+    }
+
+    fn nothing_due(self) -> Calculation {
+        self.finish(None, Vec::new())
+    }
+
+    fn finish(mut self, exact: Option<Decimal>, in_kind: Vec<InKind>) -> Calculation {
+        let payable = exact.map(|exact| {
+            let payable = self.options.rounding.apply(exact);
+            if payable != exact {
+                self.step(
+                    format!(
+                        "payable: {} rounded {} = {}",
+                        rp(exact),
+                        self.options.rounding,
+                        rp(payable)
+                    ),
+                    cite::ROUNDING,
+                );
+            }
+            payable
+        });
+        let due = exact.is_some_and(|exact| exact > Decimal::ZERO) || !in_kind.is_empty();
+        Calculation {
+            category: self.question.holding.category(),
+            date: self.question.date,
+            due,
+            currency: "IDR",
+            amount_exact: exact,
+            amount_payable: payable,
+            in_kind,
+            nisab: self.nisab,
+            options: self.options,
+            parameters: self.parameters,
+            trace: self.trace,
+        }
+    }
+}
+
+/// A rate as an exact fraction, with how it is written and where it comes from.
+#[derive(Clone, Copy)]
+struct Rate {
+    numerator: u32,
+    denominator: u32,
+    text: &'static str,
+    citation: &'static str,
+}
+
+impl Rate {
+    const QUARTER_TENTH: Rate = Rate {
+        numerator: 1,
+        denominator: 40,
+        text: "2.5 %",
+        citation: cite::RATE_QUARTER_TENTH,
+    };
+
+    fn of(self, base: Decimal) -> Decimal {
+        // Exact: every denominator used (40) divides a power of ten, so the quotient terminates.
+        base * Decimal::from(self.numerator) / Decimal::from(self.denominator)
+    }
+}
+
+pub(super) fn calculate(
+    question: &Question,
+    options: Options,
+    data: &Data,
+) -> Result<Calculation, ZakatError> {
+    let mut work = Work {
+        question,
+        options,
+        data,
+        parameters: Vec::new(),
+        trace: Vec::new(),
+        nisab: None,
+    };
+    match &question.holding {
+        Holding::Maal { cash, debts } => maal(work, *cash, *debts),
+        Holding::Gold {
+            grams,
+            karat,
+            jewellery,
+        } => gold(work, *grams, *karat, *jewellery),
+        Holding::Silver { grams, jewellery } => silver(work, *grams, *jewellery),
+        Holding::Trade {
+            cash,
+            inventory,
+            receivables,
+            debts,
+        } => trade(work, [*cash, *inventory, *receivables], *debts),
+        Holding::Income {
+            income,
+            period,
+            deductions,
+            annual_total,
+        } => zakat_on_income(work, *income, *period, *deductions, *annual_total),
+        Holding::Fitrah {
+            persons,
+            form,
+            region,
+            class,
+        } => fitrah(work, *persons, *form, region, class.as_deref()),
+        Holding::Agriculture {
+            harvest_kg,
+            irrigation,
+        } => agriculture(work, *harvest_kg, *irrigation),
+        Holding::Livestock { animal, count } => Ok(livestock(work, *animal, *count)),
+        Holding::Mining { value } => {
+            let value = work.amount("value", *value)?;
+            work.step("mining: no haul, due when extracted", cite::MINING);
+            let nisab = work.money_nisab()?;
+            Ok(work.money_due(value, nisab, Rate::QUARTER_TENTH, cite::MINING))
+        }
+        Holding::Rikaz { value } => {
+            let value = work.amount("value", *value)?;
+            let exact = value / Decimal::from(5);
+            work.step(
+                format!("rikaz: {} x 20 % = {}", rp(value), rp(exact)),
+                cite::RIKAZ,
+            );
+            Ok(work.finish(Some(exact), Vec::new()))
+        }
+        Holding::Stocks {
+            market_value,
+            holding,
+        } => stocks(work, *market_value, *holding),
+    }
+}
+
+fn maal(mut work: Work<'_>, cash: Decimal, debts: Decimal) -> Result<Calculation, ZakatError> {
+    let cash = work.amount("cash", cash)?;
+    let debts = work.amount("debts", debts)?;
+    let base = deduct_debts(&mut work, cash, debts);
+    if !work.haul() {
+        return Ok(work.nothing_due());
+    }
+    let nisab = work.money_nisab()?;
+    let citation = nisab_citation(work.options);
+    Ok(work.money_due(base, nisab, Rate::QUARTER_TENTH, citation))
+}
+
+fn trade(
+    mut work: Work<'_>,
+    [cash, inventory, receivables]: [Decimal; 3],
+    debts: Decimal,
+) -> Result<Calculation, ZakatError> {
+    let cash = work.amount("cash", cash)?;
+    let inventory = work.amount("inventory", inventory)?;
+    let receivables = work.amount("receivables", receivables)?;
+    let debts = work.amount("debts", debts)?;
+    let assets = cash + inventory + receivables;
+    work.step(
+        format!(
+            "trade assets: cash {} + inventory {} + receivables {} = {}",
+            rp(cash),
+            rp(inventory),
+            rp(receivables),
+            rp(assets)
+        ),
+        cite::TRADE_BASE,
+    );
+    let base = deduct_debts(&mut work, assets, debts);
+    if !work.haul() {
+        return Ok(work.nothing_due());
+    }
+    let nisab = work.money_nisab()?;
+    let citation = nisab_citation(work.options);
+    Ok(work.money_due(base, nisab, Rate::QUARTER_TENTH, citation))
+}
+
+fn deduct_debts(work: &mut Work<'_>, assets: Decimal, debts: Decimal) -> Decimal {
+    if !work.options.deduct_debts {
+        work.step(
+            "debts not deducted (option deduct_debts = false)",
+            cite::DEBTS,
+        );
+        return assets;
+    }
+    let base = (assets - debts).max(Decimal::ZERO);
+    work.step(
+        format!(
+            "{} - debts due within 12 months {} = {}",
+            rp(assets),
+            rp(debts),
+            rp(base)
+        ),
+        cite::DEBTS,
+    );
+    base
+}
+
+fn gold(
+    mut work: Work<'_>,
+    grams: Decimal,
+    karat: u8,
+    jewellery: Jewellery,
+) -> Result<Calculation, ZakatError> {
+    let grams = work.amount("grams", grams)?;
+    if !(1..=24).contains(&karat) {
+        return Err(ZakatError::new(
+            "karat",
+            format!("{karat} is not a karat: use 1 to 24"),
+        ));
+    }
+    work.given("karat", &karat);
+    work.given("jewellery", &jewellery);
+    if !metal_is_zakatable(&mut work, jewellery) {
+        return Ok(work.nothing_due());
+    }
+    let pure = grams * Decimal::from(karat) / Decimal::from(24);
+    work.step(
+        format!(
+            "pure gold: {} g x {karat} / 24 = {} g",
+            format_decimal(grams),
+            format_decimal(pure)
+        ),
+        cite::KARAT,
+    );
+    metal(work, pure, "gold")
+}
+
+fn silver(
+    mut work: Work<'_>,
+    grams: Decimal,
+    jewellery: Jewellery,
+) -> Result<Calculation, ZakatError> {
+    let grams = work.amount("grams", grams)?;
+    work.given("jewellery", &jewellery);
+    if !metal_is_zakatable(&mut work, jewellery) {
+        return Ok(work.nothing_due());
+    }
+    metal(work, grams, "silver")
+}
+
+/// Worn jewellery is exempt unless the options say otherwise.
+fn metal_is_zakatable(work: &mut Work<'_>, jewellery: Jewellery) -> bool {
+    match jewellery {
+        Jewellery::Worn if !work.options.worn_jewellery_zakatable => {
+            work.step(
+                "jewellery in normal use: exempt (option worn_jewellery_zakatable = false)",
+                cite::JEWELLERY,
+            );
+            false
+        }
+        Jewellery::Worn => {
+            work.step(
+                "jewellery in normal use: zakatable (option worn_jewellery_zakatable = true)",
+                cite::JEWELLERY,
+            );
+            true
+        }
+        Jewellery::Stored => {
+            work.step(
+                "jewellery kept for saving or trade: zakatable",
+                cite::JEWELLERY,
+            );
+            true
+        }
+        Jewellery::None => true,
+    }
+}
+
+/// Pure `grams` of `metal`: the weight against its nisab, then 2.5 % of the value.
+fn metal(mut work: Work<'_>, grams: Decimal, metal: &str) -> Result<Calculation, ZakatError> {
+    let (nisab_grams, citation, price) = if metal == "gold" {
+        let price = work.data(
+            "gold_price_per_gram",
+            work.data.gold_price_per_gram.as_ref(),
+        )?;
+        (NISAB_GOLD_GRAMS, cite::NISAB_GOLD, price)
+    } else {
+        let price = work.data(
+            "silver_price_per_gram",
+            work.data.silver_price_per_gram.as_ref(),
+        )?;
+        (NISAB_SILVER_GRAMS, cite::NISAB_SILVER, price)
+    };
+    if !work.haul() {
+        return Ok(work.nothing_due());
+    }
+    let nisab = Decimal::from(nisab_grams);
+    work.nisab = Some(Nisab {
+        basis: format!("{nisab_grams} g {metal}"),
+        value: nisab,
+        unit: "g",
+    });
+    if grams < nisab {
+        work.step(
+            format!(
+                "{} g is below the nisab of {nisab_grams} g: nothing due",
+                format_decimal(grams)
+            ),
+            citation,
+        );
+        return Ok(work.nothing_due());
+    }
+    work.step(
+        format!(
+            "{} g reaches the nisab of {nisab_grams} g",
+            format_decimal(grams)
+        ),
+        citation,
+    );
+    let value = grams * price;
+    work.step(
+        format!(
+            "value: {} g x {} = {}",
+            format_decimal(grams),
+            rp(price),
+            rp(value)
+        ),
+        citation,
+    );
+    let exact = Rate::QUARTER_TENTH.of(value);
+    work.step(
+        format!("{} x 2.5 % = {}", rp(value), rp(exact)),
+        cite::RATE_QUARTER_TENTH,
+    );
+    Ok(work.finish(Some(exact), Vec::new()))
+}
+
+fn zakat_on_income(
+    mut work: Work<'_>,
+    income: Decimal,
+    period: Period,
+    deductions: Decimal,
+    annual_total: Option<Decimal>,
+) -> Result<Calculation, ZakatError> {
+    let income = work.amount("income", income)?;
+    work.given("period", &period);
+    work.step("income: no haul, zakat on each receipt", cite::INCOME);
+    let base = match work.options.income_method {
+        IncomeMethod::Gross => income,
+        IncomeMethod::Net => {
+            let deductions = work.amount("deductions", deductions)?;
+            let net = (income - deductions).max(Decimal::ZERO);
+            work.step(
+                format!(
+                    "net: {} - basic needs and instalments {} = {}",
+                    rp(income),
+                    rp(deductions),
+                    rp(net)
+                ),
+                cite::INCOME_NET,
+            );
+            net
+        }
+    };
+    let (name, published, basis) = match period {
+        Period::Monthly => (
+            "nisab_monthly",
+            work.data.nisab_monthly.as_ref(),
+            "BAZNAS monthly income nisab",
+        ),
+        Period::Annual => (
+            "nisab_annual",
+            work.data.nisab_annual.as_ref(),
+            "BAZNAS annual income nisab",
+        ),
+    };
+    let nisab = work.data(name, published)?;
+    work.nisab = Some(Nisab {
+        basis: basis.to_owned(),
+        value: nisab,
+        unit: "IDR",
+    });
+    let citation = match period {
+        Period::Monthly => cite::INCOME_MONTHLY,
+        Period::Annual => cite::INCOME,
+    };
+    if base < nisab
+        && period == Period::Monthly
+        && let Some(total) = annual_total
+    {
+        {
+            let total = work.amount("annual_total", total)?;
+            let annual = work.data("nisab_annual", work.data.nisab_annual.as_ref())?;
+            if total >= annual {
+                work.step(
+                    format!(
+                        "{} is below the monthly nisab of {}, but the year's {} reaches the annual nisab of {}",
+                        rp(base),
+                        rp(nisab),
+                        rp(total),
+                        rp(annual)
+                    ),
+                    cite::INCOME_ANNUAL_RECONCILIATION,
+                );
+                let exact = Rate::QUARTER_TENTH.of(base);
+                work.step(
+                    format!("{} x 2.5 % = {}", rp(base), rp(exact)),
+                    cite::RATE_QUARTER_TENTH,
+                );
+                return Ok(work.finish(Some(exact), Vec::new()));
+            }
+        }
+    }
+    Ok(work.money_due(base, nisab, Rate::QUARTER_TENTH, citation))
+}
+
+fn fitrah(
+    mut work: Work<'_>,
+    persons: u32,
+    form: super::FitrahForm,
+    region: &str,
+    class: Option<&str>,
+) -> Result<Calculation, ZakatError> {
+    work.given("persons", &persons);
+    work.given("form", &form);
+    work.step(format!("{persons} person(s), one sa' each"), cite::FITRAH);
+    let persons_decimal = Decimal::from(persons);
+    match form {
+        FitrahForm::Cash => {
+            work.given("region", &region);
+            if let Some(class) = class {
+                work.given("class", &class);
+            }
+            let per_person =
+                work.data("fitrah_per_person", work.data.fitrah_per_person.as_ref())?;
+            let exact = per_person * persons_decimal;
+            let source = work
+                .parameters
+                .last()
+                .map(|p| p.source.clone())
+                .unwrap_or_default();
+            work.step(
+                format!("{persons} x {} ({source}) = {}", rp(per_person), rp(exact)),
+                cite::FITRAH,
+            );
+            Ok(work.finish(Some(exact), Vec::new()))
+        }
+        FitrahForm::RiceKg | FitrahForm::RiceLitre => {
+            let (tenths, unit) = if form == FitrahForm::RiceKg {
+                (SA_RICE_KG_TENTHS, "kg")
+            } else {
+                (SA_RICE_LITRE_TENTHS, "litre")
+            };
+            let per_person = Decimal::new(tenths, 1);
+            let quantity = per_person * persons_decimal;
+            work.step(
+                format!(
+                    "{persons} x {} {unit} of rice = {} {unit}",
+                    format_decimal(per_person),
+                    format_decimal(quantity)
+                ),
+                cite::FITRAH_RICE,
+            );
+            let in_kind = if persons == 0 {
+                Vec::new()
+            } else {
+                vec![InKind::Quantity { unit, quantity }]
+            };
+            Ok(work.finish(None, in_kind))
+        }
+    }
+}
+
+fn agriculture(
+    mut work: Work<'_>,
+    harvest_kg: Decimal,
+    irrigation: Irrigation,
+) -> Result<Calculation, ZakatError> {
+    let harvest = work.amount("harvest_kg", harvest_kg)?;
+    work.given("irrigation", &irrigation);
+    work.step(
+        "harvest: no haul, due at each harvest; the nisab is on the quantity",
+        cite::AGRICULTURE_NISAB,
+    );
+    let nisab = Decimal::from(NISAB_GRAIN_KG);
+    work.nisab = Some(Nisab {
+        basis: format!("{NISAB_GRAIN_KG} kg grain (gabah)"),
+        value: nisab,
+        unit: "kg",
+    });
+    if harvest < nisab {
+        work.step(
+            format!(
+                "{} kg is below the nisab of {NISAB_GRAIN_KG} kg: nothing due",
+                format_decimal(harvest)
+            ),
+            cite::AGRICULTURE_NISAB,
+        );
+        return Ok(work.nothing_due());
+    }
+    work.step(
+        format!(
+            "{} kg reaches the nisab of {NISAB_GRAIN_KG} kg",
+            format_decimal(harvest)
+        ),
+        cite::AGRICULTURE_NISAB,
+    );
+    let (rate, text, citation) = match irrigation {
+        Irrigation::RainFed => (Decimal::new(10, 2), "10 %", cite::AGRICULTURE_RATE),
+        Irrigation::Irrigated => (Decimal::new(5, 2), "5 %", cite::AGRICULTURE_RATE),
+        Irrigation::Mixed => (Decimal::new(75, 3), "7.5 %", cite::AGRICULTURE_MIXED),
+    };
+    let quantity = harvest * rate;
+    work.step(
+        format!(
+            "{} kg x {text} ({irrigation}) = {} kg",
+            format_decimal(harvest),
+            format_decimal(quantity)
+        ),
+        citation,
+    );
+    Ok(work.finish(
+        None,
+        vec![InKind::Quantity {
+            unit: "kg",
+            quantity,
+        }],
+    ))
+}
+
+fn livestock(mut work: Work<'_>, animal: Animal, count: u32) -> Calculation {
+    work.given("animal", &animal);
+    work.given("count", &count);
+    if !work.haul() {
+        return work.nothing_due();
+    }
+    let nisab = livestock::nisab(animal);
+    work.nisab = Some(Nisab {
+        basis: format!("{nisab} {animal}"),
+        value: Decimal::from(nisab),
+        unit: "head",
+    });
+    let (due, citation) = match animal {
+        Animal::Sheep => (livestock::sheep(count), cite::LIVESTOCK),
+        Animal::Cattle => (livestock::cattle(count), cite::CATTLE),
+        Animal::Camel => {
+            let rule = work.options.camels_above_120;
+            let citation = if count > 120 && rule == super::CamelsAbove120::Hanafi {
+                cite::CAMELS_HANAFI
+            } else {
+                cite::LIVESTOCK
+            };
+            (livestock::camels(count, rule), citation)
+        }
+    };
+    let listed: Vec<String> = due.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    work.step(
+        if due.is_empty() {
+            format!("{count} {animal}: below the nisab of {nisab}, nothing due")
+        } else {
+            format!("{count} {animal}: {}", listed.join(" + "))
+        },
+        citation,
+    );
+    let in_kind = due
+        .into_iter()
+        .map(|(kind, count)| InKind::Animals { kind, count })
+        .collect();
+    work.finish(None, in_kind)
+}
+
+fn stocks(
+    mut work: Work<'_>,
+    market_value: Decimal,
+    holding: StockHolding,
+) -> Result<Calculation, ZakatError> {
+    let value = work.amount("market_value", market_value)?;
+    work.given("holding", &holding);
+    if holding == StockHolding::LongTerm {
+        work.step(
+            "long-term holding: zakat on market value, as for trading (institution practice)",
+            cite::STOCKS,
+        );
+    }
+    if !work.haul() {
+        return Ok(work.nothing_due());
+    }
+    let nisab = work.money_nisab()?;
+    Ok(work.money_due(value, nisab, Rate::QUARTER_TENTH, cite::STOCKS))
+}
+
+fn nisab_citation(options: Options) -> &'static str {
+    match options.nisab_basis {
+        NisabBasis::Gold => cite::NISAB_GOLD,
+        NisabBasis::Silver => cite::NISAB_SILVER,
+        NisabBasis::LowerOfTwo => cite::NISAB_LOWER,
+    }
+}
+
+fn not_negative(field: &'static str, value: Decimal) -> Result<(), ZakatError> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(ZakatError::new(field, "must not be negative"));
+    }
+    Ok(())
+}
+
+/// Rupiah as the trace writes them: `Rp 3,500,000` (exact decimals kept: `Rp 3,437.5`).
+fn rp(value: Decimal) -> String {
+    let text = value.normalize().to_string();
+    let (whole, fraction) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    match fraction {
+        Some(fraction) => format!("Rp {sign}{grouped}.{fraction}"),
+        None => format!("Rp {sign}{grouped}"),
+    }
+}
