@@ -25,7 +25,10 @@ pub use model::{
     LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome, PersonalData,
     RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
 };
-pub use read::{AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DonationFilter, FundBalance};
+pub use read::{
+    AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DonationFilter, FundBalance, NewZakatDatum,
+    ZakatDatum,
+};
 
 use crate::StorageError;
 use crate::database::{Database, Pool};
@@ -269,6 +272,45 @@ impl Database {
     /// The amil share in force.
     pub async fn amil_share(&self) -> Result<domain::AmilShare, StorageError> {
         Ok(on_backend!(self, |pool, sql| sql::amil_share(pool).await)?)
+    }
+
+    /// The zakat data values that took effect on or before `date` (`YYYY-MM-DD`), newest first
+    /// within each name, region and class: the first of each group is the one in force.
+    pub async fn zakat_data(&self, date: &str) -> Result<Vec<ZakatDatum>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::zakat_data(pool, date).await)?)
+    }
+
+    /// Records a zakat data value (never edits one), with its audit entry; returns its id.
+    pub async fn create_zakat_datum(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        datum: &NewZakatDatum,
+    ) -> Result<i64, StorageError> {
+        let admin = read::Admin {
+            actor: &actor.label(),
+            action: "zakat_data.create",
+            subject_kind: "zakat_data",
+            payload: serde_json::json!({
+                "name": datum.name, "region": datum.region, "class": datum.class,
+                "value": datum.value, "effective_from": datum.effective_from, "source": datum.source,
+            }),
+            statement: "INSERT INTO zakat_data (name, region, class, value, effective_from, source, recorded_by, recorded_at) \
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            binds: vec![
+                read::Bind::Text(datum.name.clone()),
+                read::Bind::Text(datum.region.clone()),
+                read::Bind::Text(datum.class.clone()),
+                read::Bind::Text(datum.value.clone()),
+                read::Bind::Text(datum.effective_from.clone()),
+                read::Bind::Text(datum.source.clone()),
+                read::Bind::Text(actor.label()),
+                read::Bind::Now,
+            ],
+        };
+        self.administer(key, admin)
+            .await?
+            .ok_or(StorageError::NotFound)
     }
 
     /// The user and role a live API token belongs to.

@@ -49,6 +49,44 @@ pub struct FundBalance {
     pub lines_sum_minor: i64,
 }
 
+/// A zakat calculator data value as stored: in force from `effective_from` until a later one
+/// for the same name, region and class.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZakatDatum {
+    /// Its id (also its audit subject, `zakat_data:<id>`).
+    pub id: i64,
+    /// `gold_price_per_gram`, `silver_price_per_gram`, `nisab_annual`, `nisab_monthly`,
+    /// `fitrah_per_person`, `fidyah_per_day`.
+    pub name: String,
+    /// The region it applies to; empty for the whole country.
+    pub region: String,
+    /// The class within the region; empty when the region has one value.
+    pub class: String,
+    /// Exact decimal rupiah.
+    pub value: String,
+    /// `YYYY-MM-DD`.
+    pub effective_from: String,
+    /// The decree or price source.
+    pub source: String,
+}
+
+/// A new zakat data value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewZakatDatum {
+    /// As in [`ZakatDatum`].
+    pub name: String,
+    /// As in [`ZakatDatum`].
+    pub region: String,
+    /// As in [`ZakatDatum`].
+    pub class: String,
+    /// As in [`ZakatDatum`].
+    pub value: String,
+    /// As in [`ZakatDatum`].
+    pub effective_from: String,
+    /// As in [`ZakatDatum`].
+    pub source: String,
+}
+
 /// An audit entry as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditRecord {

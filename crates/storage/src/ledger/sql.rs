@@ -15,7 +15,7 @@ macro_rules! backend {
 
         use crate::ledger::model::{Applied, Donation, Rendered, Refusal, Request, User};
         use crate::ledger::plan::{self, Needs, Snapshot, StoredKey, Writes};
-        use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance};
+        use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance, ZakatDatum};
 
         type Db = $Db;
 
@@ -676,6 +676,31 @@ macro_rules! backend {
 
         fn decode_role(row: &<Db as sqlx::Database>::Row) -> Result<Role, sqlx::Error> {
             decode(&row.try_get::<String, _>("role")?)
+        }
+
+        /// Zakat data rows effective on or before `date`, newest first per name, region, class.
+        pub(crate) async fn zakat_data(pool: &Pool<Db>, date: &str) -> Result<Vec<ZakatDatum>, sqlx::Error> {
+            let rows = sqlx::query(
+                "SELECT id, name, region, class, value, effective_from, source FROM zakat_data \
+                 WHERE effective_from <= $1 ORDER BY name, region, class, effective_from DESC, id DESC",
+            )
+            .bind(date)
+            .persistent(false)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(ZakatDatum {
+                        id: row.try_get("id")?,
+                        name: row.try_get("name")?,
+                        region: row.try_get("region")?,
+                        class: row.try_get("class")?,
+                        value: row.try_get("value")?,
+                        effective_from: row.try_get("effective_from")?,
+                        source: row.try_get("source")?,
+                    })
+                })
+                .collect()
         }
 
         /// Every user, by id.
