@@ -147,6 +147,7 @@ impl App {
         };
         let (ledger, writer) = Ledger::start(database.clone(), key.clone());
         let state = AppState::new(database, ledger, key, crate::VERSION);
+        state.set_zakat_rate_limit(config.zakat_rate_limit);
         tracing::info!(
             address = %listener.local_addr()?,
             version = crate::VERSION,

@@ -104,7 +104,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     Err(err) => {
                         tracing::warn!(error = %err, "accept failed");
@@ -114,7 +114,10 @@ pub async fn serve(
                 };
                 // Responses are written whole; waiting to coalesce small packets only adds latency.
                 stream.set_nodelay(true).ok();
-                let service = TowerToHyperService::new(app.clone());
+                // Handlers that limit per client (the public calculator) read the peer from here.
+                let service = TowerToHyperService::new(
+                    app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+                );
                 let connection = builder
                     .serve_connection(TokioIo::new(stream), service)
                     .into_owned();

@@ -45,7 +45,20 @@ struct Inner {
     /// Set once the schema has been seen current. Migrations only move forward, so once true
     /// it stays true and readiness need not ask again.
     schema_current: AtomicBool,
+    /// Requests per minute per client address for the public zakat calculator.
+    zakat_limiter: std::sync::OnceLock<Option<ZakatLimiter>>,
+    /// Checks since the limiter last forgot idle clients.
+    zakat_checks: std::sync::atomic::AtomicU64,
 }
+
+type ZakatLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
+
+/// The public calculator's default rate per client address: ten a second on average, in
+/// bursts of up to 600 (a page that recalculates as someone types stays well inside it).
+pub const ZAKAT_RATE_PER_MINUTE_DEFAULT: u32 = 600;
+
+/// How often (in checks) the limiter forgets clients that have been idle long enough.
+const ZAKAT_LIMITER_SWEEP_EVERY: u64 = 4096;
 
 impl AppState {
     /// State for an application of `version` over `database`, writing through `ledger` and
@@ -71,6 +84,8 @@ impl AppState {
                 version,
                 draining: AtomicBool::new(false),
                 schema_current: AtomicBool::new(false),
+                zakat_limiter: std::sync::OnceLock::new(),
+                zakat_checks: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -168,6 +183,35 @@ impl AppState {
         self.inner.draining.load(Ordering::SeqCst)
     }
 
+    /// Sets the public calculator's rate per client address (0: unlimited). Only the first
+    /// call counts; without one, [`ZAKAT_RATE_PER_MINUTE_DEFAULT`] applies.
+    pub fn set_zakat_rate_limit(&self, per_minute: u32) {
+        self.inner.zakat_limiter.set(limiter(per_minute)).ok();
+    }
+
+    /// Counts one calculator request from `client`, or says how long to wait.
+    pub(crate) fn zakat_rate_limit(
+        &self,
+        client: std::net::IpAddr,
+    ) -> Result<(), crate::api::ApiError> {
+        let Some(limiter) = self
+            .inner
+            .zakat_limiter
+            .get_or_init(|| limiter(ZAKAT_RATE_PER_MINUTE_DEFAULT))
+        else {
+            return Ok(());
+        };
+        let checks = self.inner.zakat_checks.fetch_add(1, Ordering::Relaxed);
+        if checks.is_multiple_of(ZAKAT_LIMITER_SWEEP_EVERY) {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&client).map_err(|not_until| {
+            use governor::clock::Clock as _;
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            crate::api::ApiError::TooManyRequests(wait.as_secs() + 1)
+        })
+    }
+
     pub(crate) fn schema_known_current(&self) -> bool {
         self.inner.schema_current.load(Ordering::Relaxed)
     }
@@ -194,4 +238,9 @@ impl Drop for KeyInFlight {
             .unwrap_or_else(PoisonError::into_inner);
         keys.remove(&self.entry);
     }
+}
+
+fn limiter(per_minute: u32) -> Option<ZakatLimiter> {
+    std::num::NonZeroU32::new(per_minute)
+        .map(|rate| governor::RateLimiter::keyed(governor::Quota::per_minute(rate)))
 }

@@ -59,6 +59,7 @@ pub(crate) fn effective(config: &Config) -> Vec<(&'static str, String)> {
         (var::DATA_DIR, config.data_dir.display().to_string()),
         (var::LOG_LEVEL, config.log_level.clone()),
         (var::LOG_FORMAT, config.log_format.as_str().to_owned()),
+        (var::ZAKAT_RATE_LIMIT, config.zakat_rate_limit.to_string()),
     ]
 }
 

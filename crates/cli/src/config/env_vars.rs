@@ -50,4 +50,7 @@ env_vars! {
     LOG_LEVEL = false;
     /// `text` (dev default) or `json` (prod default).
     LOG_FORMAT = false;
+    /// Public zakat calculator requests per minute per client address (default 600; 0: no
+    /// limit).
+    ZAKAT_RATE_LIMIT = false;
 }

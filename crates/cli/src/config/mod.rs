@@ -205,6 +205,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where the pid file, the control socket and the daemon's log live.
     pub runtime_dir: PathBuf,
+    /// Public zakat calculator requests per minute per client address; 0: no limit.
+    pub zakat_rate_limit: u32,
 }
 
 impl Config {
@@ -228,6 +230,7 @@ impl Config {
         let host = host(env, &mut problems);
         let log_level = log_level(env, &mut problems);
         let log_format = log_format(env, app_env, &mut problems);
+        let zakat_rate_limit = zakat_rate_limit(env, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigReport::from(problems));
         }
@@ -243,6 +246,7 @@ impl Config {
             log_level,
             log_format,
             runtime_dir: runtime_dir(env, release_root),
+            zakat_rate_limit,
         })
     }
 }
@@ -407,6 +411,29 @@ fn pool_size(env: &Environment, problems: &mut Vec<Problem>) -> u32 {
                 "POOL_SIZE=10",
             ));
             DEFAULT_POOL_SIZE
+        }
+    }
+}
+
+/// The most `ZAKAT_RATE_LIMIT` accepts: a million a minute is no limit in practice.
+const ZAKAT_RATE_LIMIT_MAX: u32 = 1_000_000;
+
+fn zakat_rate_limit(env: &Environment, problems: &mut Vec<Problem>) -> u32 {
+    let Some(value) = env.get(var::ZAKAT_RATE_LIMIT) else {
+        return web::ZAKAT_RATE_PER_MINUTE_DEFAULT;
+    };
+    match value.parse::<u32>() {
+        Ok(rate) if rate <= ZAKAT_RATE_LIMIT_MAX => rate,
+        _ => {
+            problems.push(Problem::new(
+                var::ZAKAT_RATE_LIMIT,
+                format!(
+                    "{} is not a rate: use requests per minute per client, 0 to {ZAKAT_RATE_LIMIT_MAX} (0: no limit)",
+                    quote(value)
+                ),
+                "ZAKAT_RATE_LIMIT=600",
+            ));
+            web::ZAKAT_RATE_PER_MINUTE_DEFAULT
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum ApiError {
     KeyInFlight,
     /// The ledger refused the change (409/422).
     Refused(Refusal),
+    /// This client sent more requests than its rate allows (429); retry after the seconds.
+    TooManyRequests(u64),
     /// The database is unavailable or the server is shutting down (503).
     Unavailable,
     /// A bug (500). The cause was logged.
@@ -94,6 +96,11 @@ impl ApiError {
                 "a request with this `Idempotency-Key` is still being processed; retry after it finishes",
             ),
             ApiError::Refused(refusal) => refusal_problem(&refusal),
+            ApiError::TooManyRequests(seconds) => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                format!("too many requests from this address; retry in {seconds} s"),
+            ),
             ApiError::Unavailable => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -155,11 +162,20 @@ fn refusal_problem(refusal: &Refusal) -> Problem {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthenticated = matches!(self, ApiError::Unauthenticated);
+        let retry_after = match self {
+            ApiError::TooManyRequests(seconds) => Some(seconds),
+            _ => None,
+        };
         let mut response = self.problem().into_response();
         if unauthenticated {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -50,18 +50,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .chain_update(json.to_string())
             .finalize()
             .into();
-        let value = serde_path_to_error::deserialize(&json).map_err(|err| {
-            let path = err.path().to_string();
-            let message = err.into_inner().to_string();
-            let field = if path == "." {
-                first_quoted(&message).unwrap_or_else(|| "body".to_owned())
-            } else {
-                path
-            };
-            ApiError::invalid(field, message)
-        })?;
+        let value = deserialize(&json)?;
         Ok(ApiJson { value, digest })
     }
+}
+
+/// `json` as `T`, or a 422 naming the field at fault.
+pub fn deserialize<T: DeserializeOwned>(json: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(json).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let field = if path == "." {
+            first_quoted(&message).unwrap_or_else(|| "body".to_owned())
+        } else {
+            path
+        };
+        ApiError::invalid(field, message)
+    })
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

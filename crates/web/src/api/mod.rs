@@ -11,6 +11,7 @@ mod input;
 mod problems;
 mod registry;
 mod settings;
+mod zakat;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +48,7 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         donations::create, donations::list, donations::show, donations::void, donations::refund,
         distributions::create, funds::list, registry::create_donor, registry::create_campaign,
         settings::show, settings::set_amil_share, audit::verify,
+        zakat::calculate, zakat::list_data, zakat::create_datum,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -57,6 +59,7 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         (name = "registry", description = "Donors and campaigns"),
         (name = "settings", description = "Institution settings"),
         (name = "audit", description = "The audit chain"),
+        (name = "zakat", description = "The public zakat calculator and the prices and decree figures it uses"),
     )
 )]
 struct ApiDoc;
@@ -110,7 +113,30 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/settings", get(settings::show))
         .route("/api/v1/settings/amil_share", put(settings::set_amil_share))
         .route("/api/v1/audit/verify", get(audit::verify))
+        .route(
+            "/api/v1/zakat/data",
+            get(zakat::list_data).post(zakat::create_datum),
+        )
+        .route("/api/v1/zakat/{category}", post(zakat::calculate))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+}
+
+/// The client's IP address, as the connection shows it (the server puts it on every request).
+pub(crate) struct ClientAddress(pub std::net::IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |info| info.0.ip());
+        Ok(ClientAddress(address))
+    }
 }
 
 /// How a create answers and whether it needs an `Idempotency-Key`.
