@@ -18,3 +18,4 @@ mod systemd;
 mod tls;
 mod upgrade;
 mod users;
+mod zakat;

@@ -27,15 +27,22 @@ pub struct TestApp {
 impl TestApp {
     /// Builds and starts the application in dev mode (migrations applied at start).
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// As [`TestApp::spawn`], with more configuration variables.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let database = TestDatabase::create().await;
         let data_dir = database.dir().join("data");
         let data_dir = data_dir.to_str().unwrap();
-        let env = Environment::from_pairs([
+        let mut pairs = vec![
             ("DATABASE_URL", database.url.as_str()),
             ("DATA_DIR", data_dir),
             ("PORT", "0"),
             ("POOL_SIZE", "5"),
-        ]);
+        ];
+        pairs.extend_from_slice(extra);
+        let env = Environment::from_pairs(pairs);
         let config = Config::load(&env, None).expect("the test configuration is valid");
         let app = App::build(&config).await.expect("the application builds");
         let address = app.local_addr().unwrap();

@@ -1,0 +1,287 @@
+//! The public zakat calculator over HTTP: the reference's examples with the seeded decree
+//! figures, the data admins add (audited), bad input, determinism and the rate limit.
+
+use domain::Role;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+async fn calculate(app: &TestApp, category: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/zakat/{category}")))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn ok(app: &TestApp, category: &str, body: &Value) -> Value {
+    let response = calculate(app, category, body).await;
+    assert_eq!(response.status(), 200, "{category} {body}");
+    response.json().await.unwrap()
+}
+
+async fn invalid(app: &TestApp, category: &str, body: &Value) -> String {
+    let response = calculate(app, category, body).await;
+    let status = response.status().as_u16();
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(status, 422, "{category} {body}: {problem}");
+    problem["field"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_reference_examples_with_the_seeded_decree_figures() {
+    let app = TestApp::spawn().await;
+    let salary = ok(
+        &app,
+        "income",
+        &json!({"date": "2025-03-01", "income": "10000000", "period": "monthly"}),
+    )
+    .await;
+    assert_eq!(salary["amount_payable"], "250000.00");
+    assert!(
+        salary["parameters"].to_string().contains("BAZNAS"),
+        "{salary}"
+    );
+    let trade = ok(
+        &app,
+        "trade",
+        &json!({"date": "2025-03-01", "cash": "50000000", "inventory": "100000000",
+        "receivables": "20000000", "debts": "30000000", "gold_price_per_gram": "1500000"}),
+    )
+    .await;
+    assert_eq!(trade["amount_exact"], "3500000.00");
+    let fitrah = ok(
+        &app,
+        "fitrah",
+        &json!({"date": "2025-03-20", "persons": 4, "form": "cash", "region": "Jabodetabek"}),
+    )
+    .await;
+    assert_eq!(fitrah["amount_payable"], "188000.00");
+    assert!(
+        fitrah["parameters"].to_string().contains("14/2025"),
+        "{fitrah}"
+    );
+    let harvest = ok(
+        &app,
+        "agriculture",
+        &json!({"date": "2025-03-01", "harvest_kg": "1000", "irrigation": "irrigated"}),
+    )
+    .await;
+    assert_eq!(
+        harvest["in_kind"],
+        json!([{"unit": "kg", "quantity": "50.00"}])
+    );
+    let camels = ok(
+        &app,
+        "livestock",
+        &json!({"date": "2025-03-01", "animal": "camel", "count": 121}),
+    )
+    .await;
+    assert_eq!(
+        camels["in_kind"],
+        json!([{"kind": "bint_labun", "count": 3}])
+    );
+    let hanafi = ok(
+        &app,
+        "livestock",
+        &json!({"date": "2025-03-01", "animal": "camel", "count": 121, "madhhab": "hanafi"}),
+    )
+    .await;
+    assert_eq!(hanafi["in_kind"], json!([{"kind": "hiqqah", "count": 2}]));
+    // Before the earliest decree figure, nothing is in force unless the request says it.
+    assert_eq!(
+        invalid(
+            &app,
+            "income",
+            &json!({"date": "2020-01-01", "income": "10000000"})
+        )
+        .await,
+        "nisab_monthly"
+    );
+    let given = ok(
+        &app,
+        "income",
+        &json!({"date": "2020-01-01", "income": "10000000", "nisab_monthly": "5000000"}),
+    )
+    .await;
+    assert_eq!(given["amount_payable"], "250000.00");
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn every_step_is_cited_and_the_same_request_gives_the_same_bytes() {
+    let app = TestApp::spawn().await;
+    let body = json!({"date": "2025-03-01", "grams": "100", "karat": 22, "jewellery": "stored", "gold_price_per_gram": "1500000"});
+    let first = calculate(&app, "gold", &body).await.bytes().await.unwrap();
+    let second = calculate(&app, "gold", &body).await.bytes().await.unwrap();
+    assert_eq!(first, second);
+    let result: Value = serde_json::from_slice(&first).unwrap();
+    // 100 g x 22/24 = 91.666… g pure: above 85 g; x Rp 1.5 million x 2.5 %.
+    assert!(result["due"].as_bool().unwrap());
+    assert_eq!(result["amount_payable"], "3437500.00");
+    for step in result["trace"].as_array().unwrap() {
+        assert!(!step["citation"].as_str().unwrap().is_empty(), "{step}");
+    }
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_a_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let date = "2025-03-01";
+    let cases = [
+        ("maal", json!({"date": date, "cash": "-1"}), "cash"),
+        ("maal", json!({"date": date, "cash": "abc"}), "cash"),
+        ("maal", json!({"date": date, "cash": "1e9"}), "cash"),
+        (
+            "maal",
+            json!({"date": date, "cash": "10000000000000000"}),
+            "cash",
+        ),
+        ("maal", json!({"date": date, "cash": "1.001"}), "cash"),
+        ("maal", json!({"date": date, "cash": 5}), "cash"),
+        ("maal", json!({"date": date}), "cash"),
+        (
+            "maal",
+            json!({"date": date, "cash": "1", "animal": "camel"}),
+            "animal",
+        ),
+        ("maal", json!({"date": "2025-02-30", "cash": "1"}), "date"),
+        ("maal", json!({"date": "3000-01-01", "cash": "1"}), "date"),
+        ("maal", json!({"cash": "1"}), "date"),
+        (
+            "maal",
+            json!({"date": date, "cash": "1", "nisab_basis": "platinum"}),
+            "nisab_basis",
+        ),
+        (
+            "maal",
+            json!({"date": date, "cash": "1", "held_since": "2026-01-01"}),
+            "held_since",
+        ),
+        (
+            "gold",
+            json!({"date": date, "grams": "100", "karat": 25, "gold_price_per_gram": "1"}),
+            "karat",
+        ),
+        (
+            "gold",
+            json!({"date": date, "grams": "100", "karat": -1}),
+            "karat",
+        ),
+        (
+            "fitrah",
+            json!({"date": date, "persons": 2, "form": "cash", "region": "atlantis"}),
+            "region",
+        ),
+        (
+            "fitrah",
+            json!({"date": date, "persons": 2, "form": "cash"}),
+            "region",
+        ),
+        (
+            "fitrah",
+            json!({"date": date, "persons": 100_000, "form": "rice_kg"}),
+            "persons",
+        ),
+        (
+            "livestock",
+            json!({"date": date, "animal": "horse", "count": 3}),
+            "animal",
+        ),
+        (
+            "livestock",
+            json!({"date": date, "animal": "sheep", "count": 4_294_967_296_u64}),
+            "count",
+        ),
+        (
+            "agriculture",
+            json!({"date": date, "harvest_kg": "1000"}),
+            "irrigation",
+        ),
+    ];
+    for (category, body, field) in cases {
+        assert_eq!(
+            invalid(&app, category, &body).await,
+            field,
+            "{category} {body}"
+        );
+    }
+    let unknown = calculate(&app, "horses", &json!({"date": date})).await;
+    assert_eq!(unknown.status(), 404);
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn admins_add_prices_that_later_calculations_cite_and_the_audit_chain_records() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let amil = app.token(Role::Amil).await;
+    let price = json!({"name": "gold_price_per_gram", "value": "1600000", "effective_from": "2025-01-01",
+        "source": "Antam, 2025-01-01"});
+    let refused = app
+        .client
+        .post(app.url("/api/v1/zakat/data"))
+        .bearer_auth(&amil)
+        .json(&price)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let created = app
+        .client
+        .post(app.url("/api/v1/zakat/data"))
+        .bearer_auth(&admin)
+        .json(&price)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let savings = ok(
+        &app,
+        "maal",
+        &json!({"date": "2025-06-01", "cash": "200000000"}),
+    )
+    .await;
+    assert_eq!(savings["amount_payable"], "5000000.00");
+    assert!(
+        savings["parameters"]
+            .to_string()
+            .contains("Antam, 2025-01-01"),
+        "{savings}"
+    );
+    // Not yet in force before its date.
+    assert_eq!(
+        invalid(
+            &app,
+            "maal",
+            &json!({"date": "2024-12-31", "cash": "200000000"})
+        )
+        .await,
+        "gold_price_per_gram"
+    );
+    let listed: Value = app
+        .get("/api/v1/zakat/data?date=2025-06-01")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["data"].to_string().contains("Antam"), "{listed}");
+    let audit = app.get_as("/api/v1/audit/verify", &admin).await;
+    assert_eq!(audit.status(), 200);
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn each_client_address_is_rate_limited() {
+    let app = TestApp::spawn_with(&[("ZAKAT_RATE_LIMIT", "5")]).await;
+    let body = json!({"date": "2025-03-01", "value": "1000"});
+    for _ in 0..5 {
+        assert_eq!(calculate(&app, "rikaz", &body).await.status(), 200);
+    }
+    let limited = calculate(&app, "rikaz", &body).await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    app.teardown().await;
+}
