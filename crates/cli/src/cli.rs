@@ -106,6 +106,26 @@ enum Command {
     /// Verify or export the audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Calculate zakat, as the public calculator does, with the data in force in the database.
+    ///
+    /// `zakat income --date 2025-03-01 --income 10000000`; `zakat livestock --date 2025-03-01
+    /// --animal camel --count 130 --madhhab hanafi`. Fields and options are those of
+    /// `POST /api/v1/zakat/{category}` (see the OpenAPI document).
+    Zakat {
+        /// `maal`, `gold`, `silver`, `trade`, `income`, `fitrah`, `agriculture`, `livestock`,
+        /// `mining`, `rikaz` or `stocks`.
+        category: String,
+        /// Print the result as JSON (the API's bytes) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// `--field value` pairs.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "--FIELD VALUE"
+        )]
+        fields: Vec<String>,
+    },
     /// Print a fresh random secret suitable for `SECRET_KEY_BASE`.
     GenSecret,
     /// Print the release name and version.
@@ -261,6 +281,11 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Export { output }) => {
             commands::audit::export(env_file, output.as_deref())
         }
+        Command::Zakat {
+            category,
+            json,
+            fields,
+        } => commands::zakat::run(env_file, category, fields, *json),
         Command::GenSecret => commands::secret::generate(),
         Command::Version => {
             println!("donation_platform {}", crate::VERSION);

@@ -18,7 +18,7 @@ pub struct Problem {
     /// The HTTP status.
     status: u16,
     /// What went wrong and how to fix it.
-    detail: String,
+    pub(crate) detail: String,
     /// The request field the problem is about (`amount`, `donor.name`), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,

@@ -8,6 +8,7 @@ pub mod migrate;
 pub mod replace;
 pub mod secret;
 pub mod users;
+pub mod zakat;
 
 use std::path::Path;
 

@@ -285,3 +285,68 @@ async fn each_client_address_is_rate_limited() {
     assert!(limited.headers().contains_key("retry-after"));
     app.teardown().await;
 }
+
+#[tokio::test]
+async fn the_zakat_command_prints_what_the_api_answers() {
+    let app = TestApp::spawn().await;
+    let api = ok(
+        &app,
+        "income",
+        &json!({"date": "2025-03-01", "income": "10000000", "period": "monthly"}),
+    )
+    .await;
+    let dir = crate::support::binary::temp_dir();
+    let command = |args: &[&str]| {
+        crate::support::BinaryCommand::new(dir.path())
+            .args(args.iter().copied())
+            .env("DATABASE_URL", app.database_url())
+            .env("DATA_DIR", app.data_dir())
+            .output()
+    };
+    let args = [
+        "zakat",
+        "income",
+        "--date",
+        "2025-03-01",
+        "--income",
+        "10000000",
+        "--period",
+        "monthly",
+    ];
+    let as_json = command(&[&args[..], &["--json"]].concat());
+    assert_eq!(as_json.code(), 0, "{}", as_json.all_output());
+    let printed: Value = serde_json::from_str(&as_json.stdout).unwrap();
+    assert_eq!(printed, api);
+    let table = command(&args);
+    assert!(
+        table.stdout.contains("zakat income on 2025-03-01: due"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("amount payable  250000.00 IDR"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("[MUI fatwa 3/2003"),
+        "{}",
+        table.stdout
+    );
+    let bad = command(&[
+        "zakat",
+        "income",
+        "--date",
+        "2025-03-01",
+        "--income",
+        "lots",
+    ]);
+    assert_eq!(bad.code(), 64);
+    assert!(
+        bad.stderr
+            .contains("`income`: must be a non-negative decimal"),
+        "{}",
+        bad.stderr
+    );
+    app.teardown().await;
+}

@@ -276,15 +276,31 @@ pub enum InKind {
 }
 
 /// The nisab a calculation compared with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Nisab {
     /// What it is (`85 g gold`, `653 kg grain`, `BAZNAS monthly income nisab`).
     pub basis: String,
     /// Its value in `unit`.
-    #[serde(serialize_with = "decimal_string")]
     pub value: Decimal,
     /// `IDR`, `g`, `kg` or `head`.
     pub unit: &'static str,
+}
+
+impl Serialize for Nisab {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        // Rupiah as amounts are written (`7140498.00`); weights and heads as counted (`85`).
+        let value = if self.unit == "IDR" {
+            format_decimal(self.value)
+        } else {
+            self.value.normalize().to_string()
+        };
+        let mut nisab = s.serialize_struct("Nisab", 3)?;
+        nisab.serialize_field("basis", &self.basis)?;
+        nisab.serialize_field("value", &value)?;
+        nisab.serialize_field("unit", self.unit)?;
+        nisab.end()
+    }
 }
 
 /// A value the calculation used, with its source.

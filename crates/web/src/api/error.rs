@@ -52,6 +52,12 @@ impl ApiError {
         }
     }
 
+    /// What went wrong, as the problem document's `detail` says it.
+    #[must_use]
+    pub fn detail(self) -> String {
+        self.problem().detail
+    }
+
     fn problem(self) -> Problem {
         use StatusCode as S;
         match self {

@@ -11,7 +11,7 @@ mod input;
 mod problems;
 mod registry;
 mod settings;
-mod zakat;
+pub mod zakat;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -224,18 +224,28 @@ pub struct ZakatResult {
     ),
     security(())
 )]
-pub async fn calculate(
+pub(crate) async fn calculate(
     State(state): State<AppState>,
     Path(category): Path<String>,
     client: super::ClientAddress,
     body: ApiJson<serde_json::Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     state.zakat_rate_limit(client.0)?;
-    let category = Category::from_str(&category)
+    let result = answer(state.database(), &category, body.value).await?;
+    Ok(json_response(200, &result))
+}
+
+/// Answers a calculation request: `category` and the request's fields as JSON. The HTTP
+/// endpoint and the `zakat` command both come here, so they cannot disagree.
+pub async fn answer(
+    database: &storage::Database,
+    category: &str,
+    fields: serde_json::Map<String, Value>,
+) -> Result<domain::zakat::Calculation, ApiError> {
+    let category = Category::from_str(category)
         .map_err(|err| ApiError::NotFound(format!("no zakat category: {err}")))?;
     let allowed = category_fields(category);
-    if let Some(field) = body
-        .value
+    if let Some(field) = fields
         .keys()
         .find(|key| !allowed.contains(&key.as_str()) && !COMMON_FIELDS.contains(&key.as_str()))
     {
@@ -251,9 +261,9 @@ pub async fn calculate(
             ),
         ));
     }
-    let request: ZakatRequest = input::deserialize(&Value::Object(body.value))?;
+    let request: ZakatRequest = input::deserialize(&Value::Object(fields))?;
     let question = question(category, &request)?;
-    let data = data_in_force(&state, &question, &request).await?;
+    let data = data_in_force(database, &question, &request).await?;
     let options = OptionChoices {
         nisab_basis: request.nisab_basis,
         madhhab: request.madhhab,
@@ -264,9 +274,8 @@ pub async fn calculate(
         rounding: request.rounding,
     }
     .resolve();
-    let result = domain::zakat::calculate(&question, options, &data)
-        .map_err(|err| ApiError::invalid(err.field, err.message))?;
-    Ok(json_response(200, &result))
+    domain::zakat::calculate(&question, options, &data)
+        .map_err(|err| ApiError::invalid(err.field, err.message))
 }
 
 fn question(category: Category, request: &ZakatRequest) -> Result<Question, ApiError> {
@@ -387,14 +396,11 @@ fn fitrah(request: &ZakatRequest) -> Result<Holding, ApiError> {
 
 /// The data values for `question`: the request's own, else those in force on its date.
 async fn data_in_force(
-    state: &AppState,
+    database: &storage::Database,
     question: &Question,
     request: &ZakatRequest,
 ) -> Result<Data, ApiError> {
-    let rows = state
-        .database()
-        .zakat_data(&question.date.to_string())
-        .await?;
+    let rows = database.zakat_data(&question.date.to_string()).await?;
     let (region, class) = match &question.holding {
         Holding::Fitrah { region, class, .. } => (region.as_str(), class.as_deref().unwrap_or("")),
         _ => ("", ""),
@@ -518,7 +524,7 @@ pub struct ZakatDataPage {
     ),
     security(("bearer" = []))
 )]
-pub async fn create_datum(
+pub(crate) async fn create_datum(
     State(state): State<AppState>,
     caller: Caller,
     body: ApiJson<ZakatDatumRequest>,
@@ -577,7 +583,7 @@ pub async fn create_datum(
     ),
     security(())
 )]
-pub async fn list_data(
+pub(crate) async fn list_data(
     State(state): State<AppState>,
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
