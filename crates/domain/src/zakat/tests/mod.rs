@@ -245,5 +245,66 @@ fn a_haul_not_complete_owes_nothing_yet() {
     );
 }
 
+#[test]
+fn a_month_below_nisab_is_due_when_the_year_reaches_the_annual_nisab() {
+    let month = |annual_total| Holding::Income {
+        income: d("6000000"),
+        period: Period::Monthly,
+        deductions: Decimal::ZERO,
+        annual_total,
+    };
+    assert!(!ask(month(None)).due, "6 million < the monthly nisab");
+    assert!(
+        !ask(month(Some(d("80000000")))).due,
+        "the year is below 85,685,972 too"
+    );
+    let reconciled = ask(month(Some(d("90000000"))));
+    assert_eq!(reconciled.amount_exact, Some(d("150000")));
+    assert!(
+        reconciled
+            .trace
+            .iter()
+            .any(|step| step.citation.contains("annual nisab"))
+    );
+}
+
+#[test]
+fn net_income_deducts_basic_needs() {
+    let net = OptionChoices {
+        income_method: Some(IncomeMethod::Net),
+        ..OptionChoices::default()
+    }
+    .resolve();
+    let salary = |deductions: &str| Holding::Income {
+        income: d("10000000"),
+        period: Period::Monthly,
+        deductions: d(deductions),
+        annual_total: None,
+    };
+    assert_eq!(
+        ask_with(salary("2000000"), net).amount_exact,
+        Some(d("200000"))
+    );
+    assert!(
+        !ask_with(salary("4000000"), net).due,
+        "6 million net is below the monthly nisab"
+    );
+    assert_eq!(
+        ask(salary("4000000")).amount_exact,
+        Some(d("250000")),
+        "gross ignores them"
+    );
+}
+
+#[test]
+fn rounding_is_an_option() {
+    let exact = d("3187500.5");
+    assert_eq!(Rounding::Up.apply(exact), d("3187501"));
+    assert_eq!(Rounding::HalfUp.apply(exact), d("3187501"));
+    assert_eq!(Rounding::HalfEven.apply(exact), d("3187500"));
+    assert_eq!(Rounding::None.apply(exact), exact);
+    assert_eq!(Rounding::Up.apply(d("3187500.025")), d("3187501"));
+}
+
 mod livestock_tables;
 mod properties;
