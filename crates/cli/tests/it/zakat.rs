@@ -89,6 +89,16 @@ async fn the_reference_examples_with_the_seeded_decree_figures() {
     )
     .await;
     assert_eq!(hanafi["in_kind"], json!([{"kind": "hiqqah", "count": 2}]));
+    // Some bodies count the nisab in other grams: 87.48 g x Rp 1.5 million.
+    let south_asian = ok(
+        &app,
+        "maal",
+        &json!({"date": "2025-03-01", "cash": "130000000",
+        "gold_price_per_gram": "1500000", "gold_nisab_grams": "87.48"}),
+    )
+    .await;
+    assert_eq!(south_asian["nisab"]["value"], "131220000.00");
+    assert_eq!(south_asian["due"], false);
     // Before the earliest decree figure, nothing is in force unless the request says it.
     assert_eq!(
         invalid(

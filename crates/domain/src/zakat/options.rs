@@ -109,7 +109,16 @@ pub struct OptionChoices {
     pub deduct_debts: Option<bool>,
     /// `rounding`.
     pub rounding: Option<Rounding>,
+    /// `gold_nisab_grams`.
+    pub gold_nisab_grams: Option<Decimal>,
+    /// `silver_nisab_grams`.
+    pub silver_nisab_grams: Option<Decimal>,
 }
+
+/// Grams of pure gold in the nisab, by Indonesian practice (some bodies use 87.48).
+pub const GOLD_NISAB_GRAMS: u32 = 85;
+/// Grams of pure silver in the nisab (some bodies use 612.36).
+pub const SILVER_NISAB_GRAMS: u32 = 595;
 
 /// The options in force for a calculation, every one explicit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -128,6 +137,12 @@ pub struct Options {
     pub deduct_debts: bool,
     /// Up (default), half-up, half-even or none.
     pub rounding: Rounding,
+    /// Grams of gold in the nisab (default 85).
+    #[serde(serialize_with = "super::decimal_string")]
+    pub gold_nisab_grams: Decimal,
+    /// Grams of silver in the nisab (default 595).
+    #[serde(serialize_with = "super::decimal_string")]
+    pub silver_nisab_grams: Decimal,
 }
 
 impl OptionChoices {
@@ -147,6 +162,12 @@ impl OptionChoices {
             income_method: self.income_method.unwrap_or(IncomeMethod::Gross),
             deduct_debts: self.deduct_debts.unwrap_or(true),
             rounding: self.rounding.unwrap_or(Rounding::Up),
+            gold_nisab_grams: self
+                .gold_nisab_grams
+                .unwrap_or(Decimal::from(GOLD_NISAB_GRAMS)),
+            silver_nisab_grams: self
+                .silver_nisab_grams
+                .unwrap_or(Decimal::from(SILVER_NISAB_GRAMS)),
         }
     }
 }

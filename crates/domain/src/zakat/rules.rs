@@ -11,10 +11,6 @@ use super::{
     format_decimal,
 };
 
-/// Grams of pure gold in the nisab.
-const NISAB_GOLD_GRAMS: u32 = 85;
-/// Grams of pure silver in the nisab.
-const NISAB_SILVER_GRAMS: u32 = 595;
 /// Kilograms of grain (gabah) in the harvest nisab: five wasq.
 const NISAB_GRAIN_KG: u32 = 653;
 /// Days in a lunar year, rounded up: 354.367 days have passed only once 355 have.
@@ -84,10 +80,12 @@ impl Work<'_> {
                 "gold_price_per_gram",
                 work.data.gold_price_per_gram.as_ref(),
             )?;
-            let value = price * Decimal::from(NISAB_GOLD_GRAMS);
+            let grams = work.options.gold_nisab_grams;
+            let value = price * grams;
             work.step(
                 format!(
-                    "gold nisab: {NISAB_GOLD_GRAMS} g x {} = {}",
+                    "gold nisab: {} g x {} = {}",
+                    grams.normalize(),
                     rp(price),
                     rp(value)
                 ),
@@ -100,10 +98,12 @@ impl Work<'_> {
                 "silver_price_per_gram",
                 work.data.silver_price_per_gram.as_ref(),
             )?;
-            let value = price * Decimal::from(NISAB_SILVER_GRAMS);
+            let grams = work.options.silver_nisab_grams;
+            let value = price * grams;
             work.step(
                 format!(
-                    "silver nisab: {NISAB_SILVER_GRAMS} g x {} = {}",
+                    "silver nisab: {} g x {} = {}",
+                    grams.normalize(),
                     rp(price),
                     rp(value)
                 ),
@@ -111,18 +111,19 @@ impl Work<'_> {
             );
             Ok(value)
         };
+        let (gold_grams, silver_grams) = (
+            self.options.gold_nisab_grams.normalize(),
+            self.options.silver_nisab_grams.normalize(),
+        );
         let (basis, value) = match self.options.nisab_basis {
-            NisabBasis::Gold => (format!("{NISAB_GOLD_GRAMS} g gold"), gold(self)?),
-            NisabBasis::Silver => (format!("{NISAB_SILVER_GRAMS} g silver"), silver(self)?),
+            NisabBasis::Gold => (format!("{gold_grams} g gold"), gold(self)?),
+            NisabBasis::Silver => (format!("{silver_grams} g silver"), silver(self)?),
             NisabBasis::LowerOfTwo => {
                 let (gold, silver) = (gold(self)?, silver(self)?);
                 let (basis, value) = if silver < gold {
-                    (
-                        format!("{NISAB_SILVER_GRAMS} g silver (lower of two)"),
-                        silver,
-                    )
+                    (format!("{silver_grams} g silver (lower of two)"), silver)
                 } else {
-                    (format!("{NISAB_GOLD_GRAMS} g gold (lower of two)"), gold)
+                    (format!("{gold_grams} g gold (lower of two)"), gold)
                 };
                 self.step(
                     format!("nisab: the lower, {}", rp(value)),
@@ -462,18 +463,19 @@ fn metal(mut work: Work<'_>, grams: Decimal, metal: &str) -> Result<Calculation,
             "gold_price_per_gram",
             work.data.gold_price_per_gram.as_ref(),
         )?;
-        (NISAB_GOLD_GRAMS, cite::NISAB_GOLD, price)
+        (work.options.gold_nisab_grams, cite::NISAB_GOLD, price)
     } else {
         let price = work.data(
             "silver_price_per_gram",
             work.data.silver_price_per_gram.as_ref(),
         )?;
-        (NISAB_SILVER_GRAMS, cite::NISAB_SILVER, price)
+        (work.options.silver_nisab_grams, cite::NISAB_SILVER, price)
     };
     if !work.haul() {
         return Ok(work.nothing_due());
     }
-    let nisab = Decimal::from(nisab_grams);
+    let nisab = nisab_grams;
+    let nisab_grams = nisab_grams.normalize();
     work.nisab = Some(Nisab {
         basis: format!("{nisab_grams} g {metal}"),
         value: nisab,

@@ -47,7 +47,7 @@ const DATA_NAMES: [&str; 6] = [
 ];
 
 /// Fields every category takes: the date, the options, explicit data values.
-const COMMON_FIELDS: [&str; 14] = [
+const COMMON_FIELDS: [&str; 16] = [
     "date",
     "held_since",
     "nisab_basis",
@@ -57,6 +57,8 @@ const COMMON_FIELDS: [&str; 14] = [
     "income_method",
     "deduct_debts",
     "rounding",
+    "gold_nisab_grams",
+    "silver_nisab_grams",
     "gold_price_per_gram",
     "silver_price_per_gram",
     "nisab_annual",
@@ -137,6 +139,12 @@ pub struct ZakatRequest {
     pub deduct_debts: Option<bool>,
     /// `up` (default), `half_up`, `half_even` or `none`.
     pub rounding: Option<Rounding>,
+    /// Grams of gold in the nisab (default 85; some bodies use 87.48).
+    #[schema(example = "85")]
+    pub gold_nisab_grams: Option<String>,
+    /// Grams of silver in the nisab (default 595; some bodies use 612.36).
+    #[schema(example = "595")]
+    pub silver_nisab_grams: Option<String>,
     /// Rupiah per gram of pure gold, instead of the value in force.
     pub gold_price_per_gram: Option<String>,
     /// Rupiah per gram of pure silver, instead of the value in force.
@@ -272,6 +280,8 @@ pub async fn answer(
         income_method: request.income_method,
         deduct_debts: request.deduct_debts,
         rounding: request.rounding,
+        gold_nisab_grams: nisab_grams("gold_nisab_grams", request.gold_nisab_grams.as_ref())?,
+        silver_nisab_grams: nisab_grams("silver_nisab_grams", request.silver_nisab_grams.as_ref())?,
     }
     .resolve();
     domain::zakat::calculate(&question, options, &data)
@@ -626,6 +636,18 @@ fn optional(
     default: impl FnOnce() -> Result<Decimal, ApiError>,
 ) -> Result<Decimal, ApiError> {
     value.map_or_else(default, |text| parse(field, text))
+}
+
+/// A nisab in grams: a positive weight.
+fn nisab_grams(field: &'static str, value: Option<&String>) -> Result<Option<Decimal>, ApiError> {
+    let Some(text) = value else {
+        return Ok(None);
+    };
+    let grams = quantity(field, text)?;
+    if grams.is_zero() {
+        return Err(ApiError::invalid(field, "must be more than 0"));
+    }
+    Ok(Some(grams))
 }
 
 fn missing(field: &'static str, what: &str) -> ApiError {

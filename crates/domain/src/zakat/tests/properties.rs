@@ -118,6 +118,18 @@ proptest! {
     }
 
     #[test]
+    fn rikaz_and_fitrah_grow_with_the_find_and_the_household(a in amount(), b in amount(), persons in 0u32..10_000) {
+        let (low, high) = if a <= b { (a, b) } else { (b, a) };
+        let (less, more) = (amount_due(Holding::Rikaz { value: low }), amount_due(Holding::Rikaz { value: high }));
+        prop_assert!(less <= more);
+        for form in crate::zakat::FitrahForm::ALL {
+            let household = |persons| Holding::Fitrah { persons, form: *form, region: "test".to_owned(), class: None };
+            let (fewer, more) = (amount_due(household(persons)), amount_due(household(persons + 1)));
+            prop_assert!(fewer <= more);
+        }
+    }
+
+    #[test]
     fn a_bigger_flock_or_herd_never_owes_fewer_animals(count in 0u32..1000) {
         // Camels are left out: their table trades four sheep for one older camel at 25.
         for animal in [crate::zakat::Animal::Sheep, crate::zakat::Animal::Cattle] {
