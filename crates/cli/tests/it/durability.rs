@@ -30,13 +30,23 @@ struct Instance {
     port: u16,
 }
 
+/// A free port below the kernel's ephemeral range (32768 and up), kept across restarts. A port
+/// taken from the ephemeral range (bind to 0, release) can be handed to any client socket of a
+/// test running alongside before the server binds it again; one below the range cannot.
+fn stable_port() -> u16 {
+    loop {
+        let mut random = [0u8; 2];
+        getrandom::fill(&mut random).unwrap();
+        let port = 20_000 + u16::from_le_bytes(random) % 12_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
 impl Instance {
     fn new(database: &TestDatabase) -> Instance {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stable_port();
         Instance {
             dir: temp_dir(),
             data_dir: database.dir().join("data"),

@@ -29,6 +29,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "1: users and audit chain",
         "2: ledger",
         "3: audit hash not indexed",
+        "4: zakat data",
     ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
@@ -36,7 +37,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
     let migrate = run(&["migrate"]);
     assert_eq!(migrate.code(), 0, "{}", migrate.all_output());
     assert!(
-        migrate.stdout.contains("applied 3 migration(s)"),
+        migrate.stdout.contains("applied 4 migration(s)"),
         "{}",
         migrate.stdout
     );
@@ -116,7 +117,7 @@ async fn two_instances_starting_together_on_an_empty_database_both_become_ready_
     sorted.sort();
     assert_eq!(
         sorted,
-        ["0", "3"],
+        ["0", "4"],
         "exactly one instance applied the migrations: {applied:?}"
     );
 
