@@ -58,7 +58,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -66,7 +65,7 @@ import sys
 import tempfile
 import time
 
-import benchmarks_md
+import common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PGBIN = "/usr/lib/postgresql/15/bin"
@@ -83,11 +82,6 @@ def loud(msg):
     bar = "!" * 78
     print(f"\n{bar}\n!!! {msg}\n{bar}\n", file=sys.stderr, flush=True)
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tail(path, lines=40):
@@ -165,7 +159,7 @@ class Postgres:
             shutil.chown(self.base, "postgres", "postgres")
         self.data = os.path.join(self.base, "data")
         self.logfile = os.path.join(self.base, "postgres.log")
-        self.port = free_port()
+        self.port = common.free_port()
         self.running = False
         subprocess.run(as_postgres() + [f"{PGBIN}/initdb", "-D", self.data, "-U", "postgres",
                                          "--auth=trust", "-E", "UTF8", "--locale=C"],
@@ -312,7 +306,7 @@ class Server:
     def __init__(self, binary, scratch, cleanup, label, database_url=None, pool_size=None):
         self.binary = binary
         self.dir = tempfile.mkdtemp(dir=scratch, prefix=f"srv-{label}-")
-        self.port = free_port()
+        self.port = common.free_port()
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                     "DATA_DIR": os.path.join(self.dir, "data"), "PORT": str(self.port)}
         if database_url:
@@ -338,12 +332,7 @@ class Server:
             time.sleep(0.02)
 
     def ready(self):
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"GET /readyz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-                return s.recv(64).startswith(b"HTTP/1.1 200")
-        except OSError:
-            return False
+        return common.ready(self.port)
 
     def cli(self, *args):
         out = subprocess.run([self.binary, *args], cwd=self.dir, env=self.env,
@@ -589,7 +578,7 @@ def markdown(args, command, rounds, versions, loads):
 
 
 def write_section(text):
-    log(f"wrote section to {benchmarks_md.write_section(SECTION, text)}")
+    log(f"wrote section to {common.write_section(SECTION, text)}")
 
 
 def main():

@@ -33,7 +33,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import tempfile
 import threading
 import time
 
-import benchmarks_md
+import common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTION = "## Zero-downtime upgrade"
@@ -51,11 +50,6 @@ CURRENT, NEXT = "0.1.0", "0.2.0"
 def log(message):
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(command, env=None, check=True, **kwargs):
@@ -121,7 +115,7 @@ def main():
 
         entry = os.path.join(root, "bin", "donation_platform")
         database = os.path.join(root, "var", "bench.db")
-        port = free_port()
+        port = common.free_port()
         env = {
             "PATH": os.environ["PATH"],
             "SECRET_KEY_BASE": run([entry, "gen-secret"]).stdout.strip(),
@@ -227,7 +221,7 @@ instance's drain); "steady state" is every other request after a 2 s warm-up, in
 
 
 def write_section(text):
-    log(f"wrote section to {benchmarks_md.write_section(SECTION, text)}")
+    log(f"wrote section to {common.write_section(SECTION, text)}")
 
 
 if __name__ == "__main__":

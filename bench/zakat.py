@@ -23,13 +23,12 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-import benchmarks_md
+import common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTION = "## Zakat calculator"
@@ -76,11 +75,6 @@ def log(message):
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def in_process():
     log("cargo bench -p domain --bench zakat (LTO build: minutes the first time)")
@@ -96,7 +90,7 @@ def lua_string(text):
 
 def over_http(args, temp):
     binary = os.path.join(ROOT, "target", "release", "donation_platform")
-    port = free_port()
+    port = common.free_port()
     env = {"PATH": os.environ["PATH"], "DATA_DIR": os.path.join(temp, "data"), "PORT": str(port),
            "ZAKAT_RATE_LIMIT": "0", "LOG_LEVEL": "warn"}
     log_path = os.path.join(temp, "server.log")
@@ -105,7 +99,7 @@ def over_http(args, temp):
                                   stderr=server_log)
     try:
         deadline = time.time() + 30
-        while not ready(port):
+        while not common.ready(port):
             if time.time() > deadline or server.poll() is not None:
                 raise SystemExit(f"the server did not become ready:\n{open(log_path).read()}")
             time.sleep(0.05)
@@ -131,14 +125,6 @@ def over_http(args, temp):
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=40)
 
-
-def ready(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            s.sendall(b"GET /readyz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-            return s.recv(64).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
 
 
 def report(local, http, args):
@@ -175,7 +161,7 @@ def main():
     text = report(local, http, args)
     print(text)
     if args.write:
-        log(f"wrote section to {benchmarks_md.write_section(SECTION, text)}")
+        log(f"wrote section to {common.write_section(SECTION, text)}")
 
 
 if __name__ == "__main__":

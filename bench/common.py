@@ -1,0 +1,39 @@
+"""What the bench scripts share: BENCHMARKS.md sections (each script owns one `## ` section and
+replaces or appends it), a free loopback port, and the readiness probe."""
+
+import os
+import re
+import socket
+
+PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
+
+
+def write_section(heading, text):
+    """Replaces the section that starts with `heading` by `text`, or appends `text`."""
+    with open(PATH) as f:
+        doc = f.read()
+    pattern = re.compile(r"^" + re.escape(heading) + r"[^\n]*\n.*?(?=^## |\Z)", re.M | re.S)
+    if pattern.search(doc):
+        doc = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", doc, count=1).rstrip("\n") + "\n"
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    with open(PATH, "w") as f:
+        f.write(doc)
+    return PATH
+
+
+def free_port():
+    """A port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ready(port):
+    """Whether the server on `port` answers `GET /readyz` with 200."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"GET /readyz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            return s.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
