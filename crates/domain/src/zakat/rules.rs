@@ -569,30 +569,49 @@ fn zakat_on_income(
         && period == Period::Monthly
         && let Some(total) = annual_total
     {
-        {
-            let total = work.amount("annual_total", total)?;
-            let annual = work.data("nisab_annual", work.data.nisab_annual.as_ref())?;
-            if total >= annual {
-                work.step(
-                    format!(
-                        "{} is below the monthly nisab of {}, but the year's {} reaches the annual nisab of {}",
-                        rp(base),
-                        rp(nisab),
-                        rp(total),
-                        rp(annual)
-                    ),
-                    cite::INCOME_ANNUAL_RECONCILIATION,
-                );
-                let exact = Rate::QUARTER_TENTH.of(base);
-                work.step(
-                    format!("{} x 2.5 % = {}", rp(base), rp(exact)),
-                    cite::RATE_QUARTER_TENTH,
-                );
-                return Ok(work.finish(Some(exact), Vec::new()));
-            }
-        }
+        return annual_reconciliation(work, base, nisab, total);
     }
     Ok(work.money_due(base, nisab, Rate::QUARTER_TENTH, citation))
+}
+
+/// A month below the monthly nisab, checked against the year's total and the annual nisab.
+fn annual_reconciliation(
+    mut work: Work<'_>,
+    base: Decimal,
+    monthly_nisab: Decimal,
+    total: Decimal,
+) -> Result<Calculation, ZakatError> {
+    let total = work.amount("annual_total", total)?;
+    let annual = work.data("nisab_annual", work.data.nisab_annual.as_ref())?;
+    if total < annual {
+        work.step(
+            format!(
+                "{} is below the monthly nisab of {}, and the year's {} is below the annual nisab of {}: nothing due",
+                rp(base),
+                rp(monthly_nisab),
+                rp(total),
+                rp(annual)
+            ),
+            cite::INCOME_ANNUAL_RECONCILIATION,
+        );
+        return Ok(work.nothing_due());
+    }
+    work.step(
+        format!(
+            "{} is below the monthly nisab of {}, but the year's {} reaches the annual nisab of {}",
+            rp(base),
+            rp(monthly_nisab),
+            rp(total),
+            rp(annual)
+        ),
+        cite::INCOME_ANNUAL_RECONCILIATION,
+    );
+    let exact = Rate::QUARTER_TENTH.of(base);
+    work.step(
+        format!("{} x 2.5 % = {}", rp(base), rp(exact)),
+        cite::RATE_QUARTER_TENTH,
+    );
+    Ok(work.finish(Some(exact), Vec::new()))
 }
 
 fn fitrah(
