@@ -64,7 +64,10 @@ impl Work<'_> {
                 ),
             ));
         };
-        not_negative(name, sourced.value)?;
+        if sourced.value <= Decimal::ZERO {
+            // A price or nisab of nothing would make every holding due.
+            return Err(ZakatError::new(name, "must be more than 0"));
+        }
         self.parameters.push(Parameter {
             name,
             value: format_decimal(sourced.value),

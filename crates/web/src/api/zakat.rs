@@ -551,6 +551,9 @@ pub(crate) async fn create_datum(
         ));
     }
     let value = rupiah("value", &request.value)?;
+    if value.is_zero() {
+        return Err(ApiError::invalid("value", "must be more than 0"));
+    }
     let effective_from = calculation_date("effective_from", &request.effective_from)?;
     let datum = NewZakatDatum {
         name: request.name,
