@@ -18,6 +18,10 @@ use crate::exit::{self, Exit};
 /// finish our drain before either sends SIGKILL.
 pub const SHUTDOWN_DRAIN_TIMEOUT: Duration = Duration::from_secs(25);
 
+/// How long `stop` and a replacement wait for an instance to be gone once it began to drain:
+/// the drain bound, and a margin for finishing the ledger queue and closing the database.
+pub const EXIT_WAIT: Duration = Duration::from_secs(SHUTDOWN_DRAIN_TIMEOUT.as_secs() + 10);
+
 /// Opens the configured database, or explains why not (exit 69).
 pub async fn connect_database(config: &Config) -> anyhow::Result<Database> {
     let options = ConnectOptions {

@@ -90,6 +90,14 @@ pub fn tmp_dir(root: &Path) -> PathBuf {
     root.join("tmp")
 }
 
+/// Replaces the file at `path` with `contents` in one step (written beside it, then renamed):
+/// a reader sees the old contents or the new, never half of them.
+pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
+    let temporary = path.with_extension(format!("new.{}", std::process::id()));
+    fs::write(&temporary, contents)?;
+    fs::rename(&temporary, path)
+}
+
 /// Creates `dir` (and parents) if missing, enterable by the owner only: the runtime directory
 /// holds the control socket.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {

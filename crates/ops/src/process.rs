@@ -11,9 +11,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Writes `pid` to `path` in one step (a reader never sees a half-written file).
 pub fn write_pid_file(path: &Path, pid: u32) -> io::Result<()> {
-    let temporary = path.with_extension(format!("pid.{pid}"));
-    std::fs::write(&temporary, format!("{pid}\n"))?;
-    std::fs::rename(&temporary, path)
+    crate::layout::write_atomically(path, &format!("{pid}\n"))
 }
 
 /// The pid recorded at `path`, if the file exists and holds one.

@@ -26,10 +26,8 @@ pub fn show(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
             .collect();
         println!("{}", serde_json::to_string_pretty(&object)?);
     } else {
-        let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
-        for (name, value) in rows {
-            println!("{name:width$}  {value}");
-        }
+        let rows = rows.iter().map(|(name, value)| (*name, value.as_str()));
+        println!("{}", super::two_columns(rows));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ops::control::Client;
 use ops::layout::RuntimeFiles;
@@ -11,9 +11,7 @@ use ops::layout::RuntimeFiles;
 use crate::config::{self, Environment};
 use crate::exit::{self, Exit};
 
-/// How long `stop` waits for the process to be gone: the drain bound, and a margin for
-/// closing the database.
-const STOP_WAIT: Duration = Duration::from_secs(crate::app::SHUTDOWN_DRAIN_TIMEOUT.as_secs() + 10);
+use crate::app::EXIT_WAIT;
 
 /// The runtime files of the instance this command's environment points at. Needs no valid
 /// configuration beyond where things are.
@@ -81,10 +79,10 @@ pub fn stop(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     ops::process::terminate(pid)
         .map_err(|err| anyhow::anyhow!("cannot signal pid {pid}: {err}"))?;
-    if !ops::process::wait_gone(pid, STOP_WAIT) {
+    if !ops::process::wait_gone(pid, EXIT_WAIT) {
         return Err(anyhow::anyhow!(
             "pid {pid} is still running {} s after SIGTERM: check its log for requests that will not finish; `kill -9 {pid}` only as a last resort",
-            STOP_WAIT.as_secs()
+            EXIT_WAIT.as_secs()
         ));
     }
     println!("stopped pid {pid} in {} ms", started.elapsed().as_millis());

@@ -27,6 +27,17 @@ pub(crate) fn config_failure(report: &crate::config::ConfigReport) -> anyhow::Er
     Exit::new(exit::CONFIG, report.to_string()).into()
 }
 
+/// `name  value` lines with the values aligned, as `config show`, the console's `config` and
+/// `help` print them (no trailing newline).
+pub(crate) fn two_columns<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let rows: Vec<_> = rows.into_iter().collect();
+    let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(name, value)| format!("{name:width$}  {value}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A multi-threaded runtime for commands that do I/O.
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()

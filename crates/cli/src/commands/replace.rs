@@ -12,9 +12,7 @@ use super::control::{connect, runtime_files};
 use crate::exit::{self, Exit};
 use crate::instance::handoff::{Program, ReplaceRequest, Replaced};
 
-/// How long to wait for the replaced instance to finish draining and exit.
-const OLD_EXIT_WAIT: Duration =
-    Duration::from_secs(crate::app::SHUTDOWN_DRAIN_TIMEOUT.as_secs() + 10);
+use crate::app::EXIT_WAIT;
 
 /// Replacement options common to the three commands.
 #[derive(Clone, Copy, Debug)]
@@ -137,7 +135,7 @@ fn report(verb: &str, replaced: &Replaced) {
         replaced.handoff_ms
     );
     let started = Instant::now();
-    if ops::process::wait_gone(replaced.old_pid, OLD_EXIT_WAIT) {
+    if ops::process::wait_gone(replaced.old_pid, EXIT_WAIT) {
         println!(
             "the old instance drained and exited after {} ms",
             started.elapsed().as_millis()
@@ -146,7 +144,7 @@ fn report(verb: &str, replaced: &Replaced) {
         println!(
             "the old instance (pid {}) is still draining after {} s; it exits once its last requests finish",
             replaced.old_pid,
-            OLD_EXIT_WAIT.as_secs()
+            EXIT_WAIT.as_secs()
         );
     }
 }
@@ -178,9 +176,7 @@ fn read_version_file(path: &Path) -> Option<String> {
 
 /// Writes `version` into `path` in one step, so the entry point never reads half a name.
 fn write_version_file(path: &Path, version: &str) -> anyhow::Result<()> {
-    let temporary = path.with_extension("new");
-    std::fs::write(&temporary, format!("{version}\n"))?;
-    std::fs::rename(&temporary, path)
+    ops::layout::write_atomically(path, &format!("{version}\n"))
         .with_context(|| format!("cannot record the version in {}", path.display()))
 }
 

@@ -1,7 +1,6 @@
 //! The console commands an instance answers on its control socket (`remote`, `rpc`,
 //! `console`), and the replacement requests (`restart`, `upgrade`, `rollback`).
 
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -46,7 +45,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
 pub struct Console {
     state: AppState,
     address: SocketAddr,
-    config: Vec<(&'static str, String)>,
+    /// The effective configuration as `config` prints it, secrets redacted.
+    config: String,
     started: Instant,
     pub(super) notifier: Arc<Notifier>,
     pub(super) files: RuntimeFiles,
@@ -70,7 +70,11 @@ impl Console {
         Ok(Console {
             state: app.state().clone(),
             address: app.local_addr()?,
-            config: crate::commands::config::effective(config),
+            config: crate::commands::two_columns(
+                crate::commands::config::effective(config)
+                    .iter()
+                    .map(|(name, value)| (*name, value.as_str())),
+            ),
             started: Instant::now(),
             notifier,
             files,
@@ -117,7 +121,7 @@ impl Console {
         match (name, argument) {
             ("status", "") => Reply::ok(self.status()),
             ("pid", "") => Reply::ok(std::process::id().to_string()),
-            ("config", "") => Reply::ok(self.config()),
+            ("config", "") => Reply::ok(self.config.clone()),
             ("stats", "") => Reply::ok(self.stats()),
             ("audit", "verify") => self.audit_verify().await,
             ("log-level", "") => Reply::error("log-level needs a filter: `log-level debug`"),
@@ -176,20 +180,6 @@ impl Console {
         )
     }
 
-    fn config(&self) -> String {
-        let width = self
-            .config
-            .iter()
-            .map(|(name, _)| name.len())
-            .max()
-            .unwrap_or(0);
-        let mut text = String::new();
-        for (name, value) in &self.config {
-            writeln!(text, "{name:width$}  {value}").ok();
-        }
-        text.trim_end().to_owned()
-    }
-
     fn stats(&self) -> String {
         let (answered, server_errors) = self.state.metrics().answered();
         let pool = self.state.database().pool_stats();
@@ -239,16 +229,7 @@ impl Console {
 }
 
 fn help() -> String {
-    let width = COMMANDS
-        .iter()
-        .map(|(name, _)| name.len())
-        .max()
-        .unwrap_or(0);
-    let mut text = String::new();
-    for (name, what) in COMMANDS {
-        writeln!(text, "{name:width$}  {what}").ok();
-    }
-    text.trim_end().to_owned()
+    crate::commands::two_columns(COMMANDS.iter().copied())
 }
 
 fn uptime(seconds: u64) -> String {

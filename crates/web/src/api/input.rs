@@ -176,6 +176,26 @@ pub const DATE_EARLIEST: Date = time::macros::date!(1990 - 01 - 01);
 /// A `YYYY-MM-DD` date, not in the future beyond [`DATE_AHEAD_DAYS_MAX`] and not before
 /// [`DATE_EARLIEST`].
 pub fn date(field: &str, value: &str) -> Result<Date, ApiError> {
+    let today = OffsetDateTime::now_utc()
+        .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
+        .date();
+    let date = date_between(field, value, DATE_EARLIEST, Date::MAX)?;
+    if date > today + time::Duration::days(DATE_AHEAD_DAYS_MAX) {
+        return Err(ApiError::invalid(
+            field,
+            format!("is in the future (today is {today})"),
+        ));
+    }
+    Ok(date)
+}
+
+/// A `YYYY-MM-DD` date from `earliest` to `latest`.
+pub fn date_between(
+    field: &str,
+    value: &str,
+    earliest: Date,
+    latest: Date,
+) -> Result<Date, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = Date::parse(value, format).map_err(|_| {
         ApiError::invalid(
@@ -183,20 +203,11 @@ pub fn date(field: &str, value: &str) -> Result<Date, ApiError> {
             "must be a date written `YYYY-MM-DD`, e.g. `2026-03-30`",
         )
     })?;
-    let today = OffsetDateTime::now_utc()
-        .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
-        .date();
-    if date > today + time::Duration::days(DATE_AHEAD_DAYS_MAX) {
-        return Err(ApiError::invalid(
-            field,
-            format!("is in the future (today is {today})"),
-        ));
+    if date < earliest {
+        return Err(ApiError::invalid(field, format!("is before {earliest}")));
     }
-    if date < DATE_EARLIEST {
-        return Err(ApiError::invalid(
-            field,
-            format!("is before {DATE_EARLIEST}"),
-        ));
+    if date > latest {
+        return Err(ApiError::invalid(field, format!("is after {latest}")));
     }
     Ok(date)
 }

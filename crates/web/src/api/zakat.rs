@@ -32,9 +32,8 @@ const QUANTITY_DECIMALS_MAX: u32 = 6;
 /// Persons in a household, heads in a herd: beyond these it is a typo.
 const PERSONS_MAX: u32 = 10_000;
 const HEADS_MAX: u32 = 10_000_000;
-/// Calculation dates: the calculator serves the past and plans the future, within reason.
-const YEAR_MIN: i32 = 1990;
-const YEAR_MAX: i32 = 2100;
+/// The latest calculation date: planning ahead, within reason.
+const CALCULATION_DATE_LATEST: Date = time::macros::date!(2100 - 12 - 31);
 
 /// The data names the calculator reads.
 const DATA_NAMES: [&str; 6] = [
@@ -608,7 +607,7 @@ pub(crate) async fn list_data(
     let query: DataQuery = super::query(&uri)?;
     let until = match query.date {
         Some(text) => calculation_date("date", &text)?.to_string(),
-        None => format!("{YEAR_MAX}-12-31"),
+        None => CALCULATION_DATE_LATEST.to_string(),
     };
     let rows = state.database().zakat_data(&until).await?;
     let data = rows
@@ -690,20 +689,7 @@ fn decimal(field: &'static str, text: &str, decimals: u32, max: i64) -> Result<D
     Ok(value)
 }
 
-/// A `YYYY-MM-DD` date between 1990 and 2100.
+/// A `YYYY-MM-DD` date from 1990 to 2100: the calculator serves the past and plans the future.
 fn calculation_date(field: &'static str, text: &str) -> Result<Date, ApiError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(text, format).map_err(|_| {
-        ApiError::invalid(
-            field,
-            "must be a date written `YYYY-MM-DD`, e.g. `2025-03-01`",
-        )
-    })?;
-    if !(YEAR_MIN..=YEAR_MAX).contains(&date.year()) {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be between {YEAR_MIN} and {YEAR_MAX}"),
-        ));
-    }
-    Ok(date)
+    input::date_between(field, text, input::DATE_EARLIEST, CALCULATION_DATE_LATEST)
 }
