@@ -14,29 +14,15 @@ Idle RSS is VmRSS one second after ready. Stop is SIGTERM to process exit.
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+import common
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ready(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-            s.sendall(b"GET /readyz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-            return s.recv(64).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
 
 
 def rss_kib(pid):
@@ -48,14 +34,15 @@ def rss_kib(pid):
 
 
 def one_run(binary, data_parent, fresh):
-    port = free_port()
+    port = common.free_port()
     cwd = tempfile.mkdtemp(dir=data_parent) if fresh else data_parent
     env = {"PATH": os.environ.get("PATH", ""), "PORT": str(port), "DATA_DIR": os.path.join(cwd, "data")}
     start = time.perf_counter()
     proc = subprocess.Popen([binary, "start"], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = start + 30
-    while not ready(port):
+    # A short timeout: boot is measured in milliseconds.
+    while not common.ready(port, timeout=0.2):
         if proc.poll() is not None or time.perf_counter() > deadline:
             raise RuntimeError(f"server did not become ready (exit {proc.poll()})")
         time.sleep(0.0005)

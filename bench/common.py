@@ -4,6 +4,7 @@ replaces or appends it), a free loopback port, and the readiness probe."""
 import os
 import re
 import socket
+import sys
 
 PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
 
@@ -22,6 +23,11 @@ def write_section(heading, text):
     return PATH
 
 
+def log(message):
+    """A progress line on stderr (stdout carries the Markdown)."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
 def free_port():
     """A port free on 127.0.0.1 right now."""
     with socket.socket() as s:
@@ -29,10 +35,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def ready(port):
-    """Whether the server on `port` answers `GET /readyz` with 200."""
+def ready(port, timeout=1.0):
+    """Whether the server on `port` answers `GET /readyz` with 200 within `timeout` seconds."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             s.sendall(b"GET /readyz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
             return s.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:

@@ -35,7 +35,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -47,10 +46,6 @@ SECTION = "## Zero-downtime upgrade"
 CURRENT, NEXT = "0.1.0", "0.2.0"
 
 
-def log(message):
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
 
 def run(command, env=None, check=True, **kwargs):
     result = subprocess.run(command, env=env, capture_output=True, text=True, **kwargs)
@@ -60,7 +55,7 @@ def run(command, env=None, check=True, **kwargs):
 
 
 def build():
-    log(f"building release {NEXT}, then {CURRENT}, then loadgen (LTO: minutes)")
+    common.log(f"building release {NEXT}, then {CURRENT}, then loadgen (LTO: minutes)")
     subprocess.run(["cargo", "xtask", "release"], cwd=ROOT, check=True,
                    env={**os.environ, "DONATION_PLATFORM_VERSION": NEXT})
     subprocess.run(["cargo", "xtask", "release"], cwd=ROOT, check=True)
@@ -129,7 +124,7 @@ def main():
         run([entry, "user", "create", "--email", "bench@example.org", "--role", "amil",
              "--password-file", password], env=env)
         token = run([entry, "token", "create", "--email", "bench@example.org"], env=env).stdout.strip()
-        log(run([entry, "daemon"], env=env).stdout.strip())
+        common.log(run([entry, "daemon"], env=env).stdout.strip())
         try:
             result = measure(entry, env, port, token, loadgen, args, temp)
         finally:
@@ -159,7 +154,7 @@ def measure(entry, env, port, token, loadgen, args, temp):
         result = run([entry, *command], env=env)
         events.append({"command": " ".join(command), "begun": begun, "ended": time.time(),
                        "output": result.stdout.strip()})
-        log(result.stdout.strip())
+        common.log(result.stdout.strip())
 
     operator = threading.Thread(target=lambda: (replace(args.seconds / 3, ["upgrade", NEXT]),
                                                 replace(2 * args.seconds / 3, ["rollback"])))
@@ -221,7 +216,7 @@ instance's drain); "steady state" is every other request after a 2 s warm-up, in
 
 
 def write_section(text):
-    log(f"wrote section to {common.write_section(SECTION, text)}")
+    common.log(f"wrote section to {common.write_section(SECTION, text)}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -71,13 +70,9 @@ end
 """
 
 
-def log(message):
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
 
 def in_process():
-    log("cargo bench -p domain --bench zakat (LTO build: minutes the first time)")
+    common.log("cargo bench -p domain --bench zakat (LTO build: minutes the first time)")
     out = subprocess.run(["cargo", "bench", "-p", "domain", "--bench", "zakat"], cwd=ROOT,
                          capture_output=True, text=True, check=True)
     line = next(line for line in out.stdout.splitlines() if line.startswith("{"))
@@ -112,7 +107,7 @@ def over_http(args, temp):
             f.write(WRK_LUA % {"requests": requests})
         command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
                    "--timeout", "30s", "-s", script, f"http://127.0.0.1:{port}"]
-        log(" ".join(command))
+        common.log(" ".join(command))
         out = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
         match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
         if out.returncode != 0 or not match:
@@ -161,7 +156,7 @@ def main():
     text = report(local, http, args)
     print(text)
     if args.write:
-        log(f"wrote section to {common.write_section(SECTION, text)}")
+        common.log(f"wrote section to {common.write_section(SECTION, text)}")
 
 
 if __name__ == "__main__":

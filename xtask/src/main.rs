@@ -147,7 +147,6 @@ fn fuzz(
     Ok(findings)
 }
 
-/// Builds the server binary (debug, like the tests) and returns its path.
 /// Names the 0.2.0 build for the upgrade tests.
 const NEXT_RELEASE_ENV: &str = "DONATION_PLATFORM_NEXT_BINARY";
 
@@ -168,6 +167,7 @@ fn build_next_release() -> anyhow::Result<std::path::PathBuf> {
     Ok(binary)
 }
 
+/// Builds the server binary (debug, like the tests) and returns its path.
 fn build_server() -> anyhow::Result<std::path::PathBuf> {
     step(
         "cargo build (the server, for schemathesis)",

@@ -33,7 +33,7 @@ pub fn release() -> anyhow::Result<()> {
         "cargo build --release",
         cargo(&["build", "--release", "--package", "donation_platform"]),
     )?;
-    let target = workspace_root().join("target");
+    let target = crate::target_dir()?;
     let binary = target.join("release/donation_platform");
     let version = version_of(&binary)?;
     let out = target.join("rel");
@@ -46,13 +46,6 @@ pub fn release() -> anyhow::Result<()> {
         tarball.display()
     );
     Ok(())
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_owned()
 }
 
 /// The version a binary reports (`donation_platform <version>`).

@@ -257,11 +257,8 @@ impl Server {
     /// SIGTERM, as a supervisor stops it; a clean exit (0) is part of the contract.
     fn stop(&mut self) -> anyhow::Result<()> {
         self.stopped = true;
-        let pid = self.child.id().to_string();
-        let signalled = Command::new("kill").args(["-TERM", &pid]).status()?;
-        if !signalled.success() {
-            bail!("cannot send SIGTERM to the server ({signalled})");
-        }
+        ops::process::terminate(self.child.id())
+            .context("cannot send SIGTERM to the server")?;
         let deadline = Instant::now() + SHUTDOWN;
         let status = loop {
             if let Some(status) = self.child.try_wait()? {

@@ -106,7 +106,7 @@ impl ControlSocket {
     /// that answers is not.
     pub fn bind(path: &Path) -> Result<ControlSocket, BindError> {
         if std::fs::symlink_metadata(path).is_ok() {
-            if StdUnixStream::connect(path).is_ok() {
+            if is_answering(path) {
                 return Err(BindError::InUse(path.to_owned()));
             }
             std::fs::remove_file(path).map_err(|source| io_error(path, source))?;
@@ -149,14 +149,14 @@ impl ControlSocket {
                 uid: credentials.uid(),
             };
             let mut session = Session::new(stream, peer);
-            if peer.uid == 0 || peer.uid == rustix::process::geteuid().as_raw() {
+            let owner = crate::process::effective_uid();
+            if peer.uid == 0 || peer.uid == owner {
                 return Ok(session);
             }
             tracing::warn!(uid = peer.uid, pid = ?peer.pid, "control connection from another user refused");
             let refusal = Reply::error(format!(
-                "refused: uid {} may not control this instance; run the command as the user that runs it (uid {}) or root",
-                peer.uid,
-                rustix::process::geteuid().as_raw()
+                "refused: uid {} may not control this instance; run the command as the user that runs it (uid {owner}) or root",
+                peer.uid
             ));
             // Answer its request rather than close on it: a client still writing to a closed
             // socket would see a broken pipe instead of the reason.

@@ -30,12 +30,6 @@ impl Notifier {
         Notifier { target }
     }
 
-    /// Whether a service manager listens.
-    #[must_use]
-    pub fn is_enabled(&self) -> bool {
-        self.target.is_some()
-    }
-
     /// Sends `state` (newline-separated `KEY=value` assignments). A manager that went away is
     /// not our failure: the error is logged, never returned.
     pub fn notify(&self, state: &str) {
@@ -50,11 +44,6 @@ impl Notifier {
     /// The instance is ready to serve.
     pub fn ready(&self, status: &str) {
         self.notify(&format!("READY=1\nSTATUS={status}"));
-    }
-
-    /// A free-form status line (`systemctl status` shows it).
-    pub fn status(&self, status: &str) {
-        self.notify(&format!("STATUS={status}"));
     }
 
     /// The service is stopping (not handing over: a successor does not stop the service).

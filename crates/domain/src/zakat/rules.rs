@@ -169,12 +169,11 @@ impl Work<'_> {
         complete
     }
 
-    /// `base` compared with `nisab`, then `rate` of it: the money answer.
+    /// `base` compared with `nisab`, then 2.5 % of it: the money answer.
     fn money_due(
         mut self,
         base: Decimal,
         nisab: Decimal,
-        rate: Rate,
         citation: &'static str,
     ) -> Calculation {
         if base < nisab {
@@ -192,10 +191,10 @@ impl Work<'_> {
             format!("{} reaches the nisab of {}", rp(base), rp(nisab)),
             citation,
         );
-        let exact = rate.of(base);
+        let exact = quarter_tenth(base);
         self.step(
-            format!("{} x {} = {}", rp(base), rate.text, rp(exact)),
-            rate.citation,
+            format!("{} x 2.5 % = {}", rp(base), rp(exact)),
+            cite::RATE_QUARTER_TENTH,
         );
         self.finish(Some(exact), Vec::new())
     }
@@ -237,27 +236,9 @@ impl Work<'_> {
     }
 }
 
-/// A rate as an exact fraction, with how it is written and where it comes from.
-#[derive(Clone, Copy)]
-struct Rate {
-    numerator: u32,
-    denominator: u32,
-    text: &'static str,
-    citation: &'static str,
-}
-
-impl Rate {
-    const QUARTER_TENTH: Rate = Rate {
-        numerator: 1,
-        denominator: 40,
-        text: "2.5 %",
-        citation: cite::RATE_QUARTER_TENTH,
-    };
-
-    fn of(self, base: Decimal) -> Decimal {
-        // Exact: every denominator used (40) divides a power of ten, so the quotient terminates.
-        base * Decimal::from(self.numerator) / Decimal::from(self.denominator)
-    }
+/// 2.5 % of `base`, exactly: a division by 40, which terminates.
+fn quarter_tenth(base: Decimal) -> Decimal {
+    base / Decimal::from(40)
 }
 
 pub(super) fn calculate(
@@ -308,7 +289,7 @@ pub(super) fn calculate(
             let value = work.amount("value", *value)?;
             work.step("mining: no haul, due when extracted", cite::MINING);
             let nisab = work.money_nisab()?;
-            Ok(work.money_due(value, nisab, Rate::QUARTER_TENTH, cite::MINING))
+            Ok(work.money_due(value, nisab, cite::MINING))
         }
         Holding::Rikaz { value } => {
             let value = work.amount("value", *value)?;
@@ -335,7 +316,7 @@ fn maal(mut work: Work<'_>, cash: Decimal, debts: Decimal) -> Result<Calculation
     }
     let nisab = work.money_nisab()?;
     let citation = nisab_citation(work.options);
-    Ok(work.money_due(base, nisab, Rate::QUARTER_TENTH, citation))
+    Ok(work.money_due(base, nisab, citation))
 }
 
 fn trade(
@@ -364,7 +345,7 @@ fn trade(
     }
     let nisab = work.money_nisab()?;
     let citation = nisab_citation(work.options);
-    Ok(work.money_due(base, nisab, Rate::QUARTER_TENTH, citation))
+    Ok(work.money_due(base, nisab, citation))
 }
 
 fn deduct_debts(work: &mut Work<'_>, assets: Decimal, debts: Decimal) -> Decimal {
@@ -511,7 +492,7 @@ fn metal(mut work: Work<'_>, grams: Decimal, metal: &str) -> Result<Calculation,
         ),
         citation,
     );
-    let exact = Rate::QUARTER_TENTH.of(value);
+    let exact = quarter_tenth(value);
     work.step(
         format!("{} x 2.5 % = {}", rp(value), rp(exact)),
         cite::RATE_QUARTER_TENTH,
@@ -574,7 +555,7 @@ fn zakat_on_income(
     {
         return annual_reconciliation(work, base, nisab, total);
     }
-    Ok(work.money_due(base, nisab, Rate::QUARTER_TENTH, citation))
+    Ok(work.money_due(base, nisab, citation))
 }
 
 /// A month below the monthly nisab, checked against the year's total and the annual nisab.
@@ -609,7 +590,7 @@ fn annual_reconciliation(
         ),
         cite::INCOME_ANNUAL_RECONCILIATION,
     );
-    let exact = Rate::QUARTER_TENTH.of(base);
+    let exact = quarter_tenth(base);
     work.step(
         format!("{} x 2.5 % = {}", rp(base), rp(exact)),
         cite::RATE_QUARTER_TENTH,
@@ -789,7 +770,7 @@ fn stocks(
         return Ok(work.nothing_due());
     }
     let nisab = work.money_nisab()?;
-    Ok(work.money_due(value, nisab, Rate::QUARTER_TENTH, cite::STOCKS))
+    Ok(work.money_due(value, nisab, cite::STOCKS))
 }
 
 fn nisab_citation(options: Options) -> &'static str {
