@@ -257,8 +257,7 @@ impl Server {
     /// SIGTERM, as a supervisor stops it; a clean exit (0) is part of the contract.
     fn stop(&mut self) -> anyhow::Result<()> {
         self.stopped = true;
-        ops::process::terminate(self.child.id())
-            .context("cannot send SIGTERM to the server")?;
+        ops::process::terminate(self.child.id()).context("cannot send SIGTERM to the server")?;
         let deadline = Instant::now() + SHUTDOWN;
         let status = loop {
             if let Some(status) = self.child.try_wait()? {

@@ -4,11 +4,12 @@
 //! answer or it is a failure.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
+use hyper::header::HeaderValue;
 use hyper::{Request, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -47,29 +48,38 @@ pub async fn run(
     connections: usize,
     stop: watch::Receiver<bool>,
 ) -> Report {
-    let report = Arc::new(Mutex::new(Report {
-        started_unix_ms: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis(),
-        ..Report::default()
-    }));
+    let started_unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
     let started = Instant::now();
+    let requests = Arc::new(Requests::new(address, token));
     let workers: Vec<_> = (0..connections)
         .map(|_| {
             let worker = Worker {
                 address,
-                token: token.to_owned(),
-                report: Arc::clone(&report),
+                requests: Arc::clone(&requests),
                 started,
+                report: Report::default(),
+                last_version: None,
             };
             tokio::spawn(worker.run(stop.clone()))
         })
         .collect();
+    // Each worker keeps its own report (no lock shared by every request); merged at the end.
+    let mut report = Report {
+        started_unix_ms,
+        ..Report::default()
+    };
     for worker in workers {
-        worker.await.expect("a load worker panicked");
+        let mine = worker.await.expect("a load worker panicked");
+        report.answered += mine.answered;
+        report.failed_requests.extend(mine.failed_requests);
+        report.connection_errors.extend(mine.connection_errors);
+        report.receipts.extend(mine.receipts);
+        report.versions.extend(mine.versions);
+        report.latencies.extend(mine.latencies);
     }
-    let mut report = std::mem::take(&mut *lock(&report));
     report.versions.sort_by_key(|(at, _)| *at);
     report
         .versions
@@ -77,28 +87,45 @@ pub async fn run(
     report
 }
 
-fn lock(report: &Mutex<Report>) -> std::sync::MutexGuard<'_, Report> {
-    report
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// What every request of the run shares, prepared once.
+struct Requests {
+    host: HeaderValue,
+    authorization: HeaderValue,
+    donation: Bytes,
+}
+
+impl Requests {
+    fn new(address: SocketAddr, token: &str) -> Requests {
+        let body = json!({
+            "type": "infak", "amount": "10000", "currency": "IDR", "method": "cash",
+            "received_on": time::OffsetDateTime::now_utc().date().to_string(), "anonymous": true
+        });
+        Requests {
+            host: HeaderValue::from_str(&address.to_string()).expect("an address is a header"),
+            authorization: HeaderValue::from_str(&format!("Bearer {token}"))
+                .expect("a token is a header value"),
+            donation: Bytes::from(body.to_string()),
+        }
+    }
 }
 
 struct Worker {
     address: SocketAddr,
-    token: String,
-    report: Arc<Mutex<Report>>,
+    requests: Arc<Requests>,
     started: Instant,
+    report: Report,
+    /// The version this worker saw last, to record changes only.
+    last_version: Option<String>,
 }
 
 impl Worker {
-    async fn run(self, stop: watch::Receiver<bool>) {
+    async fn run(mut self, stop: watch::Receiver<bool>) -> Report {
         let mut turn = 0u64;
-        let mut last_version = None;
         while !*stop.borrow() {
             let stream = match tokio::net::TcpStream::connect(self.address).await {
                 Ok(stream) => stream,
                 Err(err) => {
-                    lock(&self.report).connection_errors.push(err.to_string());
+                    self.report.connection_errors.push(err.to_string());
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
@@ -107,9 +134,7 @@ impl Worker {
             let Ok((mut sender, connection)) =
                 hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
             else {
-                lock(&self.report)
-                    .connection_errors
-                    .push("handshake".to_owned());
+                self.report.connection_errors.push("handshake".to_owned());
                 continue;
             };
             let driver = tokio::spawn(connection);
@@ -141,7 +166,7 @@ impl Worker {
                         break;
                     }
                 };
-                self.record(donation, status, &body, sent, &mut last_version);
+                self.record(donation, status, &body, sent);
                 if closing {
                     break;
                 }
@@ -149,37 +174,27 @@ impl Worker {
             drop(sender);
             driver.await.ok();
         }
+        self.report
     }
 
     fn health(&self) -> Request<Full<Bytes>> {
         Request::get("/healthz")
-            .header(header::HOST, self.address.to_string())
+            .header(header::HOST, self.requests.host.clone())
             .body(Full::default())
             .expect("a valid request")
     }
 
     fn donation(&self) -> Request<Full<Bytes>> {
-        let body = json!({
-            "type": "infak", "amount": "10000", "currency": "IDR", "method": "cash",
-            "received_on": time::OffsetDateTime::now_utc().date().to_string(), "anonymous": true
-        });
         Request::post("/api/v1/donations")
-            .header(header::HOST, self.address.to_string())
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(header::HOST, self.requests.host.clone())
+            .header(header::AUTHORIZATION, self.requests.authorization.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-            .body(Full::new(Bytes::from(body.to_string())))
+            .body(Full::new(self.requests.donation.clone()))
             .expect("a valid request")
     }
 
-    fn record(
-        &self,
-        donation: bool,
-        status: StatusCode,
-        body: &[u8],
-        sent: Instant,
-        last_version: &mut Option<String>,
-    ) {
+    fn record(&mut self, donation: bool, status: StatusCode, body: &[u8], sent: Instant) {
         let expected = if donation {
             StatusCode::CREATED
         } else {
@@ -194,7 +209,7 @@ impl Worker {
             return;
         };
         let at = sent.duration_since(self.started);
-        let mut report = lock(&self.report);
+        let report = &mut self.report;
         report.answered += 1;
         report.latencies.push((at, sent.elapsed()));
         if donation {
@@ -205,14 +220,14 @@ impl Worker {
                     .to_owned(),
             );
         } else if let Some(version) = value["version"].as_str()
-            && last_version.as_deref() != Some(version)
+            && self.last_version.as_deref() != Some(version)
         {
-            *last_version = Some(version.to_owned());
+            self.last_version = Some(version.to_owned());
             report.versions.push((at, version.to_owned()));
         }
     }
 
-    fn fail(&self, what: String) {
-        lock(&self.report).failed_requests.push(what);
+    fn fail(&mut self, what: String) {
+        self.report.failed_requests.push(what);
     }
 }

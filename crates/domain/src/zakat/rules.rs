@@ -170,12 +170,7 @@ impl Work<'_> {
     }
 
     /// `base` compared with `nisab`, then 2.5 % of it: the money answer.
-    fn money_due(
-        mut self,
-        base: Decimal,
-        nisab: Decimal,
-        citation: &'static str,
-    ) -> Calculation {
+    fn money_due(mut self, base: Decimal, nisab: Decimal, citation: &'static str) -> Calculation {
         if base < nisab {
             self.step(
                 format!(
