@@ -12,7 +12,7 @@ use storage::test_support::TestDatabase;
 use tokio::sync::watch;
 
 use crate::support::BinaryCommand;
-use crate::support::binary::{ServerProcess, temp_dir};
+use crate::support::binary::{ServerProcess, amil_token, temp_dir};
 
 /// Concurrent clients in the crash test.
 const CLIENTS: usize = 8;
@@ -77,26 +77,7 @@ impl Instance {
 
     /// A user and a token, made with the CLI.
     fn token(&self, email: &str) -> String {
-        let password = self.dir.path().join("password");
-        std::fs::write(&password, "a password for the tests").unwrap();
-        let created = self
-            .command(&[
-                "user",
-                "create",
-                "--email",
-                email,
-                "--role",
-                "amil",
-                "--password-file",
-            ])
-            .args([password.to_str().unwrap()])
-            .output();
-        assert_eq!(created.code(), 0, "{}", created.all_output());
-        let token = self
-            .command(&["token", "create", "--email", email])
-            .output();
-        assert_eq!(token.code(), 0, "{}", token.all_output());
-        token.stdout.trim().to_owned()
+        amil_token(self.dir.path(), email, |args| self.command(args).output())
     }
 }
 

@@ -218,11 +218,37 @@ fn address_in(line: &str) -> Option<SocketAddr> {
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != '"')
         .collect();
-    let mut address: SocketAddr = text.parse().ok()?;
+    Some(loopback(text.parse().ok()?))
+}
+
+/// `address`, asked over loopback when it is every interface's (prod binds `0.0.0.0`).
+pub fn loopback(mut address: SocketAddr) -> SocketAddr {
     if address.ip().is_unspecified() {
         address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    Some(address)
+    address
+}
+
+/// A new amil `email` and an API token for them, made with `user create` and `token create`
+/// through `run` (which runs the binary with the instance's environment); the password file
+/// goes in `dir`.
+pub fn amil_token(dir: &Path, email: &str, run: impl Fn(&[&str]) -> Outcome) -> String {
+    let password = dir.join("password");
+    std::fs::write(&password, "correct horse battery staple\n").unwrap();
+    let created = run(&[
+        "user",
+        "create",
+        "--email",
+        email,
+        "--role",
+        "amil",
+        "--password-file",
+        password.to_str().unwrap(),
+    ]);
+    assert_eq!(created.code(), 0, "{}", created.all_output());
+    let token = run(&["token", "create", "--email", email]);
+    assert_eq!(token.code(), 0, "{}", token.all_output());
+    token.stdout.trim().to_owned()
 }
 
 /// A fresh temporary directory for a binary to run in.

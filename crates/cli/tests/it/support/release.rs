@@ -63,24 +63,31 @@ impl ReleaseRoot {
             .args(args)
             .current_dir(&self.root)
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("SECRET_KEY_BASE", GOOD_SECRET)
-            .env("PORT", "0")
+            .envs(self.env())
             .stdin(Stdio::null());
+        command
+    }
+
+    /// The whole environment the operator's commands run with.
+    pub fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        let mut env = vec![
+            ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+            ("SECRET_KEY_BASE", GOOD_SECRET.into()),
+            ("PORT", "0".into()),
+        ];
         if self.database.url.starts_with("postgres") {
             // Prod verifies the server: the test server's certificate names `localhost`.
             let mut url = url::Url::parse(&self.database.url).unwrap();
             url.set_host(Some("localhost")).unwrap();
             url.query_pairs_mut().append_pair("sslmode", "verify-full");
-            let ca = std::env::var("TEST_DATABASE_CA")
+            let ca = std::env::var_os("TEST_DATABASE_CA")
                 .expect("TEST_DATABASE_CA names the test server's CA: run `cargo xtask test`");
-            command
-                .env("DATABASE_URL", url.as_str())
-                .env("SSL_CERT_FILE", ca);
+            env.push(("DATABASE_URL", url.as_str().into()));
+            env.push(("SSL_CERT_FILE", ca));
         } else {
-            command.env("DATABASE_URL", &self.database.url);
+            env.push(("DATABASE_URL", self.database.url.clone().into()));
         }
-        command
+        env
     }
 
     /// Runs `bin/donation_platform <args>` to completion.
@@ -109,32 +116,13 @@ impl ReleaseRoot {
 
     /// The address the instance serves on, asked over loopback.
     pub fn address(&self) -> SocketAddr {
-        let mut address: SocketAddr = self.status()["address"].parse().unwrap();
-        if address.ip().is_unspecified() {
-            address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        address
+        super::binary::loopback(self.status()["address"].parse().unwrap())
     }
 
     /// A fresh amil's API token, made with the admin commands.
     pub fn amil_token(&self) -> String {
-        let password = self.root.join("password");
-        std::fs::write(&password, "correct horse battery staple\n").unwrap();
         let email = format!("amil-{}@example.org", uuid::Uuid::new_v4().simple());
-        let created = self.run(&[
-            "user",
-            "create",
-            "--email",
-            &email,
-            "--role",
-            "amil",
-            "--password-file",
-            password.to_str().unwrap(),
-        ]);
-        assert_eq!(created.code(), 0, "{}", created.all_output());
-        let token = self.run(&["token", "create", "--email", &email]);
-        assert_eq!(token.code(), 0, "{}", token.all_output());
-        token.stdout.trim().to_owned()
+        super::binary::amil_token(&self.root, &email, |args| self.run(args))
     }
 
     /// The daemon's log so far.
