@@ -49,7 +49,14 @@ struct Inner {
     zakat_limiter: std::sync::OnceLock<Option<ZakatLimiter>>,
     /// Checks since the limiter last forgot idle clients.
     zakat_checks: std::sync::atomic::AtomicU64,
+    /// Every zakat data value, as read at the instant noted; see [`ZAKAT_DATA_TTL`].
+    zakat_data: Mutex<Option<(Instant, Arc<Vec<storage::ledger::ZakatDatum>>)>>,
 }
+
+/// How long the calculator trusts the zakat data it read: the values change a few times a
+/// year, the calculator answers thousands of times a second. A value recorded here is seen at
+/// once; one recorded by another instance sharing the database within this time.
+pub const ZAKAT_DATA_TTL: Duration = Duration::from_secs(1);
 
 type ZakatLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 
@@ -86,6 +93,7 @@ impl AppState {
                 schema_current: AtomicBool::new(false),
                 zakat_limiter: std::sync::OnceLock::new(),
                 zakat_checks: std::sync::atomic::AtomicU64::new(0),
+                zakat_data: Mutex::default(),
             }),
         }
     }
@@ -210,6 +218,39 @@ impl AppState {
             let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
             crate::api::ApiError::TooManyRequests(wait.as_secs() + 1)
         })
+    }
+
+    /// Every zakat data value, read from the database at most once per [`ZAKAT_DATA_TTL`].
+    pub(crate) async fn zakat_data(
+        &self,
+    ) -> Result<Arc<Vec<storage::ledger::ZakatDatum>>, storage::StorageError> {
+        let cached = self
+            .inner
+            .zakat_data
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some((read, rows)) = cached
+            && read.elapsed() < ZAKAT_DATA_TTL
+        {
+            return Ok(rows);
+        }
+        let rows = Arc::new(crate::api::zakat::stored_data(self.database()).await?);
+        *self
+            .inner
+            .zakat_data
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), Arc::clone(&rows)));
+        Ok(rows)
+    }
+
+    /// Drops the zakat data read, after this instance recorded a value.
+    pub(crate) fn forget_zakat_data(&self) {
+        *self
+            .inner
+            .zakat_data
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     pub(crate) fn schema_known_current(&self) -> bool {

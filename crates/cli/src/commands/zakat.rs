@@ -30,8 +30,8 @@ pub fn run(
         .collect();
     let fields = parse_fields(&fields)?;
     with_ledger(env_file, async |database, _key| {
-        let result = web::api::zakat::answer(database, category, fields)
-            .await
+        let stored = web::api::zakat::stored_data(database).await?;
+        let result = web::api::zakat::answer(&stored, category, fields)
             .map_err(|err| Exit::new(exit::USAGE, err.detail()))?;
         if json {
             println!("{}", serde_json::to_string_pretty(&result)?);

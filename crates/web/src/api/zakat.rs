@@ -238,14 +238,26 @@ pub(crate) async fn calculate(
     body: ApiJson<serde_json::Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     state.zakat_rate_limit(client.0)?;
-    let result = answer(state.database(), &category, body.value).await?;
+    let rows = state.zakat_data().await?;
+    let result = answer(&rows, &category, body.value)?;
     Ok(json_response(200, &result))
 }
 
-/// Answers a calculation request: `category` and the request's fields as JSON. The HTTP
-/// endpoint and the `zakat` command both come here, so they cannot disagree.
-pub async fn answer(
+/// Every zakat data value stored, newest first per name, region and class: what [`answer`]
+/// picks the values in force from.
+pub async fn stored_data(
     database: &storage::Database,
+) -> Result<Vec<ZakatDatum>, storage::StorageError> {
+    database
+        .zakat_data(&CALCULATION_DATE_LATEST.to_string())
+        .await
+}
+
+/// Answers a calculation request: `category` and the request's fields as JSON, with the data
+/// values in `stored` ([`stored_data`]). The HTTP endpoint and the `zakat` command both come
+/// here, so they cannot disagree.
+pub fn answer(
+    stored: &[ZakatDatum],
     category: &str,
     fields: serde_json::Map<String, Value>,
 ) -> Result<domain::zakat::Calculation, ApiError> {
@@ -270,7 +282,7 @@ pub async fn answer(
     }
     let request: ZakatRequest = input::deserialize(&Value::Object(fields))?;
     let question = question(category, &request)?;
-    let data = data_in_force(database, &question, &request).await?;
+    let data = data_in_force(stored, &question, &request)?;
     let options = OptionChoices {
         nisab_basis: request.nisab_basis,
         madhhab: request.madhhab,
@@ -404,12 +416,17 @@ fn fitrah(request: &ZakatRequest) -> Result<Holding, ApiError> {
 }
 
 /// The data values for `question`: the request's own, else those in force on its date.
-async fn data_in_force(
-    database: &storage::Database,
+fn data_in_force(
+    stored: &[ZakatDatum],
     question: &Question,
     request: &ZakatRequest,
 ) -> Result<Data, ApiError> {
-    let rows = database.zakat_data(&question.date.to_string()).await?;
+    // ISO dates compare as text.
+    let on = question.date.to_string();
+    let rows: Vec<&ZakatDatum> = stored
+        .iter()
+        .filter(|row| row.effective_from <= on)
+        .collect();
     let (region, class) = match &question.holding {
         Holding::Fitrah { region, class, .. } => (region.as_str(), class.as_deref().unwrap_or("")),
         _ => ("", ""),
@@ -571,6 +588,7 @@ pub(crate) async fn create_datum(
         .database()
         .create_zakat_datum(state.checkpoint_key(), &actor, &datum)
         .await?;
+    state.forget_zakat_data();
     let view = ZakatDatumView {
         id,
         name: datum.name,
