@@ -11,7 +11,7 @@ Usage: python3 bench/zakat.py [--seconds 10] [--connections 64] [--skip-build] [
    are there), `ZAKAT_RATE_LIMIT=0` (the limit is per client address and every request here
    comes from 127.0.0.1), ready when `/readyz` answers 200. wrk (`-t 2 -c <connections>`,
    keep-alive, Lua) posts to `/api/v1/zakat/{category}` cycling through one body per category
-   (each reads the data in force from the database), for `--seconds`; every response that is
+   (the data in force comes from the instance's copy, re-read once a second), for `--seconds`; every response that is
    not 200 is counted. requests/s = 200s / duration; p50/p99 from wrk's latency histogram
    (closed loop, like the other benches). wrk shares the 2 cores with the server.
 
@@ -134,7 +134,7 @@ stocks).
   calculations/s** median of {local['rounds']} × {local['round_s']} s
   ({local['calculations_per_s_min']:,.0f}–{local['calculations_per_s_max']:,.0f}); with the API's JSON
   serialization {local['with_json_per_s']:,.0f}/s ({local['with_json_per_s_min']:,.0f}–{local['with_json_per_s_max']:,.0f}).
-- **Over HTTP** (release build, SQLite, each request reads the data in force, `-c {args.connections}`,
+- **Over HTTP** (release build, SQLite, data in force from the instance's copy re-read once a second, `-c {args.connections}`,
   {args.seconds} s): **{http['rate']:,.0f} requests/s**, p50 {http['p50_us'] / 1000:.2f} ms,
   **p99 {http['p99_us'] / 1000:.2f} ms**, max {http['max_us'] / 1000:.1f} ms; non-200 responses:
   {http['non_2xx']}, socket errors: {http['errors']}.
