@@ -1,5 +1,6 @@
 //! Zero-downtime replacement on the real binary in a release root: `upgrade` and `rollback`
-//! under continuous keep-alive load, and releases that fail to take over.
+//! under continuous keep-alive load, releases that fail to take over, and tarballs that must
+//! never be installed.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -8,7 +9,10 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::support::release::{CURRENT, NEXT, ReleaseRoot, next_release_binary, script_binary};
+use crate::support::release::{
+    CURRENT, NEXT, ReleaseRoot, TarEntry, minisig, next_release_binary, release_entries,
+    release_key_pair, script_binary, sha256_line, tarball,
+};
 use loadgen as load;
 
 /// Connections the load keeps open, as in the issue: 64.
@@ -217,6 +221,214 @@ async fn a_release_that_exits_at_start_or_never_gets_ready_leaves_the_old_one_se
             .trim(),
         CURRENT
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malicious_tarballs_are_refused_nothing_is_installed_and_the_instance_keeps_serving() {
+    let release = ReleaseRoot::new().await;
+    release.daemon();
+    let pid = release.status()["pid"].clone();
+    let address = release.address();
+    let binary = b"#!/bin/sh\nexec /bin/sh\n";
+    let (public_key, secret_key) = release_key_pair();
+    let (_, other_secret_key) = release_key_pair();
+
+    // Each tarball is copied into its own releases/<version>/ with the side files its case
+    // calls for; `upgrade` must refuse it with what `expected` says.
+    struct Case {
+        version: &'static str,
+        entries: Vec<TarEntry>,
+        checksum: Checksum,
+        signature: Signature,
+        expected: &'static str,
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Checksum {
+        Good,
+        Wrong,
+        Missing,
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Signature {
+        NoKey,
+        Foreign,
+        Missing,
+    }
+    let plain = |version: &str| {
+        vec![
+            TarEntry::file(&format!("releases/{version}/donation_platform"), 0o755, binary),
+            TarEntry::file(&format!("releases/{version}/env"), 0o644, b"APP_ENV=prod\n"),
+        ]
+    };
+    let cases = vec![
+        Case {
+            version: "0.3.1",
+            entries: vec![TarEntry::file(
+                "releases/0.3.1/donation_platform",
+                0o6755,
+                binary,
+            )],
+            checksum: Checksum::Good,
+            signature: Signature::NoKey,
+            expected: "entry `releases/0.3.1/donation_platform` has mode 6755: setuid, setgid and sticky bits are never installed",
+        },
+        Case {
+            version: "0.3.2",
+            entries: vec![
+                TarEntry::file("releases/0.3.2/donation_platform", 0o755, binary),
+                TarEntry::link("releases/0.3.2/env", tar::EntryType::Symlink, "/etc/shadow"),
+            ],
+            checksum: Checksum::Good,
+            signature: Signature::NoKey,
+            expected: "entry `releases/0.3.2/env` is a symbolic link to `/etc/shadow`",
+        },
+        Case {
+            version: "0.3.3",
+            entries: vec![
+                TarEntry::file("releases/0.3.3/donation_platform", 0o755, binary),
+                TarEntry::link("releases/0.3.3/env", tar::EntryType::Link, "../../../../etc/passwd"),
+            ],
+            checksum: Checksum::Good,
+            signature: Signature::NoKey,
+            expected: "entry `releases/0.3.3/env` is a hard link to `../../../../etc/passwd`",
+        },
+        Case {
+            version: "0.3.4",
+            entries: plain("0.3.4"),
+            checksum: Checksum::Missing,
+            signature: Signature::NoKey,
+            expected: "donation_platform-0.3.4.tar.gz.sha256 is missing, so the tarball's integrity cannot be checked and nothing was installed",
+        },
+        Case {
+            version: "0.3.5",
+            entries: plain("0.3.5"),
+            checksum: Checksum::Wrong,
+            signature: Signature::NoKey,
+            expected: "donation_platform-0.3.5.tar.gz.sha256 (sha256 ",
+        },
+        Case {
+            version: "0.3.6",
+            entries: plain("0.3.6"),
+            checksum: Checksum::Good,
+            signature: Signature::Foreign,
+            expected: "donation_platform-0.3.6.tar.gz.minisig does not verify with RELEASE_PUBLIC_KEY",
+        },
+        Case {
+            version: "0.3.7",
+            entries: plain("0.3.7"),
+            checksum: Checksum::Good,
+            signature: Signature::Missing,
+            expected: "donation_platform-0.3.7.tar.gz.minisig is missing and RELEASE_PUBLIC_KEY is set",
+        },
+    ];
+    for case in cases {
+        let bytes = tarball(&case.entries);
+        let name = format!("donation_platform-{}.tar.gz", case.version);
+        let mut side_files = Vec::new();
+        match case.checksum {
+            Checksum::Good => side_files.push(("sha256", sha256_line(&bytes, &name))),
+            Checksum::Wrong => side_files.push(("sha256", sha256_line(b"other bytes", &name))),
+            Checksum::Missing => {}
+        }
+        if case.signature == Signature::Foreign {
+            side_files.push(("minisig", minisig(&other_secret_key, &bytes)));
+        }
+        let side_files: Vec<(&str, &str)> = side_files
+            .iter()
+            .map(|(extension, contents)| (*extension, contents.as_str()))
+            .collect();
+        release.copy_tarball(case.version, &bytes, &side_files);
+        let before = release.releases_tree();
+
+        let mut command = release.command(&["upgrade", case.version]);
+        if case.signature != Signature::NoKey {
+            command.env("RELEASE_PUBLIC_KEY", &public_key);
+        }
+        let refused = operate_owned(command).await;
+        assert_eq!(refused.code(), 65, "{}: {}", case.version, refused.all_output());
+        assert!(
+            refused.stderr.contains(case.expected),
+            "{}: {}",
+            case.version,
+            refused.stderr
+        );
+        assert!(
+            refused.stderr.contains("nothing was installed"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(release.releases_tree(), before, "nothing was installed");
+        assert!(!release.root.join("releases").join(case.version).join("donation_platform").exists());
+        assert_eq!(
+            std::fs::read_to_string(release.root.join("releases/CURRENT")).unwrap().trim(),
+            CURRENT
+        );
+        let health = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
+        assert_eq!(health.status(), 200, "the instance keeps serving");
+        assert_eq!(release.status()["pid"], pid, "the same instance serves");
+    }
+
+    // A version that is not a plain name never gets as far as the instance.
+    let newline = release.run(&["upgrade", "0.2.0\nREADY=1"]);
+    assert_eq!(newline.code(), 64, "{}", newline.all_output());
+    assert!(
+        newline.stderr.contains(r#""0.2.0\nREADY=1" is not a release version"#),
+        "{}",
+        newline.stderr
+    );
+    // The console has no command that starts a program.
+    let replace = release.run(&[
+        "rpc",
+        "replace",
+        r#"{"release":{"program":"/bin/sh","args":[],"version":"x"}}"#,
+    ]);
+    assert_eq!(replace.code(), 1, "{}", replace.all_output());
+    assert!(
+        replace.stderr.contains("unknown command `replace"),
+        "{}",
+        replace.stderr
+    );
+    assert_eq!(release.status()["pid"], pid);
+
+    // A good tarball, signed with the release key: checked, unpacked, and serving.
+    let bytes = tarball(&release_entries(NEXT, next_release_binary()));
+    let name = format!("donation_platform-{NEXT}.tar.gz");
+    release.copy_tarball(
+        NEXT,
+        &bytes,
+        &[
+            ("sha256", sha256_line(&bytes, &name).as_str()),
+            ("minisig", minisig(&secret_key, &bytes).as_str()),
+        ],
+    );
+    let mut command = release.command(&["upgrade", NEXT]);
+    command.env("RELEASE_PUBLIC_KEY", &public_key);
+    let upgraded = operate_owned(command).await;
+    assert_eq!(
+        upgraded.code(),
+        0,
+        "{}\n{}",
+        upgraded.all_output(),
+        release.log()
+    );
+    assert!(
+        upgraded.stdout.contains("signature ok (RELEASE_PUBLIC_KEY)"),
+        "{}",
+        upgraded.stdout
+    );
+    assert!(upgraded.stdout.contains("checksum ok"), "{}", upgraded.stdout);
+    let status = release.status();
+    assert_eq!(status["version"], NEXT);
+    assert_ne!(status["pid"], pid);
+    let installed = release.root.join("releases").join(NEXT);
+    let mode = |name: &str| {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(installed.join(name)).unwrap().permissions().mode() & 0o7777
+    };
+    assert_eq!(mode("donation_platform"), 0o755);
+    assert_eq!(mode("env"), 0o644);
+    let stopped = release.run(&["stop"]);
+    assert_eq!(stopped.code(), 0, "{}", stopped.all_output());
 }
 
 /// Starts `connections` of keep-alive load; send `true` to stop it, then await its report.
