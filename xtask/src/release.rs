@@ -260,7 +260,10 @@ mod tests {
         let installed = ops::tarball::install(&running, &version, Some(&key)).unwrap();
         assert!(installed.signed);
         let program = running.successor(&version).unwrap();
-        let output = Command::new(&program.program).arg("version").output().unwrap();
+        let output = Command::new(&program.program)
+            .arg("version")
+            .output()
+            .unwrap();
         assert!(String::from_utf8_lossy(&output.stdout).starts_with("donation_platform 0.3.0"));
     }
 }

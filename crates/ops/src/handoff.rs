@@ -102,7 +102,10 @@ mod tests {
         let json = serde_json::to_string(&ready).unwrap();
         assert_eq!(json, r#"{"ready":{"version":"0.2.0"}}"#);
         assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), ready);
-        assert_eq!(serde_json::to_string(&Message::Takeover).unwrap(), r#""takeover""#);
+        assert_eq!(
+            serde_json::to_string(&Message::Takeover).unwrap(),
+            r#""takeover""#
+        );
     }
 
     #[test]

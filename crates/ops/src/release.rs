@@ -108,7 +108,9 @@ pub enum ReleaseError {
         path: PathBuf,
     },
     /// The binary is a link, or resolves outside `releases/`, or is not a plain executable.
-    #[error("{path} {reason}: only a regular executable inside releases/ is started; unpack the release again with `upgrade`")]
+    #[error(
+        "{path} {reason}: only a regular executable inside releases/ is started; unpack the release again with `upgrade`"
+    )]
     NotAPlainBinary {
         /// The binary.
         path: PathBuf,
@@ -333,7 +335,10 @@ mod tests {
         let long = "1".repeat(VERSION_LENGTH_MAX + 1);
         assert!(Version::parse(&long).is_err());
         let refused = Version::parse("1\nSTATUS=owned").unwrap_err().to_string();
-        assert!(refused.starts_with(r#""1\nSTATUS=owned" is not"#), "{refused}");
+        assert!(
+            refused.starts_with(r#""1\nSTATUS=owned" is not"#),
+            "{refused}"
+        );
     }
 
     #[test]
@@ -393,7 +398,10 @@ mod tests {
         let refused = root
             .successor(&Version::parse("0.4.0").unwrap())
             .unwrap_err();
-        assert!(refused.to_string().contains("outside releases/"), "{refused}");
+        assert!(
+            refused.to_string().contains("outside releases/"),
+            "{refused}"
+        );
 
         // A setuid binary.
         let binary = root

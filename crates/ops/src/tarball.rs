@@ -267,25 +267,7 @@ pub fn install(
     key: Option<&ReleaseKey>,
 ) -> Result<Installed, InstallError> {
     let dir = root.release_dir(version);
-    let candidates = [
-        dir.join(format!("donation_platform-{version}.tar.gz")),
-        dir.join("donation_platform.tar.gz"),
-    ];
-    let Some(tarball) = candidates.into_iter().find(|path| path.is_file()) else {
-        return Err(InstallError::NotFound {
-            version: version.clone(),
-            dir,
-        });
-    };
-    let io_error = |action: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| InstallError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-
+    let tarball = find_tarball(&dir, version)?;
     let checksum_file = beside(&tarball, "sha256");
     let Some(checksum) = read_side_file(&checksum_file)? else {
         return Err(InstallError::ChecksumMissing {
@@ -296,24 +278,9 @@ pub fn install(
     let expected = parse_checksum(&checksum).ok_or_else(|| InstallError::ChecksumMalformed {
         checksum_file: checksum_file.clone(),
     })?;
-    let signature = match key {
+    let signed = match key {
+        Some(key) => Some((key, read_signature(&tarball)?)),
         None => None,
-        Some(_) => {
-            let signature_file = beside(&tarball, "minisig");
-            let Some(text) = read_side_file(&signature_file)? else {
-                return Err(InstallError::SignatureMissing {
-                    tarball,
-                    signature_file,
-                });
-            };
-            let signature = minisign_verify::Signature::decode(&text).map_err(|err| {
-                InstallError::SignatureInvalid {
-                    signature_file: signature_file.clone(),
-                    reason: err.to_string(),
-                }
-            })?;
-            Some((signature_file, signature))
-        }
     };
 
     let mut file = File::open(&tarball).map_err(io_error("open", &tarball))?;
@@ -327,34 +294,7 @@ pub fn install(
             reason: "not a regular file".to_owned(),
         });
     }
-
-    // One pass: the checksum and the signature over the same bytes.
-    let mut verifier = match (key, &signature) {
-        (Some(key), Some((signature_file, signature))) => {
-            Some(key.key.verify_stream(signature).map_err(|err| {
-                InstallError::SignatureInvalid {
-                    signature_file: signature_file.clone(),
-                    reason: err.to_string(),
-                }
-            })?)
-        }
-        _ => None,
-    };
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 64 * 1024];
-    loop {
-        let read = file
-            .read(&mut buffer)
-            .map_err(io_error("read", &tarball))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        if let Some(verifier) = verifier.as_mut() {
-            verifier.update(&buffer[..read]);
-        }
-    }
-    let actual = hex(&hasher.finalize());
+    let actual = hash_and_verify(&mut file, &tarball, signed.as_ref())?;
     if actual != expected {
         return Err(InstallError::ChecksumMismatch {
             tarball,
@@ -362,14 +302,6 @@ pub fn install(
             actual,
             expected,
         });
-    }
-    if let (Some(verifier), Some((signature_file, _))) = (verifier.as_mut(), &signature) {
-        verifier
-            .finalize()
-            .map_err(|err| InstallError::SignatureInvalid {
-                signature_file: signature_file.clone(),
-                reason: err.to_string(),
-            })?;
     }
 
     // The same open file again, from the start.
@@ -392,8 +324,91 @@ pub fn install(
     Ok(Installed {
         tarball,
         sha256: actual,
-        signed: signature.is_some(),
+        signed: signed.is_some(),
     })
+}
+
+/// The tarball in `releases/<version>/`.
+fn find_tarball(dir: &Path, version: &Version) -> Result<PathBuf, InstallError> {
+    let candidates = [
+        dir.join(format!("donation_platform-{version}.tar.gz")),
+        dir.join("donation_platform.tar.gz"),
+    ];
+    candidates
+        .into_iter()
+        .find(|path| path.is_file())
+        .ok_or_else(|| InstallError::NotFound {
+            version: version.clone(),
+            dir: dir.to_owned(),
+        })
+}
+
+/// `<tarball>.minisig`, required because a key is configured.
+fn read_signature(tarball: &Path) -> Result<(PathBuf, minisign_verify::Signature), InstallError> {
+    let signature_file = beside(tarball, "minisig");
+    let Some(text) = read_side_file(&signature_file)? else {
+        return Err(InstallError::SignatureMissing {
+            tarball: tarball.to_owned(),
+            signature_file,
+        });
+    };
+    match minisign_verify::Signature::decode(&text) {
+        Ok(signature) => Ok((signature_file, signature)),
+        Err(err) => Err(InstallError::SignatureInvalid {
+            signature_file,
+            reason: err.to_string(),
+        }),
+    }
+}
+
+/// Reads `file` to its end once: its SHA-256 (hex), and the signature verified over the same
+/// bytes when there is one.
+fn hash_and_verify(
+    file: &mut File,
+    tarball: &Path,
+    signed: Option<&(&ReleaseKey, (PathBuf, minisign_verify::Signature))>,
+) -> Result<String, InstallError> {
+    let invalid =
+        |signature_file: &Path, err: minisign_verify::Error| InstallError::SignatureInvalid {
+            signature_file: signature_file.to_owned(),
+            reason: err.to_string(),
+        };
+    let mut verifier = match signed {
+        Some((key, (signature_file, signature))) => Some((
+            signature_file,
+            key.key
+                .verify_stream(signature)
+                .map_err(|err| invalid(signature_file, err))?,
+        )),
+        None => None,
+    };
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer).map_err(io_error("read", tarball))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        if let Some((_, verifier)) = verifier.as_mut() {
+            verifier.update(&buffer[..read]);
+        }
+    }
+    if let Some((signature_file, verifier)) = verifier.as_mut() {
+        verifier
+            .finalize()
+            .map_err(|err| invalid(signature_file, err))?;
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> InstallError {
+    let path = path.to_owned();
+    move |source| InstallError::Io {
+        action,
+        path,
+        source,
+    }
 }
 
 /// An entry that passed [`check_entry`].
@@ -497,7 +512,8 @@ fn unpack(
             });
         }
         let path = entry.path().map_err(damaged)?.into_owned();
-        let accepted = check_entry(entry.header(), &path).map_err(|problem| refused(&path, problem))?;
+        let accepted =
+            check_entry(entry.header(), &path).map_err(|problem| refused(&path, problem))?;
         bytes = bytes.saturating_add(entry.size());
         if bytes > UNPACKED_BYTES_MAX {
             return Err(InstallError::TooLarge {
@@ -632,10 +648,12 @@ fn parse_checksum(text: &str) -> Option<String> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(64), |mut hex, byte| {
-        let _ = write!(hex, "{byte:02x}");
-        hex
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
 }
 
 fn file_name(path: &Path) -> String {
@@ -647,7 +665,10 @@ fn file_name(path: &Path) -> String {
 fn shown(text: &str) -> String {
     let escaped: String = text.chars().flat_map(char::escape_debug).collect();
     if escaped.chars().count() > SHOWN_CHARS_MAX {
-        format!("{}…", escaped.chars().take(SHOWN_CHARS_MAX).collect::<String>())
+        format!(
+            "{}…",
+            escaped.chars().take(SHOWN_CHARS_MAX).collect::<String>()
+        )
     } else {
         escaped
     }

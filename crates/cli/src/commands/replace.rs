@@ -52,10 +52,12 @@ pub fn upgrade(
     let root = release_root()?;
     let version = Version::parse(version).map_err(|err| Exit::new(exit::USAGE, err.to_string()))?;
     if !root.is_installed(&version) {
-        let environment = Environment::from_process(env_file)
-            .map_err(|report| super::config_failure(&report))?;
-        let key = config::release_key(&environment).map_err(|report| super::config_failure(&report))?;
-        let installed = ops::tarball::install(&root, &version, key.as_ref()).map_err(refused)?;
+        let environment =
+            Environment::from_process(env_file).map_err(|report| super::config_failure(&report))?;
+        let key =
+            config::release_key(&environment).map_err(|report| super::config_failure(&report))?;
+        let installed =
+            ops::tarball::install(&root, &version, key.as_ref()).map_err(|err| refused(&err))?;
         if installed.signed {
             println!(
                 "signature ok (RELEASE_PUBLIC_KEY): {}",
@@ -115,7 +117,7 @@ fn replace_with(
 ) -> anyhow::Result<ExitCode> {
     // Checked here too, for a clear error before anything is asked of the instance (which
     // checks again: it starts nothing else).
-    root.successor(version).map_err(not_startable)?;
+    root.successor(version).map_err(|err| not_startable(&err))?;
     let replaced = send_replace(env_file, Some(version.clone()), options)?;
     root.record_switch(&replaced.old_version, version)?;
     report(verb, &replaced);
@@ -181,7 +183,7 @@ fn release_root() -> anyhow::Result<ReleaseRoot> {
 
 /// A tarball that was not installed: 64 when there is none (a usage mistake), 65 (bad input
 /// data) when it was refused.
-fn refused(err: InstallError) -> anyhow::Error {
+fn refused(err: &InstallError) -> anyhow::Error {
     let code = match err {
         InstallError::NotFound { .. } => exit::USAGE,
         _ => exit::DATA,
@@ -189,7 +191,9 @@ fn refused(err: InstallError) -> anyhow::Error {
     Exit::new(code, err.to_string()).into()
 }
 
-fn not_startable(err: ReleaseError) -> anyhow::Error {
+/// A release that is not (or may not be) started: 64 when it is not installed, 65 when its
+/// binary is refused.
+fn not_startable(err: &ReleaseError) -> anyhow::Error {
     let code = match err {
         ReleaseError::NotInstalled { .. } => exit::USAGE,
         _ => exit::DATA,

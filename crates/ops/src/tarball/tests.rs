@@ -37,7 +37,9 @@ fn header(item: &Item<'_>) -> tar::Header {
     header.set_entry_type(item.kind);
     header.set_mode(item.mode);
     if item.kind.is_symlink() || item.kind.is_hard_link() {
-        header.set_link_name(std::str::from_utf8(item.data).unwrap()).unwrap();
+        header
+            .set_link_name(std::str::from_utf8(item.data).unwrap())
+            .unwrap();
         header.set_size(0);
     } else {
         header.set_size(item.data.len() as u64);
@@ -144,7 +146,11 @@ fn a_good_tarball_installs_the_release_files_with_normalized_modes() {
 fn entries_that_are_not_plain_files_or_directories_are_refused_naming_them() {
     let cases: Vec<(Item<'_>, &str)> = vec![
         (
-            item("releases/0.2.0/env", tar::EntryType::Symlink, b"/etc/shadow"),
+            item(
+                "releases/0.2.0/env",
+                tar::EntryType::Symlink,
+                b"/etc/shadow",
+            ),
             "entry `releases/0.2.0/env` is a symbolic link to `/etc/shadow`",
         ),
         (
@@ -156,8 +162,7 @@ fn entries_that_are_not_plain_files_or_directories_are_refused_naming_them() {
             "has mode 6755: setuid, setgid and sticky bits are never installed",
         ),
         (
-            item("var/cache/", tar::EntryType::Directory, b"")
-                .with_mode(0o1777),
+            item("var/cache/", tar::EntryType::Directory, b"").with_mode(0o1777),
             "has mode 1777",
         ),
         (
@@ -174,11 +179,19 @@ fn entries_that_are_not_plain_files_or_directories_are_refused_naming_them() {
         ),
         (file("/etc/cron.d/x", 0o644, b"x"), "is an absolute path"),
         (
-            item("long", tar::EntryType::GNULongName, b"a-name-over-a-hundred-bytes"),
+            item(
+                "long",
+                tar::EntryType::GNULongName,
+                b"a-name-over-a-hundred-bytes",
+            ),
             "is a GNU long-name header",
         ),
         (
-            item("pax", tar::EntryType::XHeader, b"30 path=releases/0.2.0/env\n"),
+            item(
+                "pax",
+                tar::EntryType::XHeader,
+                b"30 path=releases/0.2.0/env\n",
+            ),
             "is a PAX extended header",
         ),
     ];
@@ -319,15 +332,24 @@ fn with_a_release_key_only_a_tarball_signed_by_it_installs() {
     let unsigned = fixture(&tarball, true);
     let message = unsigned.install(Some(&key)).unwrap_err().to_string();
     assert!(
-        message.contains("donation_platform-0.2.0.tar.gz.minisig is missing and RELEASE_PUBLIC_KEY is set"),
+        message.contains(
+            "donation_platform-0.2.0.tar.gz.minisig is missing and RELEASE_PUBLIC_KEY is set"
+        ),
         "{message}"
     );
     unsigned.assert_nothing_installed();
 
     let foreign = fixture(&tarball, true);
-    sign(&other_secret, &tarball, &beside(&foreign.tarball, "minisig"));
+    sign(
+        &other_secret,
+        &tarball,
+        &beside(&foreign.tarball, "minisig"),
+    );
     let message = foreign.install(Some(&key)).unwrap_err().to_string();
-    assert!(message.contains("does not verify with RELEASE_PUBLIC_KEY"), "{message}");
+    assert!(
+        message.contains("does not verify with RELEASE_PUBLIC_KEY"),
+        "{message}"
+    );
     foreign.assert_nothing_installed();
 
     // Signed by the right key, but not these bytes.

@@ -270,7 +270,11 @@ pub fn release_entries(version: &str, binary: &Path) -> Vec<TarEntry> {
 pub fn sha256_line(bytes: &[u8], name: &str) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(bytes);
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex = digest.iter().fold(String::new(), |mut hex, byte| {
+        use std::fmt::Write as _;
+        write!(hex, "{byte:02x}").unwrap();
+        hex
+    });
     format!("{hex}  {name}\n")
 }
 
