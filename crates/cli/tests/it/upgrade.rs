@@ -258,6 +258,28 @@ async fn malicious_tarballs_are_refused_nothing_is_installed_and_the_instance_ke
         "{}",
         replace.stderr
     );
+    // The instance itself starts only a plain binary inside its releases/: asked directly over
+    // the control socket for a release directory that links out of the tree, it refuses.
+    let outside = release.root.parent().unwrap().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    script_binary(&outside, "donation_platform", "exec sleep 600");
+    std::os::unix::fs::symlink(&outside, release.root.join("releases/0.9.9")).unwrap();
+    let mut client = ops::control::Client::connect(&release.control_socket()).unwrap();
+    let request = ops::handoff::ReplaceRequest {
+        version: Some(ops::release::Version::parse("0.9.9").unwrap()),
+        ready_timeout_s: Some(5),
+    };
+    let reply = client
+        .request(&ops::control::Request::Handoff(
+            ops::handoff::Message::Replace(request),
+        ))
+        .unwrap();
+    assert!(!reply.ok, "{reply:?}");
+    assert!(
+        reply.output.contains("resolves outside releases/"),
+        "{}",
+        reply.output
+    );
     assert_eq!(release.status()["pid"], pid);
 
     assert_a_signed_release_installs(&release, &keys, &pid).await;
