@@ -11,7 +11,13 @@
 //!   var/                               data
 //! target/rel/donation_platform-<version>.tar.gz        unpacks into a release root
 //! target/rel/donation_platform-<version>.tar.gz.sha256
+//! target/rel/donation_platform-<version>.tar.gz.minisig  with RELEASE_SIGNING_KEY
 //! ```
+//!
+//! `RELEASE_SIGNING_KEY=~/.minisign/donation_platform.key cargo xtask release` also signs the
+//! tarball with that minisign secret key (`minisign -G` makes one); its password comes from
+//! `RELEASE_SIGNING_KEY_PASSWORD`, or is asked for. An instance whose `RELEASE_PUBLIC_KEY` is
+//! the matching public key installs only tarballs signed so.
 //!
 //! `DONATION_PLATFORM_VERSION=0.2.0 cargo xtask release` builds a second version from the same
 //! source, to rehearse an upgrade.
@@ -40,12 +46,58 @@ pub fn release() -> anyhow::Result<()> {
     let root = out.join("donation_platform");
     assemble(&binary, &version, &root)?;
     let tarball = pack(&root, &version, &out)?;
+    let signed = match std::env::var_os(SIGNING_KEY_ENV) {
+        Some(key_file) => {
+            let secret_key = signing_key(Path::new(&key_file))?;
+            sign(&tarball, &secret_key)?;
+            " + .minisig"
+        }
+        None => "",
+    };
     eprintln!(
-        "xtask: release {version}: {} and {} (+ .sha256)",
+        "xtask: release {version}: {} and {} (+ .sha256{signed})",
         root.display(),
         tarball.display()
     );
     Ok(())
+}
+
+/// Names the minisign secret key file to sign the tarball with.
+const SIGNING_KEY_ENV: &str = "RELEASE_SIGNING_KEY";
+
+/// The password of that key, if it has one (else it is asked for on the terminal).
+const SIGNING_KEY_PASSWORD_ENV: &str = "RELEASE_SIGNING_KEY_PASSWORD";
+
+/// The minisign secret key in `path`, decrypted.
+fn signing_key(path: &Path) -> anyhow::Result<minisign::SecretKey> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read {SIGNING_KEY_ENV}={}", path.display()))?;
+    let boxed = || minisign::SecretKeyBox::from_string(&text);
+    let key = match std::env::var(SIGNING_KEY_PASSWORD_ENV) {
+        Ok(password) => minisign::SecretKey::from_box(boxed()?, Some(password)),
+        Err(_) => minisign::SecretKey::from_unencrypted_box(boxed()?)
+            .or_else(|_| minisign::SecretKey::from_box(boxed()?, None)),
+    };
+    key.with_context(|| format!("{} is not a usable minisign secret key", path.display()))
+}
+
+/// Writes `<tarball>.minisig`, as `minisign -S -m <tarball>` would.
+pub fn sign(tarball: &Path, secret_key: &minisign::SecretKey) -> anyhow::Result<PathBuf> {
+    let name = tarball
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let trusted_comment = format!("file:{name}");
+    let signature = minisign::sign(
+        None,
+        secret_key,
+        fs::File::open(tarball)?,
+        Some(&trusted_comment),
+        None,
+    )?;
+    let path = PathBuf::from(format!("{}.minisig", tarball.display()));
+    fs::write(&path, signature.to_string())?;
+    Ok(path)
 }
 
 /// The version a binary reports (`donation_platform <version>`).
@@ -183,5 +235,35 @@ mod tests {
         let first = fs::read(&tarball).unwrap();
         pack(&root, "0.3.0", dir.path()).unwrap();
         assert_eq!(fs::read(&tarball).unwrap(), first);
+    }
+
+    #[test]
+    fn a_packed_release_installs_through_the_checks_upgrade_makes_and_its_signature_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = dir.path().join("built");
+        assemble(&fake_binary(dir.path(), "0.3.0"), "0.3.0", &built).unwrap();
+        let tarball = pack(&built, "0.3.0", dir.path()).unwrap();
+        let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+        sign(&tarball, &pair.sk).unwrap();
+
+        // A running root that has only 0.1.0, with the three files copied into releases/0.3.0/.
+        let running = ops::release::ReleaseRoot::new(dir.path().join("running"));
+        assemble(&fake_binary(dir.path(), "0.1.0"), "0.1.0", running.path()).unwrap();
+        let version = ops::release::Version::parse("0.3.0").unwrap();
+        let target = running.release_dir(&version);
+        fs::create_dir_all(&target).unwrap();
+        for extension in ["", ".sha256", ".minisig"] {
+            let name = format!("donation_platform-0.3.0.tar.gz{extension}");
+            fs::copy(dir.path().join(&name), target.join(&name)).unwrap();
+        }
+        let key = ops::tarball::ReleaseKey::parse(&pair.pk.to_base64()).unwrap();
+        let installed = ops::tarball::install(&running, &version, Some(&key)).unwrap();
+        assert!(installed.signed);
+        let program = running.successor(&version).unwrap();
+        let output = Command::new(&program.program)
+            .arg("version")
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&output.stdout).starts_with("donation_platform 0.3.0"));
     }
 }

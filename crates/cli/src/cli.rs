@@ -71,8 +71,9 @@ enum Command {
     Restart(ReplaceArgs),
     /// Replace the running instance with another release, with zero downtime.
     ///
-    /// Runs `releases/VERSION/`, unpacked first from the
-    /// `donation_platform-VERSION.tar.gz` copied there (checked against its `.sha256`).
+    /// Runs `releases/VERSION/`, unpacked first from the `donation_platform-VERSION.tar.gz`
+    /// copied there: its `.sha256` is required, and its `.minisig` when `RELEASE_PUBLIC_KEY` is
+    /// set; links, devices and setuid bits are refused and nothing is installed then.
     Upgrade {
         /// The release to run, as in releases/<VERSION>/.
         version: String,

@@ -15,6 +15,8 @@ pub struct Exit {
 
 /// Wrong command-line usage.
 pub const USAGE: u8 = 64;
+/// The input data is refused (a release tarball that fails its checks).
+pub const DATA: u8 = 65;
 /// A dependency (the database, the port) is unavailable.
 pub const UNAVAILABLE: u8 = 69;
 /// The configuration (or the schema it points at) is not usable.

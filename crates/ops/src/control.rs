@@ -33,11 +33,15 @@ const REFUSAL_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 /// The most descriptors one reply carries (the listening sockets).
 const FDS_MAX: usize = 8;
 
-/// One console command, as typed (`status`, `log-level debug`, `audit verify`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Request {
-    /// The command line.
-    pub command: String,
+/// One request line: `{"command": "status"}` (a console command as typed: `status`,
+/// `log-level debug`, `audit verify`), or `{"handoff": …}`, a message of a replacement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Request {
+    /// A console command line.
+    Command(String),
+    /// A replacement's message (see [`crate::handoff`]).
+    Handoff(crate::handoff::Message),
 }
 
 /// The instance's answer.
@@ -271,15 +275,20 @@ impl Client {
         })
     }
 
-    /// Sends `command` and waits for the reply.
+    /// Sends the console command `command` and waits for the reply.
     pub fn call(&mut self, command: &str) -> io::Result<Reply> {
-        self.send(command)?;
+        self.request(&Request::Command(command.to_owned()))
+    }
+
+    /// Sends `request` and waits for the reply.
+    pub fn request(&mut self, request: &Request) -> io::Result<Reply> {
+        self.send(request)?;
         self.read_reply()
     }
 
-    /// Sends `command` and waits for a reply carrying file descriptors.
-    pub fn call_for_fds(&mut self, command: &str) -> io::Result<(Reply, Vec<OwnedFd>)> {
-        self.send(command)?;
+    /// Sends `request` and waits for a reply carrying file descriptors.
+    pub fn request_fds(&mut self, request: &Request) -> io::Result<(Reply, Vec<OwnedFd>)> {
+        self.send(request)?;
         let mut first = [0u8; 1];
         let fds = receive_with_fds(self.reader.get_ref(), &mut first)?;
         let mut line = vec![first[0]];
@@ -287,10 +296,8 @@ impl Client {
         Ok((decode(&line)?, fds))
     }
 
-    fn send(&mut self, command: &str) -> io::Result<()> {
-        let request = encode(&Request {
-            command: command.to_owned(),
-        })?;
+    fn send(&mut self, request: &Request) -> io::Result<()> {
+        let request = encode(request)?;
         let stream = self.reader.get_mut();
         stream.write_all(&request)?;
         stream.flush()
@@ -391,9 +398,13 @@ mod tests {
         let server = tokio::spawn(async move {
             let mut session = socket.accept().await.unwrap();
             let request = session.next_request().await.unwrap().unwrap();
-            assert_eq!(request.command, "status");
+            assert_eq!(request, Request::Command("status".to_owned()));
             session.reply(&Reply::ok("fine")).await.unwrap();
-            session.next_request().await.unwrap().unwrap();
+            let takeover = session.next_request().await.unwrap().unwrap();
+            assert_eq!(
+                takeover,
+                Request::Handoff(crate::handoff::Message::Takeover)
+            );
             session
                 .reply_with_fds(&Reply::ok("here"), &[listener.as_fd()])
                 .await
@@ -404,7 +415,8 @@ mod tests {
         let passed = tokio::task::spawn_blocking(move || {
             let mut client = Client::connect(&client_path).unwrap();
             assert_eq!(client.call("status").unwrap(), Reply::ok("fine"));
-            let (reply, mut fds) = client.call_for_fds("takeover").unwrap();
+            let takeover = Request::Handoff(crate::handoff::Message::Takeover);
+            let (reply, mut fds) = client.request_fds(&takeover).unwrap();
             assert_eq!(reply, Reply::ok("here"));
             assert_eq!(fds.len(), 1);
             std::net::TcpListener::from(fds.remove(0))

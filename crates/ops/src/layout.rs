@@ -29,6 +29,12 @@ version=$(cat "$root/releases/CURRENT")
 exec "$root/releases/$version/donation_platform" --env-file "$root/releases/$version/env" "$@"
 "#;
 
+/// The binary's file name in `releases/<version>/`.
+pub const BINARY_NAME: &str = "donation_platform";
+
+/// The env file's name in `releases/<version>/`.
+pub const ENV_FILE_NAME: &str = "env";
+
 /// What a release's env file sets.
 pub const ENV_FILE: &str =
     "# Set for every command of this release; the process environment wins.\nAPP_ENV=prod\n";
@@ -46,10 +52,10 @@ pub fn install(binary: &Path, version: &str, root: &Path) -> io::Result<()> {
     ] {
         fs::create_dir_all(&dir)?;
     }
-    let installed = release.join("donation_platform");
+    let installed = release.join(BINARY_NAME);
     fs::copy(binary, &installed)?;
     fs::set_permissions(&installed, fs::Permissions::from_mode(0o755))?;
-    fs::write(release.join("env"), ENV_FILE)?;
+    fs::write(release.join(ENV_FILE_NAME), ENV_FILE)?;
     let entry = root.join("bin/donation_platform");
     fs::write(&entry, ENTRY_POINT)?;
     fs::set_permissions(&entry, fs::Permissions::from_mode(0o755))?;

@@ -43,31 +43,44 @@ impl Notifier {
 
     /// The instance is ready to serve.
     pub fn ready(&self, status: &str) {
-        self.notify(&format!("READY=1\nSTATUS={status}"));
+        self.notify(&format!("READY=1\nSTATUS={}", one_line(status)));
     }
 
     /// The service is stopping (not handing over: a successor does not stop the service).
     pub fn stopping(&self, status: &str) {
-        self.notify(&format!("STOPPING=1\nSTATUS={status}"));
+        self.notify(&format!("STOPPING=1\nSTATUS={}", one_line(status)));
     }
 
     /// The instance is being replaced; `READY=1` ends this state.
     pub fn reloading(&self, status: &str) {
         self.notify(&format!(
-            "RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={status}",
-            monotonic_usec()
+            "RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={}",
+            monotonic_usec(),
+            one_line(status)
         ));
     }
 
     /// Process `pid` is the service's main process from now on, and it is ready.
     pub fn main_pid_ready(&self, pid: u32, status: &str) {
-        self.notify(&format!("MAINPID={pid}\nREADY=1\nSTATUS={status}"));
+        self.notify(&format!(
+            "MAINPID={pid}\nREADY=1\nSTATUS={}",
+            one_line(status)
+        ));
     }
 
     /// The watchdog keep-alive.
     pub fn watchdog(&self) {
         self.notify("WATCHDOG=1");
     }
+}
+
+/// A `STATUS=` value: one line, no control characters. A newline would start an assignment of
+/// its own (`READY=1`, `MAINPID=`), so whatever the caller passes cannot add one.
+fn one_line(status: &str) -> String {
+    status
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// How often to send `WATCHDOG=1`: half the `WATCHDOG_USEC` the manager set, if it set one for
@@ -126,6 +139,14 @@ mod tests {
         assert_eq!(
             &buffer[..length],
             b"MAINPID=42\nREADY=1\nSTATUS=handed over"
+        );
+    }
+
+    #[test]
+    fn a_status_can_never_add_an_assignment() {
+        assert_eq!(
+            one_line("serving 0.2.0\nMAINPID=1\r\u{0}"),
+            "serving 0.2.0 MAINPID=1  "
         );
     }
 

@@ -58,6 +58,13 @@ pub(crate) fn effective(config: &Config) -> Vec<(&'static str, String)> {
         (var::LOG_LEVEL, config.log_level.clone()),
         (var::LOG_FORMAT, config.log_format.as_str().to_owned()),
         (var::ZAKAT_RATE_LIMIT, config.zakat_rate_limit.to_string()),
+        (
+            var::RELEASE_PUBLIC_KEY,
+            config
+                .release_public_key
+                .as_ref()
+                .map_or_else(String::new, |key| key.as_str().to_owned()),
+        ),
     ]
 }
 

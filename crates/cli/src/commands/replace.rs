@@ -1,16 +1,20 @@
 //! `restart`, `upgrade <version>`, `rollback`, `releases`: replacing the running instance with
-//! zero downtime (the hand-off itself is in `instance::handoff`), and the installed releases.
+//! zero downtime, and the installed releases. The mechanics are `ops`'s (the release root,
+//! the tarball checks, the hand-off messages); this module wires them to the command line.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use sha2::{Digest as _, Sha256};
+use ops::control::Request;
+use ops::handoff::{Message, ReplaceRequest, Replaced};
+use ops::release::{ReleaseError, ReleaseRoot, Version};
+use ops::tarball::InstallError;
 
 use super::control::{connect, runtime_files};
+use crate::config::{self, Environment};
 use crate::exit::{self, Exit};
-use crate::instance::handoff::{Program, ReplaceRequest, Replaced};
 
 use crate::app::EXIT_WAIT;
 
@@ -23,36 +27,61 @@ pub struct Options {
 
 /// `restart`: a fresh process of the current release (configuration re-read), zero downtime.
 pub fn restart(env_file: Option<&Path>, options: Options) -> anyhow::Result<ExitCode> {
-    if let Some(root) = ops::layout::release_root() {
-        let current = current_version(&root)?;
+    if let Some(root) = ReleaseRoot::of_current_exe() {
+        let current = root.current()?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} is missing or empty: write the running version into it",
+                root.releases_dir().join("CURRENT").display()
+            )
+        })?;
         return replace_with(env_file, &root, &current, options, "restarted");
     }
-    let request = ReplaceRequest {
-        release: None,
-        ready_timeout_s: Some(options.ready_timeout.as_secs()),
-    };
-    let replaced = send_replace(env_file, &request)?;
+    let replaced = send_replace(env_file, None, options)?;
     report("restarted", &replaced);
     Ok(ExitCode::SUCCESS)
 }
 
-/// `upgrade <version>`: installs `releases/<version>/` from its tarball if needed, then
-/// replaces the running instance with it.
+/// `upgrade <version>`: installs `releases/<version>/` from its tarball if needed (checksum
+/// required, signature when `RELEASE_PUBLIC_KEY` is set), then replaces the running instance
+/// with it.
 pub fn upgrade(
     env_file: Option<&Path>,
     version: &str,
     options: Options,
 ) -> anyhow::Result<ExitCode> {
     let root = release_root()?;
-    check_version_name(version)?;
-    install(&root, version)?;
-    replace_with(env_file, &root, version, options, "upgraded")
+    let version = Version::parse(version).map_err(|err| Exit::new(exit::USAGE, err.to_string()))?;
+    if !root.is_installed(&version) {
+        let environment =
+            Environment::from_process(env_file).map_err(|report| super::config_failure(&report))?;
+        let key =
+            config::release_key(&environment).map_err(|report| super::config_failure(&report))?;
+        let installed =
+            ops::tarball::install(&root, &version, key.as_ref()).map_err(|err| refused(&err))?;
+        if installed.signed {
+            println!(
+                "signature ok (RELEASE_PUBLIC_KEY): {}",
+                installed.tarball.display()
+            );
+        }
+        println!(
+            "checksum ok (sha256 {}): {}",
+            installed.sha256,
+            installed.tarball.display()
+        );
+        println!(
+            "unpacked {} into {}",
+            installed.tarball.display(),
+            root.release_dir(&version).display()
+        );
+    }
+    replace_with(env_file, &root, &version, options, "upgraded")
 }
 
 /// `rollback`: back to the release that ran before the current one.
 pub fn rollback(env_file: Option<&Path>, options: Options) -> anyhow::Result<ExitCode> {
     let root = release_root()?;
-    let previous = read_version_file(&root.join("releases/PREVIOUS")).ok_or_else(|| {
+    let previous = root.previous()?.ok_or_else(|| {
         Exit::new(
             exit::USAGE,
             "no previous release is recorded (releases/PREVIOUS): roll forward with `upgrade <version>` instead",
@@ -64,15 +93,9 @@ pub fn rollback(env_file: Option<&Path>, options: Options) -> anyhow::Result<Exi
 /// `releases`: the installed releases, the current one marked `*`, the previous one `-`.
 pub fn releases() -> anyhow::Result<ExitCode> {
     let root = release_root()?;
-    let current = read_version_file(&root.join("releases/CURRENT"));
-    let previous = read_version_file(&root.join("releases/PREVIOUS"));
-    let mut versions: Vec<String> = std::fs::read_dir(root.join("releases"))?
-        .filter_map(Result::ok)
-        .filter(|entry| entry.path().join("donation_platform").is_file())
-        .filter_map(|entry| entry.file_name().into_string().ok())
-        .collect();
-    versions.sort();
-    for version in versions {
+    let current = root.current()?;
+    let previous = root.previous()?;
+    for version in root.installed()? {
         let mark = if Some(&version) == current.as_ref() {
             "*"
         } else if Some(&version) == previous.as_ref() {
@@ -87,41 +110,40 @@ pub fn releases() -> anyhow::Result<ExitCode> {
 
 fn replace_with(
     env_file: Option<&Path>,
-    root: &Path,
-    version: &str,
+    root: &ReleaseRoot,
+    version: &Version,
     options: Options,
     verb: &str,
 ) -> anyhow::Result<ExitCode> {
-    let dir = root.join("releases").join(version);
-    let request = ReplaceRequest {
-        release: Some(Program {
-            program: dir.join("donation_platform").display().to_string(),
-            args: vec![
-                "--env-file".to_owned(),
-                dir.join("env").display().to_string(),
-                "start".to_owned(),
-            ],
-            version: version.to_owned(),
-        }),
-        ready_timeout_s: Some(options.ready_timeout.as_secs()),
-    };
-    let replaced = send_replace(env_file, &request)?;
-    if replaced.old_version != version {
-        write_version_file(&root.join("releases/PREVIOUS"), &replaced.old_version)?;
-    }
-    write_version_file(&root.join("releases/CURRENT"), version)?;
+    // Checked here too, for a clear error before anything is asked of the instance (which
+    // checks again: it starts nothing else).
+    root.successor(version).map_err(|err| not_startable(&err))?;
+    let replaced = send_replace(env_file, Some(version.clone()), options)?;
+    root.record_switch(&replaced.old_version, version)?;
     report(verb, &replaced);
     Ok(ExitCode::SUCCESS)
 }
 
-fn send_replace(env_file: Option<&Path>, request: &ReplaceRequest) -> anyhow::Result<Replaced> {
+fn send_replace(
+    env_file: Option<&Path>,
+    version: Option<Version>,
+    options: Options,
+) -> anyhow::Result<Replaced> {
     let files = runtime_files(env_file)?;
     let mut client = connect(&files)?;
-    let output = super::control::call(
-        &mut client,
-        &format!("replace {}", serde_json::to_string(request)?),
-    )?;
-    serde_json::from_str(&output).with_context(|| format!("the instance answered {output:?}"))
+    let request = Request::Handoff(Message::Replace(ReplaceRequest {
+        version,
+        ready_timeout_s: Some(options.ready_timeout.as_secs()),
+    }));
+    let reply = client.request(&request).map_err(|err| {
+        Exit::new(
+            exit::UNAVAILABLE,
+            format!("the instance did not answer: {err}"),
+        )
+    })?;
+    anyhow::ensure!(reply.ok, "{}", reply.output);
+    serde_json::from_str(&reply.output)
+        .with_context(|| format!("the instance answered {:?}", reply.output))
 }
 
 /// Prints the hand-over, then waits for the old instance to finish draining.
@@ -149,8 +171,8 @@ fn report(verb: &str, replaced: &Replaced) {
     }
 }
 
-fn release_root() -> anyhow::Result<PathBuf> {
-    ops::layout::release_root().ok_or_else(|| {
+fn release_root() -> anyhow::Result<ReleaseRoot> {
+    ReleaseRoot::of_current_exe().ok_or_else(|| {
         Exit::new(
             exit::USAGE,
             "this binary is not in a release root (<root>/releases/<version>/): build one with `cargo xtask release` and run its bin/donation_platform",
@@ -159,166 +181,22 @@ fn release_root() -> anyhow::Result<PathBuf> {
     })
 }
 
-fn current_version(root: &Path) -> anyhow::Result<String> {
-    read_version_file(&root.join("releases/CURRENT")).ok_or_else(|| {
-        anyhow::anyhow!(
-            "{} is missing or empty: write the running version into it",
-            root.join("releases/CURRENT").display()
-        )
-    })
-}
-
-fn read_version_file(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let version = text.trim();
-    (!version.is_empty()).then(|| version.to_owned())
-}
-
-/// Writes `version` into `path` in one step, so the entry point never reads half a name.
-fn write_version_file(path: &Path, version: &str) -> anyhow::Result<()> {
-    ops::layout::write_atomically(path, &format!("{version}\n"))
-        .with_context(|| format!("cannot record the version in {}", path.display()))
-}
-
-/// A version names a directory: plain characters only, never a path.
-fn check_version_name(version: &str) -> anyhow::Result<()> {
-    let plain = !version.is_empty()
-        && version != "."
-        && version != ".."
-        && version
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'));
-    if plain {
-        Ok(())
-    } else {
-        Err(Exit::new(
-            exit::USAGE,
-            format!("{version:?} is not a release version: use one like 0.2.0"),
-        )
-        .into())
-    }
-}
-
-/// Makes sure `releases/<version>/` holds a binary: already unpacked, or unpacked here from
-/// the tarball the operator copied into it (checked against its `.sha256` when present).
-fn install(root: &Path, version: &str) -> anyhow::Result<()> {
-    let dir = root.join("releases").join(version);
-    if dir.join("donation_platform").is_file() {
-        return Ok(());
-    }
-    let candidates = [
-        dir.join(format!("donation_platform-{version}.tar.gz")),
-        dir.join("donation_platform.tar.gz"),
-    ];
-    let Some(tarball) = candidates.iter().find(|path| path.is_file()) else {
-        return Err(Exit::new(
-            exit::USAGE,
-            format!(
-                "release {version} is not installed: copy donation_platform-{version}.tar.gz (and its .sha256) into {}/ and run `upgrade {version}` again",
-                dir.display()
-            ),
-        )
-        .into());
+/// A tarball that was not installed: 64 when there is none (a usage mistake), 65 (bad input
+/// data) when it was refused.
+fn refused(err: &InstallError) -> anyhow::Error {
+    let code = match err {
+        InstallError::NotFound { .. } => exit::USAGE,
+        _ => exit::DATA,
     };
-    verify_checksum(tarball)?;
-    unpack(tarball, root, version)?;
-    println!("unpacked {} into {}", tarball.display(), dir.display());
-    Ok(())
+    Exit::new(code, err.to_string()).into()
 }
 
-/// Compares the tarball with `<tarball>.sha256` (`sha256sum` format) if the operator copied
-/// it along; says so if not.
-fn verify_checksum(tarball: &Path) -> anyhow::Result<()> {
-    let checksum_file = PathBuf::from(format!("{}.sha256", tarball.display()));
-    let Ok(expected) = std::fs::read_to_string(&checksum_file) else {
-        println!(
-            "no {} next to the tarball: its integrity is not checked",
-            checksum_file.display()
-        );
-        return Ok(());
+/// A release that is not (or may not be) started: 64 when it is not installed, 65 when its
+/// binary is refused.
+fn not_startable(err: &ReleaseError) -> anyhow::Error {
+    let code = match err {
+        ReleaseError::NotInstalled { .. } => exit::USAGE,
+        _ => exit::DATA,
     };
-    let expected = expected
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(tarball)?;
-    std::io::copy(&mut file, &mut hasher)?;
-    let actual = hasher
-        .finalize()
-        .iter()
-        .fold(String::new(), |mut hex, byte| {
-            use std::fmt::Write as _;
-            write!(hex, "{byte:02x}").ok();
-            hex
-        });
-    if actual != expected {
-        return Err(Exit::new(
-            exit::USAGE,
-            format!(
-                "{} does not match {} (sha256 {actual}, expected {expected}): the copy is damaged or not this release; copy both files again",
-                tarball.display(),
-                checksum_file.display()
-            ),
-        )
-        .into());
-    }
-    println!("checksum ok: {}", tarball.display());
-    Ok(())
-}
-
-/// Unpacks the release's own files (`releases/<version>/…`) from `tarball` into `root`: into
-/// a staging directory first, moved into place only once complete, so an interrupted unpack
-/// never leaves a half-written release that looks installed.
-fn unpack(tarball: &Path, root: &Path, version: &str) -> anyhow::Result<()> {
-    let prefix = PathBuf::from("releases").join(version);
-    let staging = root
-        .join("tmp")
-        .join(format!("unpack-{}", std::process::id()));
-    std::fs::create_dir_all(&staging)?;
-    let unpacked = unpack_release(tarball, &staging, &prefix);
-    let moved = unpacked.and_then(|()| {
-        let target = root.join(&prefix);
-        std::fs::create_dir_all(&target)?;
-        // The binary last: its presence is what marks the release installed.
-        for name in ["env", "donation_platform"] {
-            let source = staging.join(&prefix).join(name);
-            if source.exists() {
-                std::fs::rename(&source, target.join(name))?;
-            }
-        }
-        Ok(())
-    });
-    std::fs::remove_dir_all(&staging).ok();
-    moved
-}
-
-fn unpack_release(tarball: &Path, staging: &Path, prefix: &Path) -> anyhow::Result<()> {
-    let file = std::fs::File::open(tarball)?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    archive.set_preserve_permissions(true);
-    let mut found = false;
-    for entry in archive.entries().context("the tarball cannot be read")? {
-        let mut entry = entry.context("the tarball is damaged")?;
-        let path = entry.path()?.into_owned();
-        let path = path.strip_prefix(".").unwrap_or(&path).to_owned();
-        if path.starts_with(prefix) && path != prefix {
-            // `unpack_in` refuses paths that would leave `staging`.
-            entry.unpack_in(staging)?;
-            found |= path == prefix.join("donation_platform");
-        }
-    }
-    if !found {
-        return Err(Exit::new(
-            exit::USAGE,
-            format!(
-                "{} holds no {}/donation_platform: it is not that release",
-                tarball.display(),
-                prefix.display()
-            ),
-        )
-        .into());
-    }
-    Ok(())
+    Exit::new(code, err.to_string()).into()
 }

@@ -53,4 +53,7 @@ env_vars! {
     /// Public zakat calculator requests per minute per client address (default 600; 0: no
     /// limit).
     ZAKAT_RATE_LIMIT = false;
+    /// A minisign public key (the base64 line of `minisign.pub`). When set, `upgrade` installs
+    /// only tarballs whose `.minisig` verifies with it.
+    RELEASE_PUBLIC_KEY = false;
 }

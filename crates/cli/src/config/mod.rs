@@ -207,6 +207,8 @@ pub struct Config {
     pub runtime_dir: PathBuf,
     /// Public zakat calculator requests per minute per client address; 0: no limit.
     pub zakat_rate_limit: u32,
+    /// The key release tarballs must be signed with, if any.
+    pub release_public_key: Option<ops::tarball::ReleaseKey>,
 }
 
 impl Config {
@@ -231,6 +233,7 @@ impl Config {
         let log_level = log_level(env, &mut problems);
         let log_format = log_format(env, app_env, &mut problems);
         let zakat_rate_limit = zakat_rate_limit(env, &mut problems);
+        let release_public_key = release_public_key(env, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigReport::from(problems));
         }
@@ -247,8 +250,37 @@ impl Config {
             log_format,
             runtime_dir: runtime_dir(env, release_root),
             zakat_rate_limit,
+            release_public_key,
         })
     }
+}
+
+/// `RELEASE_PUBLIC_KEY` alone, for `upgrade`, which needs no other setting (as `rpc` needs
+/// none): set but unusable is an error, never "no key".
+pub fn release_key(env: &Environment) -> Result<Option<ops::tarball::ReleaseKey>, ConfigReport> {
+    let mut problems = Vec::new();
+    let key = release_public_key(env, &mut problems);
+    if problems.is_empty() {
+        Ok(key)
+    } else {
+        Err(ConfigReport::from(problems))
+    }
+}
+
+fn release_public_key(
+    env: &Environment,
+    problems: &mut Vec<Problem>,
+) -> Option<ops::tarball::ReleaseKey> {
+    let value = env.get(var::RELEASE_PUBLIC_KEY)?;
+    ops::tarball::ReleaseKey::parse(value)
+        .map_err(|err| {
+            problems.push(Problem::new(
+                var::RELEASE_PUBLIC_KEY,
+                format!("{} {err}", quote(value)),
+                "RELEASE_PUBLIC_KEY=RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3",
+            ));
+        })
+        .ok()
 }
 
 fn app_env(env: &Environment, problems: &mut Vec<Problem>) -> AppEnv {

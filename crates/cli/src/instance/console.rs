@@ -6,13 +6,15 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ops::control::{ControlSocket, Reply, Session};
+use ops::control::{ControlSocket, Reply, Request, Session};
+use ops::handoff::Message;
 use ops::layout::RuntimeFiles;
 use ops::notify::Notifier;
+use ops::release::{Program, Version};
 use tokio::sync::oneshot;
 use web::AppState;
 
-use super::handoff::{self, Program, Replacement};
+use super::handoff::{self, Replacement};
 use crate::app::App;
 use crate::config::Config;
 
@@ -52,6 +54,8 @@ pub struct Console {
     pub(super) files: RuntimeFiles,
     pub(super) listener: OwnedFd,
     pub(super) restart: Program,
+    /// This instance's release version.
+    pub(super) version: Version,
     pub(super) replacement: Replacement,
     handed_over: std::sync::Mutex<Option<oneshot::Sender<()>>>,
 }
@@ -79,6 +83,7 @@ impl Console {
             notifier,
             files,
             listener: app.listener_fd()?,
+            version: restart.version.clone(),
             restart,
             replacement: Replacement::default(),
             handed_over: std::sync::Mutex::new(Some(handed_over)),
@@ -103,21 +108,34 @@ impl Console {
     /// Answers one connection's requests until it hangs up.
     async fn converse(self: Arc<Self>, mut session: Session) {
         while let Ok(Some(request)) = session.next_request().await {
-            let line = request.command.trim();
-            let (name, argument) = line.split_once(' ').unwrap_or((line, ""));
-            if name == "takeover" {
-                // The rest of this conversation belongs to the replacement in progress.
-                handoff::give_listener(&self, session).await;
-                return;
-            }
-            let reply = self.execute(name, argument.trim(), &session).await;
+            let reply = match request {
+                Request::Command(line) => {
+                    let line = line.trim();
+                    let (name, argument) = line.split_once(' ').unwrap_or((line, ""));
+                    self.execute(name, argument.trim()).await
+                }
+                Request::Handoff(Message::Takeover) => {
+                    // The rest of this conversation belongs to the replacement in progress.
+                    handoff::give_listener(&self, session).await;
+                    return;
+                }
+                Request::Handoff(Message::Replace(request)) => {
+                    handoff::replace(&self, request).await
+                }
+                Request::Handoff(Message::TakeoverFailed { reason }) => {
+                    handoff::record_failure(&self, session.peer(), &reason)
+                }
+                Request::Handoff(Message::Ready { .. } | Message::Installed) => Reply::error(
+                    "`ready` and `installed` come only from a successor after `takeover`",
+                ),
+            };
             if session.reply(&reply).await.is_err() {
                 return;
             }
         }
     }
 
-    async fn execute(&self, name: &str, argument: &str, session: &Session) -> Reply {
+    async fn execute(&self, name: &str, argument: &str) -> Reply {
         match (name, argument) {
             ("status", "") => Reply::ok(self.status()),
             ("pid", "") => Reply::ok(std::process::id().to_string()),
@@ -141,8 +159,6 @@ impl Console {
                 )
             }
             ("help", "") => Reply::ok(help()),
-            ("replace", spec) => handoff::replace(self, spec).await,
-            ("takeover-failed", reason) => handoff::record_failure(self, session.peer(), reason),
             _ => Reply::error(format!(
                 "unknown command `{}`: type `help` for the list",
                 format!("{name} {argument}").trim()

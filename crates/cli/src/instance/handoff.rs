@@ -4,34 +4,35 @@
 //! systemd it lands in the service's cgroup, and tells it where to ask for the listener
 //! (`DONATION_PLATFORM_TAKEOVER`, the predecessor's control socket). The successor:
 //!
-//! 1. connects and sends `takeover`; the reply carries the listening socket (`SCM_RIGHTS`), so
+//! 1. connects and sends `Takeover`; the reply carries the listening socket (`SCM_RIGHTS`), so
 //!    the kernel's accept queue is shared and no connection is ever refused;
 //! 2. builds its application on it (database, schema check, ledger writer) and starts
 //!    accepting, next to the predecessor;
-//! 3. sends `ready <version>`; the predecessor tells systemd `MAINPID=<successor>` + `READY=1`
+//! 3. sends `Ready { version }`; the predecessor tells systemd `MAINPID=<successor>` + `READY=1`
 //!    and answers;
 //! 4. moves its control socket over the well-known path, writes the pid file and sends
-//!    `installed`; the predecessor answers, reports to whoever asked for the replacement, stops
+//!    `Installed`; the predecessor answers, reports to whoever asked for the replacement, stops
 //!    accepting and drains.
 //!
 //! If the successor exits, or is not ready within the bound, the predecessor stops it, tells
 //! systemd `READY=1` again and goes on serving: it never stopped accepting.
+//!
+//! The messages are typed ([`ops::handoff::Message`]); this module is the instance's side of
+//! them: starting and watching the successor, passing the listener, telling systemd.
 
 use std::os::fd::AsFd as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ops::control::{Client, ControlSocket, Peer, Reply, Session};
+use ops::control::{Client, ControlSocket, Peer, Reply, Request, Session};
+use ops::handoff::{Message, ReplaceRequest, Replaced, TAKEOVER_ENV};
 use ops::layout::RuntimeFiles;
-use serde::{Deserialize, Serialize};
+use ops::release::{Program, Version};
 use tokio::process::Command;
 use tokio::sync::oneshot;
 
 use super::console::Console;
 use crate::exit::{self, Exit};
-
-/// Tells a successor where its predecessor's control socket is.
-pub const TAKEOVER_ENV: &str = "DONATION_PLATFORM_TAKEOVER";
 
 /// How long a successor may take to become ready when the request names no bound.
 pub const READY_TIMEOUT_DEFAULT: Duration = Duration::from_secs(30);
@@ -41,41 +42,6 @@ const FAILED_SUCCESSOR_STOP: Duration = Duration::from_secs(5);
 
 /// How long a ready successor may take to install itself (rename a socket, write a file).
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The process to start as the successor.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Program {
-    /// The executable.
-    pub program: String,
-    /// Its arguments (`--env-file …`, `start`).
-    pub args: Vec<String>,
-    /// The release version it is.
-    pub version: String,
-}
-
-/// A `replace` request, as `restart`, `upgrade` and `rollback` send it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct ReplaceRequest {
-    /// What to start; this release again when absent (`restart` outside a release root).
-    pub release: Option<Program>,
-    /// How long the successor may take to become ready, in seconds.
-    pub ready_timeout_s: Option<u64>,
-}
-
-/// What a completed replacement reports.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Replaced {
-    /// The instance that was replaced.
-    pub old_pid: u32,
-    /// Its version.
-    pub old_version: String,
-    /// The instance now serving.
-    pub new_pid: u32,
-    /// Its version.
-    pub new_version: String,
-    /// From starting the successor to its being installed, in milliseconds.
-    pub handoff_ms: u64,
-}
 
 /// The replacement in progress, if any: only one at a time.
 #[derive(Default)]
@@ -90,7 +56,7 @@ struct Expected {
     /// Why it failed, if it said so before exiting.
     failure: Option<String>,
     /// Where to pass the conversation once it reports ready.
-    ready: Option<oneshot::Sender<(Session, String)>>,
+    ready: Option<oneshot::Sender<(Session, Version)>>,
 }
 
 impl Replacement {
@@ -103,17 +69,30 @@ impl Replacement {
 
 /// Runs a `replace` request: starts the successor, waits for it, and either hands over or
 /// keeps serving. The reply is a [`Replaced`] as JSON, or the reason it failed.
-pub async fn replace(console: &Console, spec: &str) -> Reply {
-    let request: ReplaceRequest = match serde_json::from_str(spec) {
-        Ok(request) => request,
-        Err(err) => return Reply::error(format!("not a replace request: {err}")),
-    };
+///
+/// The request names a version, never a program: the successor is this instance's own
+/// program (`restart`) or `releases/<version>/donation_platform` of its own release root,
+/// checked by [`ops::release::ReleaseRoot::successor`].
+pub async fn replace(console: &Console, request: ReplaceRequest) -> Reply {
     let Ok(_busy) = console.replacement.busy.try_lock() else {
         return Reply::error(
             "a replacement is already in progress: wait for it to finish, then try again",
         );
     };
-    let program = request.release.unwrap_or_else(|| console.restart.clone());
+    let program = match &request.version {
+        None => console.restart.clone(),
+        Some(version) => match ops::release::ReleaseRoot::of_current_exe() {
+            Some(root) => match root.successor(version) {
+                Ok(program) => program,
+                Err(err) => return Reply::error(format!("{err}; this instance keeps serving")),
+            },
+            None => {
+                return Reply::error(
+                    "this instance does not run from a release root (<root>/releases/<version>/), so it can only `restart` itself",
+                );
+            }
+        },
+    };
     let ready_timeout = request
         .ready_timeout_s
         .map_or(READY_TIMEOUT_DEFAULT, Duration::from_secs);
@@ -121,12 +100,13 @@ pub async fn replace(console: &Console, spec: &str) -> Reply {
     console
         .notifier
         .reloading(&format!("replacing with version {}", program.version));
-    tracing::info!(program = %program.program, version = %program.version, "starting a successor");
+    tracing::info!(program = %program.program.display(), version = %program.version, "starting a successor");
+    let version = &console.version;
     match run_successor(console, &program, ready_timeout).await {
         Ok((new_pid, new_version)) => {
             let replaced = Replaced {
                 old_pid: std::process::id(),
-                old_version: crate::VERSION.to_owned(),
+                old_version: version.clone(),
                 new_pid,
                 new_version,
                 handoff_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -138,14 +118,12 @@ pub async fn replace(console: &Console, spec: &str) -> Reply {
         Err(reason) => {
             tracing::warn!(%reason, "replacement failed; this instance keeps serving");
             console.notifier.ready(&format!(
-                "serving version {} (pid {}); replacement failed",
-                crate::VERSION,
+                "serving version {version} (pid {}); replacement failed",
                 std::process::id()
             ));
             Reply::error(format!(
-                "{reason}; this instance (pid {}, version {}) keeps serving",
+                "{reason}; this instance (pid {}, version {version}) keeps serving",
                 std::process::id(),
-                crate::VERSION
             ))
         }
     }
@@ -156,7 +134,7 @@ async fn run_successor(
     console: &Console,
     program: &Program,
     ready_timeout: Duration,
-) -> Result<(u32, String), String> {
+) -> Result<(u32, Version), String> {
     let (ready, is_ready) = oneshot::channel();
     let mut child = {
         // Held while spawning, so the successor's `takeover` cannot arrive before we expect it.
@@ -168,7 +146,7 @@ async fn run_successor(
             .env_remove("WATCHDOG_PID")
             .stdin(std::process::Stdio::null())
             .spawn()
-            .map_err(|err| format!("cannot start {}: {err}", program.program))?;
+            .map_err(|err| format!("cannot start {}: {err}", program.program.display()))?;
         *expected = Some(Expected {
             pid: child.id().unwrap_or_default(),
             failure: None,
@@ -222,8 +200,8 @@ async fn install(
     console: &Console,
     mut session: Session,
     pid: u32,
-    version: String,
-) -> Result<(u32, String), String> {
+    version: Version,
+) -> Result<(u32, Version), String> {
     console.notifier.main_pid_ready(
         pid,
         &format!(
@@ -235,7 +213,7 @@ async fn install(
         session.reply(&Reply::ok("take over")).await?;
         let request = session.next_request().await?;
         session.reply(&Reply::ok("bye")).await?;
-        Ok::<_, std::io::Error>(request.is_some_and(|request| request.command == "installed"))
+        Ok::<_, std::io::Error>(request == Some(Request::Handoff(Message::Installed)))
     };
     if let Ok(Ok(true)) = tokio::time::timeout(INSTALL_TIMEOUT, installed).await {
         return Ok((pid, version));
@@ -245,7 +223,7 @@ async fn install(
         std::process::id(),
         &format!(
             "serving version {} (pid {})",
-            crate::VERSION,
+            console.version,
             std::process::id()
         ),
     );
@@ -292,11 +270,8 @@ pub async fn give_listener(console: &Console, mut session: Session) {
         tracing::warn!(error = %err, "could not pass the listener to the successor");
         return;
     }
-    // The successor now builds its application; its next word is `ready <version>`.
-    if let Ok(Some(request)) = session.next_request().await
-        && let Some(version) = request.command.strip_prefix("ready ")
-    {
-        let version = version.trim().to_owned();
+    // The successor now builds its application; its next word is `Ready`.
+    if let Ok(Some(Request::Handoff(Message::Ready { version }))) = session.next_request().await {
         ready.send((session, version)).ok();
     }
 }
@@ -306,7 +281,7 @@ pub fn record_failure(console: &Console, peer: Peer, reason: &str) -> Reply {
     let mut expected = console.replacement.expected();
     match expected.as_mut() {
         Some(expected) if Some(expected.pid) == peer.pid => {
-            expected.failure = Some(reason.to_owned());
+            expected.failure = Some(ops::handoff::one_line(reason));
             Reply::ok("noted")
         }
         _ => Reply::error("no replacement is waiting for this process"),
@@ -339,7 +314,7 @@ impl Predecessor {
             let mut client = Client::connect(&path)
                 .map_err(|err| failure(format!("{}: {err}", path.display())))?;
             let (reply, fds) = client
-                .call_for_fds("takeover")
+                .request_fds(&Request::Handoff(Message::Takeover))
                 .map_err(|err| failure(err.to_string()))?;
             if !reply.ok {
                 return Err(failure(reply.output));
@@ -355,15 +330,19 @@ impl Predecessor {
         })
     }
 
-    /// Reports ready; once the predecessor agrees, takes over the control socket path and the
-    /// pid file, and says so.
+    /// Reports ready as `version`; once the predecessor agrees, takes over the control socket
+    /// path and the pid file, and says so.
     pub fn take_over(
         mut self,
+        version: &Version,
         control: &mut ControlSocket,
         files: &RuntimeFiles,
     ) -> anyhow::Result<()> {
         tokio::task::block_in_place(|| {
-            let reply = self.client.call(&format!("ready {}", crate::VERSION))?;
+            let ready = Message::Ready {
+                version: version.clone(),
+            };
+            let reply = self.client.request(&Request::Handoff(ready))?;
             anyhow::ensure!(
                 reply.ok,
                 "the running instance refused the hand-over: {}",
@@ -371,7 +350,7 @@ impl Predecessor {
             );
             control.rename_to(&files.control_socket)?;
             ops::process::write_pid_file(&files.pid_file, std::process::id())?;
-            self.client.call("installed")?;
+            self.client.request(&Request::Handoff(Message::Installed))?;
             Ok(())
         })
     }
@@ -383,12 +362,9 @@ pub fn report_start_failure(message: &str) {
         return;
     };
     if let Ok(mut client) = Client::connect(&path) {
-        let line = message
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        client.call(&format!("takeover-failed {line}")).ok();
+        let failed = Message::TakeoverFailed {
+            reason: ops::handoff::one_line(message),
+        };
+        client.request(&Request::Handoff(failed)).ok();
     }
 }

@@ -15,6 +15,7 @@ use std::time::Duration;
 use ops::control::{BindError, ControlSocket};
 use ops::layout::RuntimeFiles;
 use ops::notify::Notifier;
+use ops::release::{Program, Version};
 use tokio::sync::oneshot;
 
 use crate::app::App;
@@ -62,14 +63,28 @@ pub fn run(env_file: Option<&Path>, attach: Attach) -> anyhow::Result<ExitCode> 
             format!("LISTEN_FDS names a socket that is not a TCP listener ({err}): check the .socket unit's ListenStream="),
         )
     })?;
+    let version = Version::parse(crate::VERSION).map_err(|err| {
+        Exit::new(
+            exit::CONFIG,
+            format!("this build's version {err}; rebuild with DONATION_PLATFORM_VERSION=0.2.0"),
+        )
+    })?;
     let predecessor = handoff::predecessor_socket();
-    runtime()?.block_on(serve(&config, env_file, activated, predecessor, attach))?;
+    runtime()?.block_on(serve(
+        &config,
+        env_file,
+        &version,
+        activated,
+        predecessor,
+        attach,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(
     config: &Config,
     env_file: Option<&Path>,
+    version: &Version,
     activated: Option<std::net::TcpListener>,
     predecessor: Option<PathBuf>,
     attach: Attach,
@@ -95,7 +110,7 @@ async fn serve(
         &app,
         Arc::clone(&notifier),
         files.clone(),
-        successor_command(env_file),
+        successor_command(env_file, version),
         handed_over,
     )?);
     let (console_closed, console_done) = oneshot::channel::<()>();
@@ -119,9 +134,9 @@ async fn serve(
             }
         }
     }));
-    let status = format!("serving version {} (pid {pid})", crate::VERSION);
+    let status = format!("serving version {version} (pid {pid})");
     if let Some(predecessor) = predecessor {
-        predecessor.take_over(&mut control, &files)?;
+        predecessor.take_over(version, &mut control, &files)?;
     } else {
         ops::process::write_pid_file(&files.pid_file, pid)?;
         notifier.ready(&status);
@@ -167,20 +182,17 @@ fn bind_control(path: &Path) -> anyhow::Result<ControlSocket> {
 
 /// How to start a fresh instance of this very release for `restart`: this binary, `start`,
 /// the same env file (re-read by the new process).
-fn successor_command(env_file: Option<&Path>) -> handoff::Program {
+fn successor_command(env_file: Option<&Path>, version: &Version) -> Program {
     let mut args = Vec::new();
     if let Some(path) = env_file {
-        args.push("--env-file".to_owned());
-        args.push(path.display().to_string());
+        args.push("--env-file".into());
+        args.push(path.as_os_str().to_owned());
     }
-    args.push("start".to_owned());
-    handoff::Program {
-        program: std::env::current_exe().map_or_else(
-            |_| "donation_platform".to_owned(),
-            |path| path.display().to_string(),
-        ),
+    args.push("start".into());
+    Program {
+        program: std::env::current_exe().unwrap_or_else(|_| "donation_platform".into()),
         args,
-        version: crate::VERSION.to_owned(),
+        version: version.clone(),
     }
 }
 

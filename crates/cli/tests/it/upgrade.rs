@@ -1,5 +1,6 @@
 //! Zero-downtime replacement on the real binary in a release root: `upgrade` and `rollback`
-//! under continuous keep-alive load, and releases that fail to take over.
+//! under continuous keep-alive load, releases that fail to take over, and tarballs that must
+//! never be installed.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -8,7 +9,10 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::support::release::{CURRENT, NEXT, ReleaseRoot, next_release_binary, script_binary};
+use crate::support::release::{
+    CURRENT, NEXT, ReleaseRoot, TarEntry, minisig, next_release_binary, release_entries,
+    release_key_pair, script_binary, sha256_line, tarball,
+};
 use loadgen as load;
 
 /// Connections the load keeps open, as in the issue: 64.
@@ -217,6 +221,297 @@ async fn a_release_that_exits_at_start_or_never_gets_ready_leaves_the_old_one_se
             .trim(),
         CURRENT
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malicious_tarballs_are_refused_nothing_is_installed_and_the_instance_keeps_serving() {
+    let release = ReleaseRoot::new().await;
+    release.daemon();
+    let pid = release.status()["pid"].clone();
+    let keys = Keys {
+        release: release_key_pair(),
+        other: release_key_pair().1,
+    };
+    for case in malicious_cases() {
+        assert_refused(&release, &keys, &case, &pid).await;
+    }
+
+    // A version that is not a plain name never gets as far as the instance.
+    let newline = release.run(&["upgrade", "0.2.0\nREADY=1"]);
+    assert_eq!(newline.code(), 64, "{}", newline.all_output());
+    assert!(
+        newline
+            .stderr
+            .contains(r#""0.2.0\nREADY=1" is not a release version"#),
+        "{}",
+        newline.stderr
+    );
+    // The console has no command that starts a program.
+    let replace = release.run(&[
+        "rpc",
+        "replace",
+        r#"{"release":{"program":"/bin/sh","args":[],"version":"x"}}"#,
+    ]);
+    assert_eq!(replace.code(), 1, "{}", replace.all_output());
+    assert!(
+        replace.stderr.contains("unknown command `replace"),
+        "{}",
+        replace.stderr
+    );
+    // The instance itself starts only a plain binary inside its releases/: asked directly over
+    // the control socket for a release directory that links out of the tree, it refuses.
+    let outside = release.root.parent().unwrap().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    script_binary(&outside, "donation_platform", "exec sleep 600");
+    std::os::unix::fs::symlink(&outside, release.root.join("releases/0.9.9")).unwrap();
+    let mut client = ops::control::Client::connect(&release.control_socket()).unwrap();
+    let request = ops::handoff::ReplaceRequest {
+        version: Some(ops::release::Version::parse("0.9.9").unwrap()),
+        ready_timeout_s: Some(5),
+    };
+    let reply = client
+        .request(&ops::control::Request::Handoff(
+            ops::handoff::Message::Replace(request),
+        ))
+        .unwrap();
+    assert!(!reply.ok, "{reply:?}");
+    assert!(
+        reply.output.contains("resolves outside releases/"),
+        "{}",
+        reply.output
+    );
+    assert_eq!(release.status()["pid"], pid);
+
+    assert_a_signed_release_installs(&release, &keys, &pid).await;
+    let stopped = release.run(&["stop"]);
+    assert_eq!(stopped.code(), 0, "{}", stopped.all_output());
+}
+
+/// The release key pair (`RELEASE_PUBLIC_KEY`, its secret key) and a stranger's secret key.
+struct Keys {
+    release: (String, minisign::SecretKey),
+    other: minisign::SecretKey,
+}
+
+/// A tarball copied into its own `releases/<version>/` with the side files it calls for, that
+/// `upgrade` must refuse saying `expected`.
+struct Case {
+    version: &'static str,
+    entries: Vec<TarEntry>,
+    checksum: Checksum,
+    signature: Signature,
+    expected: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Checksum {
+    Good,
+    Wrong,
+    Missing,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Signature {
+    /// `RELEASE_PUBLIC_KEY` unset.
+    NoKey,
+    /// Set, and the `.minisig` is made with another key.
+    Foreign,
+    /// Set, and there is no `.minisig`.
+    Missing,
+}
+
+/// The attacks of the issue, each against a root where `upgrade` runs as root.
+fn malicious_cases() -> Vec<Case> {
+    const BINARY: &[u8] = b"#!/bin/sh\nexec /bin/sh\n";
+    let plain = |version: &str| {
+        vec![
+            TarEntry::file(
+                &format!("releases/{version}/donation_platform"),
+                0o755,
+                BINARY,
+            ),
+            TarEntry::file(&format!("releases/{version}/env"), 0o644, b"APP_ENV=prod\n"),
+        ]
+    };
+    let binary = |version: &str| {
+        TarEntry::file(
+            &format!("releases/{version}/donation_platform"),
+            0o755,
+            BINARY,
+        )
+    };
+    vec![
+        Case {
+            version: "0.3.1",
+            entries: vec![TarEntry::file(
+                "releases/0.3.1/donation_platform",
+                0o6755,
+                BINARY,
+            )],
+            checksum: Checksum::Good,
+            signature: Signature::NoKey,
+            expected: "entry `releases/0.3.1/donation_platform` has mode 6755: setuid, setgid and sticky bits are never installed",
+        },
+        Case {
+            version: "0.3.2",
+            entries: vec![
+                binary("0.3.2"),
+                TarEntry::link("releases/0.3.2/env", tar::EntryType::Symlink, "/etc/shadow"),
+            ],
+            checksum: Checksum::Good,
+            signature: Signature::NoKey,
+            expected: "entry `releases/0.3.2/env` is a symbolic link to `/etc/shadow`",
+        },
+        Case {
+            version: "0.3.3",
+            entries: vec![
+                binary("0.3.3"),
+                TarEntry::link(
+                    "releases/0.3.3/env",
+                    tar::EntryType::Link,
+                    "../../../../etc/passwd",
+                ),
+            ],
+            checksum: Checksum::Good,
+            signature: Signature::NoKey,
+            expected: "entry `releases/0.3.3/env` is a hard link to `../../../../etc/passwd`",
+        },
+        Case {
+            version: "0.3.4",
+            entries: plain("0.3.4"),
+            checksum: Checksum::Missing,
+            signature: Signature::NoKey,
+            expected: "donation_platform-0.3.4.tar.gz.sha256 is missing, so the tarball's integrity cannot be checked and nothing was installed",
+        },
+        Case {
+            version: "0.3.5",
+            entries: plain("0.3.5"),
+            checksum: Checksum::Wrong,
+            signature: Signature::NoKey,
+            expected: "donation_platform-0.3.5.tar.gz.sha256 (sha256 ",
+        },
+        Case {
+            version: "0.3.6",
+            entries: plain("0.3.6"),
+            checksum: Checksum::Good,
+            signature: Signature::Foreign,
+            expected: "donation_platform-0.3.6.tar.gz.minisig does not verify with RELEASE_PUBLIC_KEY",
+        },
+        Case {
+            version: "0.3.7",
+            entries: plain("0.3.7"),
+            checksum: Checksum::Good,
+            signature: Signature::Missing,
+            expected: "donation_platform-0.3.7.tar.gz.minisig is missing and RELEASE_PUBLIC_KEY is set",
+        },
+    ]
+}
+
+/// `upgrade` refuses `case` (exit 65, naming the problem); nothing appears in `releases/`,
+/// CURRENT stays, and the same instance (`pid`) answers its health check.
+async fn assert_refused(release: &ReleaseRoot, keys: &Keys, case: &Case, pid: &str) {
+    let bytes = tarball(&case.entries);
+    let name = format!("donation_platform-{}.tar.gz", case.version);
+    let mut side_files = Vec::new();
+    match case.checksum {
+        Checksum::Good => side_files.push(("sha256", sha256_line(&bytes, &name))),
+        Checksum::Wrong => side_files.push(("sha256", sha256_line(b"other bytes", &name))),
+        Checksum::Missing => {}
+    }
+    if case.signature == Signature::Foreign {
+        side_files.push(("minisig", minisig(&keys.other, &bytes)));
+    }
+    let side_files: Vec<(&str, &str)> = side_files
+        .iter()
+        .map(|(extension, contents)| (*extension, contents.as_str()))
+        .collect();
+    release.copy_tarball(case.version, &bytes, &side_files);
+    let before = release.releases_tree();
+
+    let mut command = release.command(&["upgrade", case.version]);
+    if case.signature != Signature::NoKey {
+        command.env("RELEASE_PUBLIC_KEY", &keys.release.0);
+    }
+    let refused = operate_owned(command).await;
+    let version = case.version;
+    assert_eq!(refused.code(), 65, "{version}: {}", refused.all_output());
+    assert!(
+        refused.stderr.contains(case.expected),
+        "{version}: {}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("nothing was installed"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(release.releases_tree(), before, "nothing was installed");
+    assert!(
+        !release
+            .root
+            .join("releases")
+            .join(version)
+            .join("donation_platform")
+            .exists()
+    );
+    let current = std::fs::read_to_string(release.root.join("releases/CURRENT")).unwrap();
+    assert_eq!(current.trim(), CURRENT);
+    let health = reqwest::get(format!("http://{}/healthz", release.address()))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "the instance keeps serving");
+    assert_eq!(release.status()["pid"], pid, "the same instance serves");
+}
+
+/// A good tarball of the 0.2.0 build, signed with the release key: checked, unpacked with
+/// normalized modes, and serving in place of the instance `pid`.
+async fn assert_a_signed_release_installs(release: &ReleaseRoot, keys: &Keys, pid: &str) {
+    let bytes = tarball(&release_entries(NEXT, next_release_binary()));
+    let name = format!("donation_platform-{NEXT}.tar.gz");
+    release.copy_tarball(
+        NEXT,
+        &bytes,
+        &[
+            ("sha256", sha256_line(&bytes, &name).as_str()),
+            ("minisig", minisig(&keys.release.1, &bytes).as_str()),
+        ],
+    );
+    let mut command = release.command(&["upgrade", NEXT]);
+    command.env("RELEASE_PUBLIC_KEY", &keys.release.0);
+    let upgraded = operate_owned(command).await;
+    assert_eq!(
+        upgraded.code(),
+        0,
+        "{}\n{}",
+        upgraded.all_output(),
+        release.log()
+    );
+    assert!(
+        upgraded
+            .stdout
+            .contains("signature ok (RELEASE_PUBLIC_KEY)"),
+        "{}",
+        upgraded.stdout
+    );
+    assert!(
+        upgraded.stdout.contains("checksum ok"),
+        "{}",
+        upgraded.stdout
+    );
+    let status = release.status();
+    assert_eq!(status["version"], NEXT);
+    assert_ne!(status["pid"], pid);
+    let installed = release.root.join("releases").join(NEXT);
+    let mode = |name: &str| {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(installed.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode("donation_platform"), 0o755);
+    assert_eq!(mode("env"), 0o644);
 }
 
 /// Starts `connections` of keep-alive load; send `true` to stop it, then await its report.

@@ -193,3 +193,132 @@ pub fn script_binary(dir: &Path, name: &str, script: &str) -> PathBuf {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
 }
+
+/// One entry of a hand-made release tarball: what `cargo xtask release` packs, or an attack on
+/// the unpacking (a link, a device, a setuid bit).
+pub struct TarEntry {
+    pub path: String,
+    pub kind: tar::EntryType,
+    pub mode: u32,
+    /// The contents, or the target of a link.
+    pub data: Vec<u8>,
+}
+
+impl TarEntry {
+    pub fn file(path: &str, mode: u32, data: &[u8]) -> TarEntry {
+        TarEntry {
+            path: path.to_owned(),
+            kind: tar::EntryType::Regular,
+            mode,
+            data: data.to_vec(),
+        }
+    }
+
+    pub fn link(path: &str, kind: tar::EntryType, target: &str) -> TarEntry {
+        TarEntry {
+            path: path.to_owned(),
+            kind,
+            mode: 0o777,
+            data: target.as_bytes().to_vec(),
+        }
+    }
+}
+
+/// A `.tar.gz` of `entries`, written header by header (the tar crate's builder would refuse
+/// some of the attacks).
+pub fn tarball(entries: &[TarEntry]) -> Vec<u8> {
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    for entry in entries {
+        let mut header = tar::Header::new_gnu();
+        header.as_old_mut().name[..entry.path.len()].copy_from_slice(entry.path.as_bytes());
+        header.set_entry_type(entry.kind);
+        header.set_mode(entry.mode);
+        let is_link = entry.kind.is_symlink() || entry.kind.is_hard_link();
+        let data: &[u8] = if is_link {
+            header
+                .set_link_name(std::str::from_utf8(&entry.data).unwrap())
+                .unwrap();
+            &[]
+        } else {
+            &entry.data
+        };
+        header.set_size(data.len() as u64);
+        header.set_cksum();
+        builder.append(&header, data).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// The entries of a good release `version` holding `binary`, as `cargo xtask release` packs it.
+pub fn release_entries(version: &str, binary: &Path) -> Vec<TarEntry> {
+    vec![
+        TarEntry::file(
+            &format!("releases/{version}/donation_platform"),
+            0o755,
+            &std::fs::read(binary).unwrap(),
+        ),
+        TarEntry::file(
+            &format!("releases/{version}/env"),
+            0o644,
+            ops::layout::ENV_FILE.as_bytes(),
+        ),
+    ]
+}
+
+/// `sha256sum`'s line for `bytes` named `name`.
+pub fn sha256_line(bytes: &[u8], name: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let hex = digest.iter().fold(String::new(), |mut hex, byte| {
+        use std::fmt::Write as _;
+        write!(hex, "{byte:02x}").unwrap();
+        hex
+    });
+    format!("{hex}  {name}\n")
+}
+
+/// A fresh minisign key pair: the public key as `RELEASE_PUBLIC_KEY` takes it, the secret key.
+pub fn release_key_pair() -> (String, minisign::SecretKey) {
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    (pair.pk.to_base64(), pair.sk)
+}
+
+/// A `.minisig` of `bytes`, as `minisign -S` writes it.
+pub fn minisig(secret: &minisign::SecretKey, bytes: &[u8]) -> String {
+    minisign::sign(None, secret, bytes, None, None)
+        .unwrap()
+        .to_string()
+}
+
+impl ReleaseRoot {
+    /// Copies `tarball` into `releases/<version>/` as an operator does, with the side files
+    /// given (`sha256`, `minisig`).
+    pub fn copy_tarball(&self, version: &str, tarball: &[u8], side_files: &[(&str, &str)]) {
+        let dir = self.root.join("releases").join(version);
+        std::fs::create_dir_all(&dir).unwrap();
+        let name = format!("donation_platform-{version}.tar.gz");
+        std::fs::write(dir.join(&name), tarball).unwrap();
+        for (extension, contents) in side_files {
+            std::fs::write(dir.join(format!("{name}.{extension}")), contents).unwrap();
+        }
+    }
+
+    /// Every path under `releases/`, relative, sorted: to show nothing else appeared.
+    pub fn releases_tree(&self) -> Vec<String> {
+        fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                out.push(path.strip_prefix(base).unwrap().display().to_string());
+                if std::fs::symlink_metadata(&path).unwrap().is_dir() {
+                    walk(&path, base, out);
+                }
+            }
+        }
+        let base = self.root.join("releases");
+        let mut out = Vec::new();
+        walk(&base, &base, &mut out);
+        out.sort();
+        out
+    }
+}
