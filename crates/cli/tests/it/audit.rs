@@ -342,8 +342,8 @@ fn bytes_literal(raw: &RawConnection, bytes: &[u8]) -> String {
 async fn unlocked(app: &TestApp) -> RawConnection {
     let mut raw = RawConnection::open(app.database_url()).await;
     let unlock = if raw.is_sqlite() {
-        "DROP TRIGGER audit_entries_are_never_updated; DROP TRIGGER audit_entries_are_never_deleted; \
-         DROP TRIGGER audit_checkpoints_are_never_updated; DROP TRIGGER audit_checkpoints_are_never_deleted;"
+        "DROP TRIGGER IF EXISTS audit_entries_are_never_updated; DROP TRIGGER IF EXISTS audit_entries_are_never_deleted; \
+         DROP TRIGGER IF EXISTS audit_checkpoints_are_never_updated; DROP TRIGGER IF EXISTS audit_checkpoints_are_never_deleted;"
     } else {
         "ALTER TABLE audit_entries DISABLE TRIGGER USER; ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;"
     };
