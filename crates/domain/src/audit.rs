@@ -271,10 +271,12 @@ pub fn to_hex(bytes: &[u8]) -> String {
 #[must_use]
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
     fn digit(c: u8) -> Option<u8> {
-        char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok())
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
     }
     let text = text.as_bytes();
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.chunks_exact(2)
@@ -834,7 +836,10 @@ mod tests {
         assert_eq!(public.to_string().parse(), Ok(public));
         assert_eq!(public.to_string().to_uppercase().parse(), Ok(public));
         assert_eq!("abc".parse::<PublicKey>(), Err(PublicKeyError::Encoding));
-        assert_eq!("zz".repeat(32).parse::<PublicKey>(), Err(PublicKeyError::Encoding));
+        assert_eq!(
+            "zz".repeat(32).parse::<PublicKey>(),
+            Err(PublicKeyError::Encoding)
+        );
         // The identity point (small order) is weak.
         let identity = format!("01{}", "00".repeat(31));
         assert_eq!(identity.parse::<PublicKey>(), Err(PublicKeyError::Weak));

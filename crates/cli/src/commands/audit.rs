@@ -16,7 +16,11 @@ const SAVED_HEADS_MAX: usize = 11_000;
 
 /// Verifies the chain (and, with `against`, the heads saved in that file); exit 1 naming the
 /// first bad entry.
-pub fn verify(env_file: Option<&Path>, json: bool, against: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn verify(
+    env_file: Option<&Path>,
+    json: bool,
+    against: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let heads = match against {
         Some(path) => read_heads(path)?,
         None => Vec::new(),
@@ -91,7 +95,10 @@ pub fn head(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
             None => {
-                eprintln!("{}\nno head printed: a broken chain must not be witnessed", describe(&report));
+                eprintln!(
+                    "{}\nno head printed: a broken chain must not be witnessed",
+                    describe(&report)
+                );
                 Ok(ExitCode::FAILURE)
             }
         }

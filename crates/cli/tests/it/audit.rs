@@ -218,7 +218,8 @@ async fn financial_rows_cannot_be_changed_or_deleted() {
 const OTHER_SECRET: &str =
     "another SECRET_KEY_BASE, at least sixty-four bytes long, for the attacker or a rotation";
 
-const REFERENCE_VERIFIER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/audit_verify.py");
+const REFERENCE_VERIFIER: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/audit_verify.py");
 
 /// Runs the binary against the app's database with its (generated) secret, plus `env`.
 struct Auditor<'a> {
@@ -267,11 +268,7 @@ impl<'a> Auditor<'a> {
         let mut all = vec!["audit", "verify"];
         all.extend_from_slice(args);
         let outcome = self.run(&all, env);
-        assert!(
-            [0, 1].contains(&outcome.code()),
-            "{}",
-            outcome.all_output()
-        );
+        assert!([0, 1].contains(&outcome.code()), "{}", outcome.all_output());
         Verdict {
             code: outcome.code(),
             seq: named_seq(&outcome.stdout),
@@ -282,7 +279,12 @@ impl<'a> Auditor<'a> {
     fn save_head(&self) -> (String, serde_json::Value) {
         let outcome = self.run(&["audit", "head"], &[]);
         assert_eq!(outcome.code(), 0, "{}", outcome.all_output());
-        assert_eq!(outcome.stdout.lines().count(), 1, "one line: {}", outcome.stdout);
+        assert_eq!(
+            outcome.stdout.lines().count(),
+            1,
+            "one line: {}",
+            outcome.stdout
+        );
         let path = self.path("heads.jsonl");
         std::fs::write(&path, &outcome.stdout).unwrap();
         (path, serde_json::from_str(&outcome.stdout).unwrap())
@@ -300,11 +302,7 @@ impl<'a> Auditor<'a> {
             .output()
             .expect("python3 runs");
         let outcome = crate::support::binary::Outcome::from(output);
-        assert!(
-            [0, 1].contains(&outcome.code()),
-            "{}",
-            outcome.all_output()
-        );
+        assert!([0, 1].contains(&outcome.code()), "{}", outcome.all_output());
         Verdict {
             code: outcome.code(),
             seq: named_seq(&outcome.stdout),
@@ -369,7 +367,12 @@ async fn checkpoint_seqs(app: &TestApp) -> Vec<u64> {
 /// Edits entry `seq`'s payload and recomputes the chain from there with the algorithm of
 /// docs/AUDIT.md, then re-signs every checkpoint at or after it with `signer` (Ed25519): what an
 /// attacker holding `signer`'s secret and write access can do. Returns the re-signed seqs.
-async fn rewrite_from(app: &TestApp, auditor: &Auditor<'_>, seq: u64, signer: &CheckpointKey) -> Vec<u64> {
+async fn rewrite_from(
+    app: &TestApp,
+    auditor: &Auditor<'_>,
+    seq: u64,
+    signer: &CheckpointKey,
+) -> Vec<u64> {
     let export = auditor.run(&["audit", "export"], &[]);
     assert_eq!(export.code(), 0, "{}", export.all_output());
     let entries: Vec<serde_json::Value> = export
@@ -387,7 +390,10 @@ async fn rewrite_from(app: &TestApp, auditor: &Auditor<'_>, seq: u64, signer: &C
         let mut payload = entry["payload"].as_str().unwrap().to_owned();
         if entry_seq == seq {
             let changed = payload.replace("4000000.00", "400000.00");
-            assert_ne!(changed, payload, "entry {seq} holds the amount to edit: {payload}");
+            assert_ne!(
+                changed, payload,
+                "entry {seq} holds the amount to edit: {payload}"
+            );
             payload = changed;
             edited = true;
         }
@@ -525,7 +531,11 @@ async fn a_saved_head_catches_a_rewrite_re_signed_with_the_real_secret() {
     // The attacker holds the secret: the rewritten chain is signed by the real key.
     rewrite_from(&app, &auditor, 5, app.state.checkpoint_key()).await;
     let head_seq = u64::try_from(entries).unwrap();
-    assert_eq!(auditor.binary(&[], &[]), ok(), "only a witness can catch this");
+    assert_eq!(
+        auditor.binary(&[], &[]),
+        ok(),
+        "only a witness can catch this"
+    );
     assert_eq!(auditor.python(&["--public-key", &public_key]), ok());
     assert_eq!(
         auditor.binary(&["--against", &heads], &[]),
@@ -558,7 +568,10 @@ async fn a_saved_head_beyond_the_end_or_under_an_unknown_key_fails() {
     );
     let forged_file = auditor.path("forged.jsonl");
     std::fs::write(&forged_file, serde_json::to_string(&forged).unwrap()).unwrap();
-    assert_eq!(auditor.binary(&["--against", &forged_file], &[]), broken_at(2));
+    assert_eq!(
+        auditor.binary(&["--against", &forged_file], &[]),
+        broken_at(2)
+    );
     assert_eq!(
         auditor.python(&["--public-key", &public_key, "--against", &forged_file]),
         broken_at(2)
@@ -572,7 +585,11 @@ async fn a_saved_head_beyond_the_end_or_under_an_unknown_key_fails() {
     ))
     .await
     .unwrap();
-    assert_eq!(auditor.binary(&[], &[]), ok(), "only a witness can catch this");
+    assert_eq!(
+        auditor.binary(&[], &[]),
+        ok(),
+        "only a witness can catch this"
+    );
     let head_seq = head["seq"].as_u64().unwrap();
     assert_eq!(
         auditor.binary(&["--against", &heads], &[]),
@@ -602,7 +619,11 @@ async fn a_rotated_secret_accepts_earlier_checkpoints_only_when_their_key_is_lis
     ];
     assert_eq!(auditor.binary(&[], &listed), ok());
     let text = auditor.run(&["audit", "verify"], &listed);
-    assert!(text.stdout.contains("with an earlier key"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("with an earlier key"),
+        "{}",
+        text.stdout
+    );
     assert_eq!(
         auditor.python(&["--public-key", &new_key, "--previous-public-keys", &old_key]),
         ok()
@@ -617,7 +638,11 @@ async fn a_rotated_secret_accepts_earlier_checkpoints_only_when_their_key_is_lis
         &[("AUDIT_PREVIOUS_PUBLIC_KEYS", "not-a-key")],
     );
     assert_eq!(bad.code(), 78, "{}", bad.all_output());
-    assert!(bad.stderr.contains("AUDIT_PREVIOUS_PUBLIC_KEYS"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("AUDIT_PREVIOUS_PUBLIC_KEYS"),
+        "{}",
+        bad.stderr
+    );
     app.teardown().await;
 }
 
@@ -626,10 +651,10 @@ async fn legacy_hmac_checkpoints_verify_with_the_secret_and_never_with_the_publi
     let (app, _) = app_with_history().await;
     let auditor = Auditor::new(&app);
     let seqs = checkpoint_seqs(&app).await;
-    // What the checkpoints of a release before migration 0005 hold (the migration labels
-    // them `hmac-sha256`).
+    // The checkpoints a release before migration 0005 wrote: HMAC, inserted without the
+    // `algorithm` column (as that release, or one rolled back to, still does), so the
+    // migration's default labels them.
     let key = app.state.checkpoint_key();
-    let mut raw = unlocked(&app).await;
     let hashes = {
         let export = auditor.run(&["audit", "export"], &[]);
         export
@@ -639,26 +664,40 @@ async fn legacy_hmac_checkpoints_verify_with_the_secret_and_never_with_the_publi
             .filter(|line| line["kind"] == "checkpoint")
             .map(|line| {
                 let hash = domain::audit::from_hex(line["hash"].as_str().unwrap()).unwrap();
-                (line["seq"].as_u64().unwrap(), <[u8; 32]>::try_from(hash).unwrap())
+                (
+                    line["seq"].as_u64().unwrap(),
+                    <[u8; 32]>::try_from(hash).unwrap(),
+                )
             })
             .collect::<std::collections::BTreeMap<_, _>>()
     };
+    let mut raw = unlocked(&app).await;
+    raw.execute("DELETE FROM audit_checkpoints").await.unwrap();
     for seq in &seqs {
         let (signature, id) = key.legacy_hmac_sign(*seq, &hashes[seq]);
         raw.execute(&format!(
-            "UPDATE audit_checkpoints SET algorithm = 'hmac-sha256', key_id = {}, signature = {} WHERE seq = {seq}",
+            "INSERT INTO audit_checkpoints (seq, hash, key_id, signature, created_at) \
+             VALUES ({seq}, {}, {}, {}, '2026-11-30T10:00:00Z')",
+            bytes_literal(&raw, &hashes[seq]),
             bytes_literal(&raw, &id),
             bytes_literal(&raw, &signature)
         ))
         .await
         .unwrap();
     }
+    let labelled = raw
+        .count("SELECT COUNT(*) FROM audit_checkpoints WHERE algorithm = 'hmac-sha256'")
+        .await;
+    assert_eq!(labelled, i64::try_from(seqs.len()).unwrap());
     assert_eq!(auditor.binary(&[], &[]), ok());
     let text = auditor.run(&["audit", "verify"], &[]);
     assert!(text.stdout.contains("legacy HMAC"), "{}", text.stdout);
     let public_key = auditor.public_key();
     let secret_file = app.data_dir().join("secret_key_base");
-    assert_eq!(auditor.python(&["--public-key", &public_key]), broken_at(seqs[0]));
+    assert_eq!(
+        auditor.python(&["--public-key", &public_key]),
+        broken_at(seqs[0])
+    );
     assert_eq!(
         auditor.python(&["--secret-file", secret_file.to_str().unwrap()]),
         ok()
@@ -671,5 +710,16 @@ async fn legacy_hmac_checkpoints_verify_with_the_secret_and_never_with_the_publi
     // `audit head` still signs with Ed25519, and the next write does too.
     let (_, head) = auditor.save_head();
     assert_eq!(head["algorithm"], "ed25519");
+    app.token(Role::Amil).await;
+    let signed = RawConnection::open(app.database_url())
+        .await
+        .count("SELECT COUNT(*) FROM audit_checkpoints WHERE algorithm = 'ed25519'")
+        .await;
+    assert!(signed >= 1, "new checkpoints are Ed25519");
+    assert_eq!(auditor.binary(&[], &[]), ok());
+    assert_eq!(
+        auditor.python(&["--secret-file", secret_file.to_str().unwrap()]),
+        ok()
+    );
     app.teardown().await;
 }

@@ -391,14 +391,14 @@ fn check(
             reason: "a checkpoint names a missing entry".to_owned(),
         });
     }
-    let signed = SignedCheckpoint {
+    let stored = SignedCheckpoint {
         seq,
         hash: &hash(&checkpoint.hash),
         algorithm: &checkpoint.algorithm,
         key_id: &checkpoint.key_id,
         signature: &checkpoint.signature,
     };
-    match key.check(&signed) {
+    match key.check(&stored) {
         Ok(signer) => {
             report.checkpoints_verified += 1;
             match signer {
