@@ -12,7 +12,8 @@ the one `donation_platform audit head` prints, or one of --previous-public-keys,
 as AUDIT_PREVIOUS_PUBLIC_KEYS), and that the newest entry is signed. With --against (a file of
 lines saved from `audit head`) every saved head must still be in the chain with the same hash.
 Legacy HMAC checkpoints (written before Ed25519) verify only with --secret-file (a file holding
-SECRET_KEY_BASE, which also gives the current public key); without it they fail.
+SECRET_KEY_BASE, which also gives the current public key), or count when a saved head at or
+after them vouches for them (--against); otherwise they fail.
 
 Exit 0 when whole; exit 1 naming the first bad sequence number; exit 64 on bad usage.
 Python standard library only (Ed25519 verification per RFC 8032 below), so an auditor can read
@@ -32,6 +33,7 @@ CHECKPOINT_DOMAIN = b"donation_platform/audit-checkpoint/v2\0"
 HMAC_CHECKPOINT_DOMAIN = b"donation_platform/audit-checkpoint/v1\0"
 SIGNING_KEY_LABEL = b"donation_platform/audit-signing-key/v2"
 HMAC_KEY_LABEL = b"donation_platform/audit-checkpoint-key/v1"
+LEGACY = "is a legacy HMAC checkpoint"
 
 # --- Ed25519 (RFC 8032, section 5.1), verification and public-key derivation only. ----------
 # Not constant time: it handles only public data (and, with --secret-file, derives a public key).
@@ -202,7 +204,7 @@ class Keys:
             return signer, None
         if algorithm == "hmac-sha256":
             if self.hmac_key is None or key_id_hex != self.hmac_id:
-                return None, "is a legacy HMAC checkpoint: it cannot be verified without the SECRET_KEY_BASE that wrote it (--secret-file)"
+                return None, LEGACY + ": it cannot be verified without the SECRET_KEY_BASE that wrote it (--secret-file)"
             message = HMAC_CHECKPOINT_DOMAIN + struct.pack(">Q", seq) + head
             mac = hmac.new(self.hmac_key, message, hashlib.sha256).digest()
             if not hmac.compare_digest(mac, signature):
@@ -279,7 +281,7 @@ def main():
     prev_hash = bytes(32)
     length = 0
     next_checkpoint = 0
-    counts = {"current": 0, "previous": 0, "hmac": 0}
+    counts = {"current": 0, "previous": 0, "hmac": 0, "vouched": 0}
     last_signed = None
     for record in entries:
         seq = record["seq"]
@@ -303,7 +305,11 @@ def main():
             signer, reason = keys.check(seq, checkpoint["hash"],
                                         checkpoint.get("algorithm", "hmac-sha256"),
                                         checkpoint["key_id"], checkpoint["signature"])
-            if reason is not None:
+            if signer is None and reason.startswith(LEGACY) and any(s >= seq for s in heads):
+                # A saved head at or after it vouches for it: `audit head` signs only a chain
+                # that verified in full (the head must still match, checked at its entry).
+                signer = "vouched"
+            elif reason is not None:
                 fail(seq, f"the checkpoint {reason}")
             if checkpoint["hash"] != computed.hex():
                 fail(seq, "does not match its signed checkpoint")
@@ -320,10 +326,11 @@ def main():
     for seq in sorted(heads):
         if seq > length:
             fail(seq, f"a saved head names entry {seq} but the chain ends at {length}")
-    verified = sum(counts.values())
+    verified = counts["current"] + counts["previous"] + counts["hmac"]
     print(f"audit chain ok: {length} entries, head {prev_hash.hex()}, {verified} signed "
           f"checkpoint(s) verified ({counts['previous']} with an earlier key, {counts['hmac']} "
-          f"legacy HMAC), {sum(len(h) for h in heads.values())} saved head(s) matched")
+          f"legacy HMAC; {counts['vouched']} legacy HMAC vouched for by a saved head), "
+          f"{sum(len(h) for h in heads.values())} saved head(s) matched")
 
 
 if __name__ == "__main__":

@@ -127,6 +127,12 @@ pub fn describe(report: &storage::ledger::AuditReport) -> String {
             report.checkpoints_legacy_hmac
         ));
     }
+    if report.checkpoints_legacy_vouched > 0 {
+        details.push(format!(
+            "and {} legacy HMAC from another secret, vouched for by a saved head",
+            report.checkpoints_legacy_vouched
+        ));
+    }
     let details = if details.is_empty() {
         String::new()
     } else {

@@ -707,9 +707,36 @@ async fn legacy_hmac_checkpoints_verify_with_the_secret_and_never_with_the_publi
         auditor.binary(&[], &[("SECRET_KEY_BASE", OTHER_SECRET)]),
         broken_at(seqs[0])
     );
-    // `audit head` still signs with Ed25519, and the next write does too.
-    let (_, head) = auditor.save_head();
+    // `audit head` still signs with Ed25519 (after verifying the HMAC checkpoints with the
+    // secret), and that saved head vouches for them after a rotation: with it, and the old
+    // public key listed, the rotated secret's verification passes.
+    let (heads, head) = auditor.save_head();
     assert_eq!(head["algorithm"], "ed25519");
+    let new_key = CheckpointKey::derive(OTHER_SECRET.as_bytes())
+        .public_key()
+        .to_string();
+    let rotated = [
+        ("SECRET_KEY_BASE", OTHER_SECRET),
+        ("AUDIT_PREVIOUS_PUBLIC_KEYS", public_key.as_str()),
+    ];
+    assert_eq!(auditor.binary(&[], &rotated), broken_at(seqs[0]));
+    assert_eq!(auditor.binary(&["--against", &heads], &rotated), ok());
+    let text = auditor.run(&["audit", "verify", "--against", &heads], &rotated);
+    assert!(
+        text.stdout.contains("vouched for by a saved head"),
+        "{}",
+        text.stdout
+    );
+    let python_rotated = [
+        "--public-key",
+        &new_key,
+        "--previous-public-keys",
+        &public_key,
+        "--against",
+        &heads,
+    ];
+    assert_eq!(auditor.python(&python_rotated), ok());
+    assert_eq!(auditor.python(&python_rotated[..4]), broken_at(seqs[0]));
     app.token(Role::Amil).await;
     let signed = RawConnection::open(app.database_url())
         .await
