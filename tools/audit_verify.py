@@ -249,10 +249,13 @@ def load_heads(path, keys):
             try:
                 head = json.loads(line)
                 seq = head["seq"]
-                record = (head["hash"], head.get("algorithm", "ed25519"), head["public_key"],
-                          head["signature"])
+                record = (head["hash"], head["algorithm"], head["public_key"], head["signature"])
+                if not isinstance(seq, int) or seq < 0 or not all(isinstance(f, str) for f in record):
+                    raise TypeError
             except (ValueError, KeyError, TypeError):
                 usage(f"line {number} of `{path}` is not a line of `donation_platform audit head`")
+            if record[1] != "ed25519":
+                fail(seq, "the saved head is not signed with Ed25519")
             _, reason = keys.check(seq, *record)
             if reason is not None:
                 fail(seq, f"the saved head {reason}")

@@ -481,6 +481,11 @@ async fn relabelled_checkpoint_keys_fail_in_the_binary_and_the_reference_verifie
         auditor.python(&["--public-key", &auditor.public_key()]),
         broken_at(first)
     );
+    // A broken chain is never witnessed.
+    let head = auditor.run(&["audit", "head"], &[]);
+    assert_eq!(head.code(), 1, "{}", head.all_output());
+    assert!(head.stdout.is_empty(), "{}", head.stdout);
+    assert!(head.stderr.contains("BROKEN"), "{}", head.stderr);
     // The old attack exactly: an 8-byte key id that is nobody's.
     let relabel = format!(
         "UPDATE audit_checkpoints SET key_id = {}",
