@@ -581,6 +581,19 @@ async fn a_saved_head_beyond_the_end_or_under_an_unknown_key_fails() {
         auditor.python(&["--public-key", &public_key, "--against", &forged_file]),
         broken_at(2)
     );
+    // A file that is not saved heads is a usage error, named, in both.
+    let garbage = auditor.path("garbage.jsonl");
+    std::fs::write(&garbage, "{\"seq\": \"one\"}\n").unwrap();
+    let refused = auditor.run(&["audit", "verify", "--against", &garbage], &[]);
+    assert_eq!(refused.code(), 64, "{}", refused.all_output());
+    assert!(refused.stderr.contains("line 1 of"), "{}", refused.stderr);
+    let export = auditor.path("export.jsonl");
+    let python = std::process::Command::new("python3")
+        .args([REFERENCE_VERIFIER, &export, "--public-key", &public_key])
+        .args(["--against", &garbage])
+        .output()
+        .unwrap();
+    assert_eq!(python.status.code(), Some(64));
     // The newest entries removed, with their checkpoints: only the saved head knows. (Each
     // request here was its own batch, so the entry left newest has its checkpoint.)
     let cut = entries - 2;
