@@ -95,11 +95,13 @@ pub fn secret_key_base(config: &Config) -> anyhow::Result<Secret> {
     }
 }
 
-/// The key audit checkpoints are signed with, derived from `SECRET_KEY_BASE`.
+/// The key audit checkpoints are signed with, derived from `SECRET_KEY_BASE`, accepting the
+/// earlier public keys of `AUDIT_PREVIOUS_PUBLIC_KEYS`.
 pub fn checkpoint_key(config: &Config) -> anyhow::Result<CheckpointKey> {
-    Ok(CheckpointKey::derive(
-        secret_key_base(config)?.expose().as_bytes(),
-    ))
+    Ok(
+        CheckpointKey::derive(secret_key_base(config)?.expose().as_bytes())
+            .with_previous_public_keys(config.audit_previous_public_keys.iter().copied()),
+    )
 }
 
 /// Connects, brings the schema up (dev) or checks it (prod), and derives the checkpoint key:

@@ -213,7 +213,14 @@ enum AuditCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Also check that every head saved in this file (lines of `audit head`) is still in
+        /// the chain with the same hash: catches a rewrite even by someone holding the secret.
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
     },
+    /// Verify the chain, then print its head signed with the audit key (seq, hash, signature,
+    /// public key) as one JSON line, to keep outside the database (format: docs/AUDIT.md).
+    Head,
     /// Write the chain as JSON Lines for independent verification (format: docs/AUDIT.md).
     Export {
         /// Write to this file instead of stdout.
@@ -278,7 +285,10 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             commands::users::create_token(env_file, email)
         }
         Command::Token(TokenCommand::Revoke { id }) => commands::users::revoke_token(env_file, *id),
-        Command::Audit(AuditCommand::Verify { json }) => commands::audit::verify(env_file, *json),
+        Command::Audit(AuditCommand::Verify { json, against }) => {
+            commands::audit::verify(env_file, *json, against.as_deref())
+        }
+        Command::Audit(AuditCommand::Head) => commands::audit::head(env_file),
         Command::Audit(AuditCommand::Export { output }) => {
             commands::audit::export(env_file, output.as_deref())
         }

@@ -6,13 +6,28 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use storage::ledger::HeadLine;
+
 use super::with_ledger;
 
-/// Verifies the chain; exit 1 naming the first bad entry.
-pub fn verify(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+/// The most saved heads `--against` reads: a daily head for thirty years. Each is kept in
+/// memory and checked as the chain is read.
+const SAVED_HEADS_MAX: usize = 11_000;
+
+/// Verifies the chain (and, with `against`, the heads saved in that file); exit 1 naming the
+/// first bad entry.
+pub fn verify(
+    env_file: Option<&Path>,
+    json: bool,
+    against: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let heads = match against {
+        Some(path) => read_heads(path)?,
+        None => Vec::new(),
+    };
     with_ledger(env_file, async |database, key| {
         let report = database
-            .audit_verify(key)
+            .audit_verify_against(key, &heads)
             .await
             .context("cannot read the audit chain")?;
         if json {
@@ -28,6 +43,68 @@ pub fn verify(env_file: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Saved heads, one JSON line each (blank lines skipped).
+fn read_heads(path: &Path) -> anyhow::Result<Vec<HeadLine>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the saved heads in `{}`", path.display()))?;
+    let mut heads = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let head = serde_json::from_str(line).map_err(|err| {
+            crate::exit::Exit::new(
+                crate::exit::USAGE,
+                format!(
+                    "line {} of `{}` is not a line of `donation_platform audit head`: {err}",
+                    index + 1,
+                    path.display()
+                ),
+            )
+        })?;
+        heads.push(head);
+        if heads.len() > SAVED_HEADS_MAX {
+            return Err(crate::exit::Exit::new(
+                crate::exit::USAGE,
+                format!(
+                    "`{}` holds more than {SAVED_HEADS_MAX} saved heads: keep the newest ones",
+                    path.display()
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(heads)
+}
+
+/// Verifies the chain and prints its signed head as one JSON line; exit 1 (and no head) when
+/// the chain is broken or empty.
+pub fn head(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    with_ledger(env_file, async |database, key| {
+        let (report, head) = database
+            .audit_head(key)
+            .await
+            .context("cannot read the audit chain")?;
+        match head {
+            Some(head) => {
+                println!("{}", serde_json::to_string(&head)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            None if report.is_ok() => {
+                eprintln!("the audit chain is empty: there is no head to sign yet");
+                Ok(ExitCode::FAILURE)
+            }
+            None => {
+                eprintln!(
+                    "{}\nno head printed: a broken chain must not be witnessed",
+                    describe(&report)
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
+}
+
 /// The verification report as the operator reads it (also the console's `audit verify`).
 #[must_use]
 pub fn describe(report: &storage::ledger::AuditReport) -> String {
@@ -37,17 +114,38 @@ pub fn describe(report: &storage::ledger::AuditReport) -> String {
             problem.seq, problem.reason, report.entries
         );
     }
-    let earlier_key = if report.checkpoints_other_key > 0 {
-        format!(
-            ", {} signed with an earlier key (hash checked)",
+    let mut details = Vec::new();
+    if report.checkpoints_other_key > 0 {
+        details.push(format!(
+            "{} with an earlier key from AUDIT_PREVIOUS_PUBLIC_KEYS",
             report.checkpoints_other_key
-        )
+        ));
+    }
+    if report.checkpoints_legacy_hmac > 0 {
+        details.push(format!(
+            "{} legacy HMAC, verified with the secret",
+            report.checkpoints_legacy_hmac
+        ));
+    }
+    if report.checkpoints_legacy_vouched > 0 {
+        details.push(format!(
+            "and {} legacy HMAC from another secret, vouched for by a saved head",
+            report.checkpoints_legacy_vouched
+        ));
+    }
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join(", "))
+    };
+    let heads = if report.heads_checked > 0 {
+        format!(", {} saved head(s) matched", report.heads_checked)
     } else {
         String::new()
     };
     format!(
-        "audit chain ok: {} entries, head {}, {} signed checkpoint(s) verified{earlier_key}",
-        report.entries, report.head, report.checkpoints_verified
+        "audit chain ok: {} entries, head {}, {} signed checkpoint(s) verified{details}{heads}\npublic key {}",
+        report.entries, report.head, report.checkpoints_verified, report.public_key
     )
 }
 

@@ -44,6 +44,15 @@ pub(crate) fn effective(config: &Config) -> Vec<(&'static str, String)> {
         (var::APP_ENV, config.app_env.to_string()),
         (var::DATABASE_URL, redact_url(config.database_url.expose())),
         (var::SECRET_KEY_BASE, secret),
+        (
+            var::AUDIT_PREVIOUS_PUBLIC_KEYS,
+            config
+                .audit_previous_public_keys
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
         (var::PORT, config.port.to_string()),
         (var::HOST, config.host.clone()),
         (var::POOL_SIZE, config.pool_size.to_string()),

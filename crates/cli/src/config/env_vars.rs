@@ -35,6 +35,9 @@ env_vars! {
     SECRET_KEY_BASE = true;
     /// A file holding `SECRET_KEY_BASE`.
     SECRET_KEY_BASE_FILE = false;
+    /// Public keys of earlier `SECRET_KEY_BASE`s whose audit checkpoints still count after a
+    /// rotation: comma-separated, each 64 hex digits as `audit head` prints `public_key`.
+    AUDIT_PREVIOUS_PUBLIC_KEYS = false;
     /// The HTTP port (default 4000; 0 picks a free one).
     PORT = false;
     /// The external host name used to build absolute URLs (receipt verification links).

@@ -189,6 +189,8 @@ pub struct Config {
     pub database_url: Secret,
     /// The key material that signs sessions, receipts and tokens.
     pub secret_key_base: SecretKeyBase,
+    /// Public keys of earlier secrets whose audit checkpoints still count.
+    pub audit_previous_public_keys: Vec<domain::audit::PublicKey>,
     /// The HTTP port.
     pub port: u16,
     /// The external host name for absolute URLs.
@@ -219,6 +221,7 @@ impl Config {
         let app_env = app_env(env, &mut problems);
         let data_dir = data_dir(env, app_env, release_root);
         let secret_key_base = secret_key_base(env, app_env, &data_dir, &mut problems);
+        let audit_previous_public_keys = audit_previous_public_keys(env, &mut problems);
         let ssl_cert_file = ssl_cert_file(env, &mut problems);
         let database_url = database_url(
             env,
@@ -241,6 +244,7 @@ impl Config {
             app_env,
             database_url,
             secret_key_base,
+            audit_previous_public_keys,
             port,
             host,
             pool_size,
@@ -369,6 +373,45 @@ fn secret_key_base(
         ));
     }
     SecretKeyBase::Given(secret)
+}
+
+/// More earlier keys than this is a pasted list gone wrong, not a rotation history; each is
+/// tried on every checkpoint that is not the current key's.
+const AUDIT_PREVIOUS_PUBLIC_KEYS_MAX: usize = 32;
+
+fn audit_previous_public_keys(
+    env: &Environment,
+    problems: &mut Vec<Problem>,
+) -> Vec<domain::audit::PublicKey> {
+    let example = "AUDIT_PREVIOUS_PUBLIC_KEYS=<public_key of `donation_platform audit head` before the rotation>,…";
+    let Some(value) = env.get(var::AUDIT_PREVIOUS_PUBLIC_KEYS) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for (index, text) in value.split(',').map(str::trim).enumerate() {
+        if text.is_empty() {
+            continue;
+        }
+        match text.parse() {
+            Ok(key) => keys.push(key),
+            Err(err) => problems.push(Problem::new(
+                var::AUDIT_PREVIOUS_PUBLIC_KEYS,
+                format!("key {} ({}) {err}", index + 1, quote(text)),
+                example,
+            )),
+        }
+    }
+    if keys.len() > AUDIT_PREVIOUS_PUBLIC_KEYS_MAX {
+        problems.push(Problem::new(
+            var::AUDIT_PREVIOUS_PUBLIC_KEYS,
+            format!(
+                "lists {} keys; at most {AUDIT_PREVIOUS_PUBLIC_KEYS_MAX} are accepted",
+                keys.len()
+            ),
+            example,
+        ));
+    }
+    keys
 }
 
 fn ssl_cert_file(env: &Environment, problems: &mut Vec<Problem>) -> Option<PathBuf> {

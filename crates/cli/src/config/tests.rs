@@ -199,3 +199,31 @@ fn the_env_example_is_itself_a_valid_prod_configuration_apart_from_its_files() {
         ["SECRET_KEY_BASE_FILE", "SSL_CERT_FILE"]
     );
 }
+
+#[test]
+fn audit_previous_public_keys_parse_as_comma_separated_hex_and_every_bad_one_is_named() {
+    let key = domain::audit::CheckpointKey::derive(GOOD_SECRET.as_bytes()).public_key();
+    let other = domain::audit::CheckpointKey::derive(b"another").public_key();
+    let list = format!("{key}, {}", other.to_string().to_uppercase());
+    let config = load(&[("AUDIT_PREVIOUS_PUBLIC_KEYS", &list)]).unwrap();
+    assert_eq!(config.audit_previous_public_keys, [key, other]);
+    assert!(load(&[]).unwrap().audit_previous_public_keys.is_empty());
+
+    let identity = format!("01{}", "00".repeat(31));
+    let bad = format!("{key},abc,{identity}");
+    let report = load(&[("AUDIT_PREVIOUS_PUBLIC_KEYS", &bad), ("PORT", "x")]).unwrap_err();
+    assert_eq!(
+        variables(&report),
+        [
+            "AUDIT_PREVIOUS_PUBLIC_KEYS",
+            "AUDIT_PREVIOUS_PUBLIC_KEYS",
+            "PORT"
+        ]
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("key 2 (`abc`) is not 64 hex digits"),
+        "{text}"
+    );
+    assert!(text.contains("key 3") && text.contains("weak"), "{text}");
+}

@@ -19,7 +19,7 @@ use domain::audit::CheckpointKey;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-pub use audit::{AuditProblem, AuditReport, ExportLine};
+pub use audit::{AuditProblem, AuditReport, ExportLine, HeadLine};
 pub use model::{
     Actor, Applied, Change, Distribution, Donation, DonationStatus, DonorRef, Idempotency,
     LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome, PersonalData,

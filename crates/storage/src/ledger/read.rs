@@ -117,7 +117,9 @@ pub struct Checkpoint {
     pub seq: i64,
     /// …ending in this hash.
     pub hash: Vec<u8>,
-    /// Which key signed it.
+    /// How it was signed: `ed25519`, or `hmac-sha256` before migration 0005.
+    pub algorithm: String,
+    /// Which key signed it: the Ed25519 public key, or the HMAC key's 8-byte fingerprint.
     pub key_id: Vec<u8>,
     /// The signature.
     pub signature: Vec<u8>,

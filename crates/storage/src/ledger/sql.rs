@@ -506,10 +506,16 @@ macro_rules! backend {
             let last = rows.last().expect("drafts is not empty");
             let seq = u64::try_from(last.seq).expect("sequence numbers are positive");
             let signature = key.sign(seq, &last.hash);
+            let algorithm = domain::audit::CheckpointAlgorithm::Ed25519.as_str();
             out.add_fixed(|query| {
-                query.push("INSERT INTO audit_checkpoints (seq, hash, key_id, signature, created_at) ");
+                query.push("INSERT INTO audit_checkpoints (seq, hash, algorithm, key_id, signature, created_at) ");
                 query.push_values(std::iter::once(last), |mut row, last| {
-                    row.push_bind(last.seq).push_bind(last.hash.to_vec()).push_bind(key.id().to_vec()).push_bind(signature.to_vec()).push_bind(now);
+                    row.push_bind(last.seq)
+                        .push_bind(last.hash.to_vec())
+                        .push_bind(algorithm)
+                        .push_bind(key.public_key().to_bytes().to_vec())
+                        .push_bind(signature.to_vec())
+                        .push_bind(now);
                 });
             });
         }
@@ -643,7 +649,7 @@ macro_rules! backend {
         /// Checkpoints after `after_seq`, in order, at most `limit`.
         pub(crate) async fn checkpoint_page(pool: &Pool<Db>, after_seq: i64, limit: i64) -> Result<Vec<Checkpoint>, sqlx::Error> {
             let rows = sqlx::query(
-                "SELECT seq, hash, key_id, signature, created_at FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
+                "SELECT seq, hash, algorithm, key_id, signature, created_at FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
             )
             .bind(after_seq)
             .bind(limit)
@@ -654,6 +660,7 @@ macro_rules! backend {
                     Ok(Checkpoint {
                         seq: row.try_get("seq")?,
                         hash: row.try_get("hash")?,
+                        algorithm: row.try_get("algorithm")?,
                         key_id: row.try_get("key_id")?,
                         signature: row.try_get("signature")?,
                         created_at: row.try_get("created_at")?,

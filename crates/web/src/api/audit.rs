@@ -28,10 +28,14 @@ pub struct AuditReportView {
     pub entries: u64,
     /// The head hash (hex).
     pub head: String,
-    /// Checkpoints whose signature verified.
+    /// The public key new checkpoints are signed with (hex), for verifying exports.
+    pub public_key: String,
+    /// Checkpoints whose signature verified under a known key.
     pub checkpoints_verified: u64,
-    /// Checkpoints signed with another key (rotated secret): hash checked only.
+    /// Of those, signed with an earlier key listed in `AUDIT_PREVIOUS_PUBLIC_KEYS`.
     pub checkpoints_other_key: u64,
+    /// Of those, legacy HMAC checkpoints (before Ed25519), verified with the secret.
+    pub checkpoints_legacy_hmac: u64,
     /// The newest checkpoint.
     pub last_checkpoint: Option<u64>,
     /// The first problem.
@@ -58,8 +62,10 @@ pub async fn verify(State(state): State<AppState>, caller: Caller) -> Result<Res
         ok: report.is_ok(),
         entries: report.entries,
         head: report.head,
+        public_key: report.public_key,
         checkpoints_verified: report.checkpoints_verified,
         checkpoints_other_key: report.checkpoints_other_key,
+        checkpoints_legacy_hmac: report.checkpoints_legacy_hmac,
         last_checkpoint: report.last_checkpoint,
         problem: report.problem.map(|p| AuditProblemView {
             seq: p.seq,
