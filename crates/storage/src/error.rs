@@ -125,7 +125,7 @@ impl StorageError {
 }
 
 fn backend_failure(err: &sqlx::Error) -> WriteFailure {
-    use sqlx::error::ErrorKind;
+    use sqlx::error::{DatabaseError as _, ErrorKind};
     match err {
         sqlx::Error::Database(db) => {
             if let Some(sqlite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {

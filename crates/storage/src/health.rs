@@ -63,6 +63,12 @@ impl WriteHealth {
         self.lock().clone()
     }
 
+    /// Whether writes fail (as [`WriteHealth::failing`], without copying the details).
+    #[must_use]
+    pub fn is_failing(&self) -> bool {
+        self.is_failing.load(Ordering::Acquire)
+    }
+
     /// Failed writes since the process started, by reason (every reason, zeros included).
     #[must_use]
     pub fn failures(&self) -> [(WriteFailure, u64); WriteFailure::ALL.len()] {

@@ -133,7 +133,7 @@ async fn write_batches(
                     return;
                 }
             }
-            _ = probe.tick(), if database.health.failing().is_some() => {
+            _ = probe.tick(), if database.health.is_failing() => {
                 probe_writes(&database, &mut held, &key).await;
                 continue;
             }
@@ -540,7 +540,9 @@ impl Database {
     ) -> Result<Option<i64>, StorageError> {
         let result = on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await);
         match &result {
-            Ok(_) => self.health.record_success(),
+            // `None` committed nothing: it says nothing about whether writes go through.
+            Ok(Some(_)) => self.health.record_success(),
+            Ok(None) => {}
             Err(err) => self.health.record_failure(err),
         }
         result

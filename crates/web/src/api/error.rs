@@ -254,3 +254,66 @@ impl From<StorageError> for ApiError {
         ApiError::Storage(Arc::new(err))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn respond(err: impl Into<ApiError>) -> Response {
+        err.into().into_response()
+    }
+
+    fn cause(response: &Response) -> Option<String> {
+        response
+            .extensions()
+            .get::<ErrorCause>()
+            .map(|cause| format!("{cause:?}"))
+    }
+
+    #[test]
+    fn a_uniqueness_conflict_is_409_naming_the_constraint_not_503() {
+        let conflict = || StorageError::Conflict {
+            constraint: "users_email_key".to_owned(),
+        };
+        let response = respond(conflict());
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
+        assert!(ApiError::from(conflict()).detail().contains("`users_email_key`"));
+        // Through the ledger writer too.
+        let response = respond(LedgerError::Storage(Arc::new(conflict())));
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn a_failing_database_is_503_with_retry_after_and_its_cause_for_the_log_line_only() {
+        let failure = || StorageError::Io {
+            path: "/var/lib/donation_platform/ledger.db".into(),
+            source: std::io::Error::other("no space left on device"),
+        };
+        let response = respond(failure());
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let cause = cause(&response).expect("the cause rides along for the log line");
+        assert!(cause.contains("no space left on device"), "{cause}");
+        let detail = ApiError::from(failure()).detail();
+        assert!(!detail.contains("ledger.db"), "the body stays opaque: {detail}");
+    }
+
+    #[test]
+    fn a_broken_invariant_is_a_500_bug_and_nothing_found_a_404() {
+        let violation = domain::ledger::Violation::Unbalanced {
+            entry: uuid::Uuid::nil(),
+            currency: "IDR".to_owned(),
+            sum_minor: 1,
+        };
+        let response = respond(StorageError::Invariant(violation));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let cause = cause(&response).unwrap();
+        assert!(cause.contains("does not balance"), "{cause}");
+        assert_eq!(respond(StorageError::NotFound).status(), StatusCode::NOT_FOUND);
+    }
+}
