@@ -40,7 +40,8 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    // Why a request failed is logged here, once, on its line: at `error` for a 5xx.
+    // Why a request failed is logged here, once, on its line: at `error` for a server error
+    // (but not for a 503 that only says "not now", such as readiness while draining).
     let error = response
         .extensions_mut()
         .remove::<ErrorCause>()
@@ -48,7 +49,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let error = error.as_deref();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
-        if status >= 500 {
+        if status >= 500 && (error.is_some() || status != 503) {
             tracing::error!(method, route, status, latency_ms, error, "request");
         } else {
             tracing::info!(method, route, status, latency_ms, error, "request");

@@ -270,6 +270,32 @@ async fn assert_acknowledged_is_stored(
     assert_eq!(verify.code(), 0, "{}", verify.all_output());
 }
 
+/// Each failed write's cause is on its request's log line (at `error`, with its status), and
+/// elsewhere only where writes start failing (once per run of failures), never logged again
+/// per request by the writer.
+fn assert_logged_once_on_request_lines(log: &str, cause: &str) {
+    let mentions: Vec<&str> = log.lines().filter(|line| line.contains(cause)).collect();
+    let on_requests = mentions
+        .iter()
+        .filter(|line| {
+            line.contains("ERROR")
+                && line.contains("route=\"/api/v1/donations\"")
+                && line.contains("status=503")
+        })
+        .count();
+    assert!(on_requests > 0, "no request line names `{cause}`:\n{log}");
+    let others: Vec<&&str> = mentions
+        .iter()
+        .filter(|line| !line.contains(" request "))
+        .collect();
+    assert!(
+        others
+            .iter()
+            .all(|line| line.contains("ledger writes failing")),
+        "`{cause}` logged outside the request lines:\n{others:#?}"
+    );
+}
+
 /// A tmpfs mounted for the life of the value.
 struct Tmpfs(PathBuf);
 
@@ -361,11 +387,12 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
 
     let acknowledged = load.finish().await;
     assert_acknowledged_is_stored(&instance, &token, &acknowledged).await;
+    let log = server.log();
     assert!(
-        !server.log().contains("transaction depth"),
-        "no connection came back mid-transaction:\n{}",
-        server.log()
+        !log.contains("transaction depth"),
+        "no connection came back mid-transaction:\n{log}"
     );
+    assert_logged_once_on_request_lines(&log, "database or disk is full");
     server.signal("TERM");
     server.wait_exit(Duration::from_secs(10));
     drop(mount);
