@@ -437,7 +437,9 @@ pub enum Violation {
         sum_minor: i128,
     },
     /// After the lines, a fund would hold less than nothing.
-    #[error("the lines take `{account}` below zero: it would hold {balance_minor} {currency} (minor units)")]
+    #[error(
+        "the lines take `{account}` below zero: it would hold {balance_minor} {currency} (minor units)"
+    )]
     FundBelowZero {
         /// The fund's account code.
         account: String,

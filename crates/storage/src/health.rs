@@ -109,21 +109,18 @@ impl WriteHealth {
         };
         let cause = crate::error::chain(err);
         let mut failing = self.lock();
-        match &mut *failing {
-            Some(failing) => {
-                failing.reason = reason;
-                failing.cause = cause;
-            }
-            None => {
-                // Logged once when writes start failing; each failed request carries its
-                // cause on its own log line.
-                tracing::warn!(reason = reason.label(), error = %cause, "ledger writes failing");
-                *failing = Some(Failing {
-                    reason,
-                    since: OffsetDateTime::now_utc(),
-                    cause,
-                });
-            }
+        if let Some(failing) = &mut *failing {
+            failing.reason = reason;
+            failing.cause = cause;
+        } else {
+            // Logged once when writes start failing; each failed request carries its cause on
+            // its own log line.
+            tracing::warn!(reason = reason.label(), error = %cause, "ledger writes failing");
+            *failing = Some(Failing {
+                reason,
+                since: OffsetDateTime::now_utc(),
+                cause,
+            });
         }
         self.is_failing.store(true, Ordering::Release);
     }
@@ -154,9 +151,14 @@ mod tests {
         let health = WriteHealth::default();
         assert_eq!(health.failing(), None);
         health.record_failure(&connection_lost());
-        let failing = health.failing().expect("failing after a connection failure");
+        let failing = health
+            .failing()
+            .expect("failing after a connection failure");
         assert_eq!(failing.reason, WriteFailure::Connection);
-        assert!(failing.to_string().starts_with("writes failing since "), "{failing}");
+        assert!(
+            failing.to_string().starts_with("writes failing since "),
+            "{failing}"
+        );
         assert!(
             failing
                 .to_string()
@@ -165,11 +167,18 @@ mod tests {
         );
         assert!(failing.cause.ends_with(": gone"), "{}", failing.cause);
         health.record_failure(&connection_lost());
-        assert_eq!(health.failing().unwrap().since, failing.since, "since the first");
+        assert_eq!(
+            health.failing().unwrap().since,
+            failing.since,
+            "since the first"
+        );
         health.record_success();
         assert_eq!(health.failing(), None);
         let counts = health.failures();
-        assert!(counts.contains(&(WriteFailure::Connection, 2)), "{counts:?}");
+        assert!(
+            counts.contains(&(WriteFailure::Connection, 2)),
+            "{counts:?}"
+        );
         assert!(counts.contains(&(WriteFailure::DiskFull, 0)), "{counts:?}");
     }
 
@@ -180,17 +189,9 @@ mod tests {
             constraint: "users_email_key".to_owned(),
         });
         assert_eq!(health.failing(), None);
-        assert!(
-            health
-                .failures()
-                .contains(&(WriteFailure::Constraint, 1))
-        );
+        assert!(health.failures().contains(&(WriteFailure::Constraint, 1)));
         health.note(&connection_lost());
         assert!(health.failing().is_some());
-        assert!(
-            health
-                .failures()
-                .contains(&(WriteFailure::Connection, 0))
-        );
+        assert!(health.failures().contains(&(WriteFailure::Connection, 0)));
     }
 }

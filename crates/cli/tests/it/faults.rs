@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -37,15 +37,22 @@ const DEADLINE: Duration = Duration::from_secs(60);
 struct Load {
     stop: watch::Sender<bool>,
     clients: Vec<JoinHandle<HashMap<String, Value>>>,
-    acknowledged: Arc<AtomicUsize>,
-    unavailable: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
+}
+
+/// What the clients count and obey.
+#[derive(Default)]
+struct Shared {
+    acknowledged: AtomicUsize,
+    unavailable: AtomicUsize,
+    paused: AtomicBool,
+    in_flight: AtomicUsize,
 }
 
 impl Load {
     fn start(instance: &Instance, token: &str) -> Load {
         let (stop, stopped) = watch::channel(false);
-        let acknowledged = Arc::new(AtomicUsize::new(0));
-        let unavailable = Arc::new(AtomicUsize::new(0));
+        let shared = Arc::new(Shared::default());
         let clients = (0..CLIENTS)
             .map(|c| {
                 tokio::spawn(client(
@@ -53,25 +60,36 @@ impl Load {
                     token.to_owned(),
                     format!("c{c}"),
                     stopped.clone(),
-                    Arc::clone(&acknowledged),
-                    Arc::clone(&unavailable),
+                    Arc::clone(&shared),
                 ))
             })
             .collect();
         Load {
             stop,
             clients,
-            acknowledged,
-            unavailable,
+            shared,
         }
     }
 
     fn acknowledged(&self) -> usize {
-        self.acknowledged.load(Ordering::SeqCst)
+        self.shared.acknowledged.load(Ordering::SeqCst)
     }
 
     fn unavailable(&self) -> usize {
-        self.unavailable.load(Ordering::SeqCst)
+        self.shared.unavailable.load(Ordering::SeqCst)
+    }
+
+    /// Holds every client before its next attempt, and waits out the attempts under way, so
+    /// that no write comes until [`Load::resume`].
+    async fn pause(&self) {
+        self.shared.paused.store(true, Ordering::SeqCst);
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn resume(&self) {
+        self.shared.paused.store(false, Ordering::SeqCst);
     }
 
     /// Waits until `more` donations beyond those acknowledged so far are.
@@ -79,7 +97,10 @@ impl Load {
         let target = self.acknowledged() + more;
         let started = Instant::now();
         while self.acknowledged() < target {
-            assert!(started.elapsed() < DEADLINE, "{what}: {more} more donations not acknowledged in {DEADLINE:?}");
+            assert!(
+                started.elapsed() < DEADLINE,
+                "{what}: {more} more donations not acknowledged in {DEADLINE:?}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         started.elapsed()
@@ -89,7 +110,10 @@ impl Load {
     async fn wait_unavailable(&self, what: &str) -> Duration {
         let started = Instant::now();
         while self.unavailable() == 0 {
-            assert!(started.elapsed() < DEADLINE, "{what}: no write failed in {DEADLINE:?}");
+            assert!(
+                started.elapsed() < DEADLINE,
+                "{what}: no write failed in {DEADLINE:?}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         started.elapsed()
@@ -111,8 +135,7 @@ async fn client(
     token: String,
     name: String,
     stop: watch::Receiver<bool>,
-    acknowledged_count: Arc<AtomicUsize>,
-    unavailable: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
 ) -> HashMap<String, Value> {
     let http = reqwest::Client::builder()
         .timeout(ANSWER_TIMEOUT)
@@ -131,30 +154,40 @@ async fn client(
                 started.elapsed() < Duration::from_secs(180),
                 "donation {key} never acknowledged"
             );
-            let response = http
+            shared.in_flight.fetch_add(1, Ordering::SeqCst);
+            while shared.paused.load(Ordering::SeqCst) {
+                shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                shared.in_flight.fetch_add(1, Ordering::SeqCst);
+            }
+            let sent = http
                 .post(&url)
                 .bearer_auth(&token)
                 .header("Idempotency-Key", &key)
                 .json(&request)
                 .send()
-                .await
+                .await;
+            let response = sent
                 .unwrap_or_else(|err| panic!("{key}: no answer within {ANSWER_TIMEOUT:?}: {err}"));
-            match response.status().as_u16() {
-                201 => {
-                    acknowledged.insert(key, response.json::<Value>().await.unwrap());
-                    acknowledged_count.fetch_add(1, Ordering::SeqCst);
-                    break;
-                }
+            let outcome = match response.status().as_u16() {
+                201 => Some(response.json::<Value>().await.unwrap()),
                 503 => {
                     assert_retry_later(response, &key).await;
-                    unavailable.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    None
                 }
                 status => panic!(
                     "{key}: unexpected {status}: {}",
                     response.text().await.unwrap()
                 ),
+            };
+            shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+            if let Some(ack) = outcome {
+                acknowledged.insert(key, ack);
+                shared.acknowledged.fetch_add(1, Ordering::SeqCst);
+                break;
             }
+            shared.unavailable.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
     acknowledged
@@ -222,10 +255,10 @@ async fn stored_donations(instance: &Instance, token: &str) -> Vec<Value> {
     let mut stored = Vec::new();
     let mut before: Option<String> = None;
     loop {
-        let mut url = format!("{}?limit=200", instance.url());
-        if let Some(before) = &before {
-            url.push_str(&format!("&before={before}"));
-        }
+        let url = match &before {
+            Some(before) => format!("{}?limit=200&before={before}", instance.url()),
+            None => format!("{}?limit=200", instance.url()),
+        };
         let response = http.get(&url).bearer_auth(token).send().await.unwrap();
         assert_eq!(response.status(), 200);
         let page: Value = response.json().await.unwrap();
@@ -302,11 +335,21 @@ struct Tmpfs(PathBuf);
 impl Tmpfs {
     fn mount(dir: &Path, size: &str) -> Tmpfs {
         let status = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
             .arg(dir)
             .status()
             .unwrap();
-        assert!(status.success(), "mount a {size} tmpfs on {}", dir.display());
+        assert!(
+            status.success(),
+            "mount a {size} tmpfs on {}",
+            dir.display()
+        );
         Tmpfs(dir.to_owned())
     }
 }
@@ -372,9 +415,12 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
     tokio::time::sleep(Duration::from_secs(1)).await;
     let acknowledged_while_full = load.acknowledged();
 
+    // No write comes while the space is freed: readiness recovers by the writer's own probe.
+    load.pause().await;
     std::fs::remove_file(&filler).unwrap();
     let (ready, ready_after) = wait_readyz(&instance, 200, "space freed").await;
     assert_eq!(ready["status"], "ready");
+    load.resume();
     let writing_after = load.wait_acknowledged(20, "after space was freed").await;
     eprintln!(
         "full disk: first 503 after {failed_after:?}; after freeing space, /readyz 200 after \
@@ -399,8 +445,7 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume_when_it_is_back()
-{
+async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume_when_it_is_back() {
     let mut postgres = match PostgresServer::start() {
         Ok(server) => server,
         Err(why) => {
@@ -433,10 +478,15 @@ async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume
     assert!(write_failures(&instance, "connection").await > 0);
     tokio::time::sleep(Duration::from_secs(2)).await;
 
+    // No write comes while PostgreSQL starts: readiness recovers by the writer's own probe.
+    load.pause().await;
     tokio::task::block_in_place(|| postgres.start_again());
     let (ready, ready_after) = wait_readyz(&instance, 200, "PostgreSQL back").await;
     assert_eq!(ready["status"], "ready");
-    let writing_after = load.wait_acknowledged(20, "after PostgreSQL came back").await;
+    load.resume();
+    let writing_after = load
+        .wait_acknowledged(20, "after PostgreSQL came back")
+        .await;
     eprintln!(
         "PostgreSQL stop: first 503 after {failed_after:?}; after the start, /readyz 200 after \
          {ready_after:?}, 20 more donations after {writing_after:?}; {} writes answered 503; {} \

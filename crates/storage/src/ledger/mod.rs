@@ -192,8 +192,7 @@ async fn write_batch(
         // A fault of the database's fails every request alike: answer them all at once
         // rather than fail each again alone. The cause goes on each request's log line.
         Err(err)
-            if requests.len() == 1
-                || err.write_failure().is_none_or(WriteFailure::is_fault) =>
+            if requests.len() == 1 || err.write_failure().is_none_or(WriteFailure::is_fault) =>
         {
             let err = Arc::new(err);
             requests

@@ -868,9 +868,12 @@ mod tests {
         let (_, mut writes) = plan_batch(&[]);
         let before = HashMap::from([(("fund:zakat".to_owned(), "IDR".to_owned()), -100)]);
         let entry = Uuid::now_v7();
-        for (line_no, account, amount_minor) in
-            [(1, "fund:zakat", 100), (2, "asset:bank", -100), (3, "fund:zakat", 100), (4, "asset:bank", -100)]
-        {
+        for (line_no, account, amount_minor) in [
+            (1, "fund:zakat", 100),
+            (2, "asset:bank", -100),
+            (3, "fund:zakat", 100),
+            (4, "asset:bank", -100),
+        ] {
             writes.lines.push(LineRow {
                 entry_id: entry,
                 line_no,

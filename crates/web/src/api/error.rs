@@ -278,7 +278,11 @@ mod tests {
         let response = respond(conflict());
         assert_eq!(response.status(), StatusCode::CONFLICT);
         assert!(!response.headers().contains_key(header::RETRY_AFTER));
-        assert!(ApiError::from(conflict()).detail().contains("`users_email_key`"));
+        assert!(
+            ApiError::from(conflict())
+                .detail()
+                .contains("`users_email_key`")
+        );
         // Through the ledger writer too.
         let response = respond(LedgerError::Storage(Arc::new(conflict())));
         assert_eq!(response.status(), StatusCode::CONFLICT);
@@ -300,7 +304,10 @@ mod tests {
         let cause = cause(&response).expect("the cause rides along for the log line");
         assert!(cause.contains("no space left on device"), "{cause}");
         let detail = ApiError::from(failure()).detail();
-        assert!(!detail.contains("ledger.db"), "the body stays opaque: {detail}");
+        assert!(
+            !detail.contains("ledger.db"),
+            "the body stays opaque: {detail}"
+        );
     }
 
     #[test]
@@ -314,6 +321,9 @@ mod tests {
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let cause = cause(&response).unwrap();
         assert!(cause.contains("does not balance"), "{cause}");
-        assert_eq!(respond(StorageError::NotFound).status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            respond(StorageError::NotFound).status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

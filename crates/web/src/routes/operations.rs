@@ -47,7 +47,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
         response
     };
     if state.is_draining() {
-        return unready("draining", "this instance is shutting down".to_owned(), None);
+        return unready(
+            "draining",
+            "this instance is shutting down".to_owned(),
+            None,
+        );
     }
     let database = state.database();
     if let Some(failing) = database.write_health().failing() {
