@@ -217,3 +217,74 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection as _;
+
+    use super::*;
+
+    /// A real SQLite file that is full (`max_page_count` reached) and a real uniqueness
+    /// violation, classified as the writer and `/metrics` see them.
+    #[tokio::test]
+    async fn a_full_sqlite_database_is_disk_full_and_a_duplicate_a_conflict() {
+        let mut db = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB)")
+            .execute(&mut db)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO t VALUES ('a', x'00')")
+            .execute(&mut db)
+            .await
+            .unwrap();
+        let duplicate = sqlx::query("INSERT INTO t VALUES ('a', x'00')")
+            .execute(&mut db)
+            .await
+            .unwrap_err();
+        let duplicate = StorageError::from(duplicate);
+        assert!(
+            matches!(duplicate, StorageError::Conflict { .. }),
+            "{duplicate:?}"
+        );
+        assert_eq!(duplicate.write_failure(), Some(WriteFailure::Constraint));
+
+        sqlx::query("PRAGMA max_page_count = 8")
+            .execute(&mut db)
+            .await
+            .unwrap();
+        let mut full = None;
+        for k in 0..1000 {
+            if let Err(err) = sqlx::query("INSERT INTO t VALUES ($1, zeroblob(4000))")
+                .bind(k.to_string())
+                .execute(&mut db)
+                .await
+            {
+                full = Some(StorageError::from(err));
+                break;
+            }
+        }
+        let full = full.expect("the database fills up");
+        assert_eq!(full.write_failure(), Some(WriteFailure::DiskFull), "{full}");
+        assert!(WriteFailure::DiskFull.is_fault());
+        assert!(chain(&full).contains("full"), "{}", chain(&full));
+    }
+
+    #[test]
+    fn a_lost_connection_is_a_fault_and_a_broken_invariant_is_not() {
+        let lost = StorageError::from(sqlx::Error::PoolTimedOut);
+        assert_eq!(lost.write_failure(), Some(WriteFailure::Connection));
+        let broken = StorageError::Invariant(domain::ledger::Violation::UnknownAccount {
+            entry: uuid::Uuid::nil(),
+            account: "asset:gold".to_owned(),
+        });
+        assert_eq!(broken.write_failure(), Some(WriteFailure::Invariant));
+        assert!(!WriteFailure::Invariant.is_fault());
+        assert_eq!(
+            chain(&broken),
+            "ledger invariant broken: a line of journal entry `00000000-0000-0000-0000-000000000000` posts to `asset:gold`, which is no account"
+        );
+        assert_eq!(StorageError::NotFound.write_failure(), None);
+    }
+}
