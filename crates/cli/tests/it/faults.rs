@@ -329,6 +329,45 @@ fn assert_logged_once_on_request_lines(log: &str, cause: &str) {
     );
 }
 
+/// An admin's token, made with the CLI (`dir` holds the password file).
+fn admin_token(instance: &Instance, dir: &Path) -> String {
+    let password = dir.join("admin-password");
+    std::fs::write(&password, "correct horse battery staple\n").unwrap();
+    let email = "admin@example.org";
+    let created = instance
+        .command(&[
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "admin",
+            "--password-file",
+            password.to_str().unwrap(),
+        ])
+        .output();
+    assert_eq!(created.code(), 0, "{}", created.all_output());
+    let token = instance
+        .command(&["token", "create", "--email", email])
+        .output();
+    assert_eq!(token.code(), 0, "{}", token.all_output());
+    token.stdout.trim().to_owned()
+}
+
+/// An administrative write (not through the ledger writer): records a zakat data value.
+async fn record_price(instance: &Instance, admin: &str) -> reqwest::Response {
+    let price = serde_json::json!({"name": "gold_price_per_gram", "value": "1600000",
+        "effective_from": "2025-01-01", "source": "Antam, 2025-01-01"});
+    reqwest::Client::new()
+        .post(instance.at("/api/v1/zakat/data"))
+        .bearer_auth(admin)
+        .json(&price)
+        .timeout(ANSWER_TIMEOUT)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A tmpfs mounted for the life of the value.
 struct Tmpfs(PathBuf);
 
@@ -393,6 +432,7 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
     );
     let mut server = instance.start().await;
     let token = instance.token("amil@example.org");
+    let admin = admin_token(&instance, base.path());
     let load = Load::start(&instance, &token);
     load.wait_acknowledged(20, "before the fault").await;
     assert_eq!(load.unavailable(), 0, "no 503 before the fault");
@@ -411,6 +451,10 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
         "{detail}"
     );
     assert!(write_failures(&instance, "disk_full").await > 0);
+    // Administrative writes (their own transaction, not the writer's) fail alike.
+    let refused = record_price(&instance, &admin).await;
+    assert_eq!(refused.status(), 503);
+    assert_retry_later(refused, "zakat data on a full disk").await;
     // A while on a full disk: many batches fail, each on a connection discarded after it.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let acknowledged_while_full = load.acknowledged();
@@ -430,6 +474,7 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
         write_failures(&instance, "disk_full").await,
     );
     assert!(load.acknowledged() > acknowledged_while_full);
+    assert_eq!(record_price(&instance, &admin).await.status(), 201);
 
     let acknowledged = load.finish().await;
     assert_acknowledged_is_stored(&instance, &token, &acknowledged).await;
