@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -9,6 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 use crate::StorageError;
+use crate::health::WriteHealth;
 
 /// How long a pool waits for a free connection before the request fails. Long enough to ride
 /// out a burst; short enough that a stuck database shows up as errors, not a hung server.
@@ -82,6 +84,8 @@ pub struct Database {
     pub(crate) pool: Pool,
     /// The SQLite database file; `None` on PostgreSQL and for in-memory SQLite.
     pub(crate) sqlite_file: Option<PathBuf>,
+    /// How this process's writes are going, shared by every clone.
+    pub(crate) health: Arc<WriteHealth>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,11 +104,13 @@ impl Database {
                 Ok(Database {
                     pool: Pool::Sqlite(pool),
                     sqlite_file,
+                    health: Arc::default(),
                 })
             }
             Backend::Postgres => Ok(Database {
                 pool: Pool::Postgres(connect_postgres(options).await?),
                 sqlite_file: None,
+                health: Arc::default(),
             }),
         }
     }
@@ -116,6 +122,12 @@ impl Database {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Whether this process's writes are going through, and the failures counted so far.
+    #[must_use]
+    pub fn write_health(&self) -> &Arc<WriteHealth> {
+        &self.health
     }
 
     /// Checks that the database answers a trivial query.

@@ -7,11 +7,12 @@
 
 mod database;
 mod error;
+pub mod health;
 pub mod ledger;
 mod migrations;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
 pub use database::{Backend, ConnectOptions, Database, PoolStats};
-pub use error::StorageError;
+pub use error::{StorageError, WriteFailure, chain as error_chain};
 pub use migrations::{MigrationReport, SchemaStatus};

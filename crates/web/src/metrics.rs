@@ -3,7 +3,13 @@
 //! One registry per application (no global recorder), so tests that run several apps in one
 //! process each see only their own numbers.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric as _};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -12,6 +18,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use storage::PoolStats;
+use storage::health::WriteHealth;
 
 /// Latency buckets in seconds: from a cached read (sub-millisecond) to a request that hit the
 /// timeout, dense around the 1–50 ms a durable write takes.
@@ -116,6 +123,15 @@ impl Metrics {
         }
     }
 
+    /// Also reports the ledger's failed writes by reason (`ledger_write_failures_total`), read
+    /// from `health` at each scrape.
+    #[must_use]
+    pub fn counting_write_failures(mut self, health: Arc<WriteHealth>) -> Self {
+        self.registry
+            .register_collector(Box::new(WriteFailures(health)));
+        self
+    }
+
     /// Counts one answered request.
     pub fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         self.answered.fetch_add(1, Ordering::Relaxed);
@@ -156,6 +172,27 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
         text
+    }
+}
+
+/// Failed ledger writes by reason. The reasons are a closed set (`storage::WriteFailure`), so
+/// the label is bounded; every reason is listed, zeros included, so alerts need no `absent()`.
+#[derive(Debug)]
+struct WriteFailures(Arc<WriteHealth>);
+
+impl Collector for WriteFailures {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut family = encoder.encode_descriptor(
+            "ledger_write_failures",
+            "Ledger writes (transactions) that failed, by reason",
+            None,
+            MetricType::Counter,
+        )?;
+        for (reason, count) in self.0.failures() {
+            let labels = [("reason", reason.label())];
+            ConstCounter::new(count).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
     }
 }
 

@@ -78,7 +78,8 @@ impl AppState {
         version: impl Into<String>,
     ) -> Self {
         let version = version.into();
-        let metrics = Metrics::new(&version, database.backend().name());
+        let metrics = Metrics::new(&version, database.backend().name())
+            .counting_write_failures(std::sync::Arc::clone(database.write_health()));
         AppState {
             inner: Arc::new(Inner {
                 database,

@@ -40,14 +40,20 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    // Why a request failed is logged here, once, on its line: at `error` for a server error
+    // (but not for a 503 that only says "not now", such as readiness while draining).
+    let error = response
+        .extensions_mut()
+        .remove::<ErrorCause>()
+        .map(|cause| cause.0);
+    let error = error.as_deref();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
-        tracing::info!(
-            method,
-            route,
-            status,
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            "request"
-        );
+        if status >= 500 && (error.is_some() || status != 503) {
+            tracing::error!(method, route, status, latency_ms, error, "request");
+        } else {
+            tracing::info!(method, route, status, latency_ms, error, "request");
+        }
     });
     response
 }
@@ -65,4 +71,16 @@ fn request_id_of(request: &Request) -> String {
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+/// Why a request failed, put in its response's extensions by the error type and logged on the
+/// request's one line by [`observe`]: never in the body, which a client sees.
+#[derive(Clone, Debug)]
+pub struct ErrorCause(String);
+
+impl ErrorCause {
+    /// The cause, as text (an error and its sources).
+    pub fn new(cause: impl Into<String>) -> Self {
+        ErrorCause(cause.into())
+    }
 }

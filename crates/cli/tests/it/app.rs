@@ -20,8 +20,13 @@ async fn healthz_answers_while_readyz_says_draining() {
     assert_eq!(app.get("/healthz").await.status(), 200);
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], "draining");
+    assert_eq!(body["type"], "urn:donation-platform:problem:draining");
+    assert_eq!(body["status"], 503);
     app.teardown().await;
 }
 

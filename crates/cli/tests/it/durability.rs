@@ -23,7 +23,7 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One instance's environment: its own port, the shared database and data directory (whose
 /// generated dev secret all instances share).
-struct Instance {
+pub(crate) struct Instance {
     dir: tempfile::TempDir,
     data_dir: std::path::PathBuf,
     database_url: String,
@@ -46,16 +46,20 @@ fn stable_port() -> u16 {
 
 impl Instance {
     fn new(database: &TestDatabase) -> Instance {
-        let port = stable_port();
+        Instance::on(database.url.clone(), database.dir().join("data"))
+    }
+
+    /// An instance on `database_url` with its data in `data_dir`.
+    pub(crate) fn on(database_url: String, data_dir: std::path::PathBuf) -> Instance {
         Instance {
             dir: temp_dir(),
-            data_dir: database.dir().join("data"),
-            database_url: database.url.clone(),
-            port,
+            data_dir,
+            database_url,
+            port: stable_port(),
         }
     }
 
-    fn command(&self, args: &[&str]) -> BinaryCommand {
+    pub(crate) fn command(&self, args: &[&str]) -> BinaryCommand {
         BinaryCommand::new(self.dir.path())
             .args(args.iter().copied())
             .env("DATA_DIR", &self.data_dir)
@@ -65,23 +69,28 @@ impl Instance {
             .env("RUNTIME_DIRECTORY", self.dir.path().join("run"))
     }
 
-    async fn start(&self) -> ServerProcess {
+    pub(crate) async fn start(&self) -> ServerProcess {
         let mut server = self.command(&["start"]).spawn_server();
         server.wait_ready().await;
         server
     }
 
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/api/v1/donations", self.port)
+    pub(crate) fn url(&self) -> String {
+        self.at("/api/v1/donations")
+    }
+
+    /// The URL of `path` on this instance.
+    pub(crate) fn at(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
     }
 
     /// A user and a token, made with the CLI.
-    fn token(&self, email: &str) -> String {
+    pub(crate) fn token(&self, email: &str) -> String {
         amil_token(self.dir.path(), email, |args| self.command(args).output())
     }
 }
 
-fn body(amount_minor: u64) -> Value {
+pub(crate) fn body(amount_minor: u64) -> Value {
     let today = time::OffsetDateTime::now_utc()
         .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
         .date()

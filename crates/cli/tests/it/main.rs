@@ -6,6 +6,7 @@ mod app;
 mod audit;
 mod cli;
 mod durability;
+mod faults;
 mod hostile;
 mod idempotency;
 mod ledger;

@@ -30,8 +30,10 @@ pub use read::{
     ZakatDatum,
 };
 
-use crate::StorageError;
+use std::sync::Arc;
+
 use crate::database::{Database, Pool};
+use crate::{StorageError, WriteFailure};
 
 /// Requests one batch commits at most: bounds a transaction's size and the latency a request
 /// can add to the others in its batch.
@@ -122,12 +124,18 @@ async fn write_batches(
 ) {
     let mut jobs = Vec::with_capacity(BATCH_SIZE_MAX);
     let mut held = None;
+    let mut probe = tokio::time::interval(WRITE_PROBE_INTERVAL);
+    probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             received = queue.recv_many(&mut jobs, BATCH_SIZE_MAX) => {
                 if received == 0 {
                     return;
                 }
+            }
+            _ = probe.tick(), if database.health.is_failing() => {
+                probe_writes(&database, &mut held, &key).await;
+                continue;
             }
             _ = &mut stop => break,
         }
@@ -137,6 +145,17 @@ async fn write_batches(
     queue.close();
     while queue.recv_many(&mut jobs, BATCH_SIZE_MAX).await > 0 {
         write_batch(&database, &mut held, &key, std::mem::take(&mut jobs)).await;
+    }
+}
+
+/// While writes fail, an empty batch through the same path as every other (connection, BEGIN,
+/// the writer lock, the head read, COMMIT with its fsync): when it commits, the fault has
+/// cleared and readiness says so without waiting for a request. It writes no row but the
+/// `ledger_head` counter every batch bumps, and is not counted as a failed write.
+async fn probe_writes(database: &Database, held: &mut Option<Held>, key: &CheckpointKey) {
+    match apply_batch(database, held, key, &[]).await {
+        Ok(_) => database.health.record_success(),
+        Err(err) => database.health.note(&err),
     }
 }
 
@@ -158,7 +177,7 @@ async fn write_batch(
         .map(|job| (job.request, job.reply))
         .unzip();
     let started = std::time::Instant::now();
-    let applied = apply_batch(database, held, key, &requests).await;
+    let applied = apply_recorded(database, held, key, &requests).await;
     tracing::debug!(
         requests = requests.len(),
         elapsed_us = started.elapsed().as_micros(),
@@ -170,27 +189,34 @@ async fn write_batch(
             .into_iter()
             .map(|result| result.map_err(LedgerError::from))
             .collect(),
-        Err(err) if requests.len() == 1 => {
-            tracing::error!(error = %err, "ledger write failed");
-            vec![Err(LedgerError::Storage(err))]
+        // A fault of the database's fails every request alike: answer them all at once
+        // rather than fail each again alone. The cause goes on each request's log line.
+        Err(err)
+            if requests.len() == 1 || err.write_failure().is_none_or(WriteFailure::is_fault) =>
+        {
+            let err = Arc::new(err);
+            requests
+                .iter()
+                .map(|_| Err(LedgerError::Storage(Arc::clone(&err))))
+                .collect()
         }
         Err(err) => {
             // One bad request must not fail its neighbours: retry each on its own.
-            tracing::warn!(error = %err, requests = requests.len(), "ledger batch failed; retrying its requests one by one");
+            tracing::warn!(
+                error = %crate::error::chain(&err),
+                requests = requests.len(),
+                "ledger batch failed; retrying its requests one by one"
+            );
             let mut results = Vec::with_capacity(requests.len());
             for request in &requests {
-                results.push(
-                    match apply_batch(database, held, key, std::slice::from_ref(request)).await {
-                        Ok(mut one) => one
-                            .pop()
-                            .expect("one result per request")
-                            .map_err(LedgerError::from),
-                        Err(err) => {
-                            tracing::error!(error = %err, "ledger write failed");
-                            Err(LedgerError::Storage(err))
-                        }
-                    },
-                );
+                let one = apply_recorded(database, held, key, std::slice::from_ref(request)).await;
+                results.push(match one {
+                    Ok(mut one) => one
+                        .pop()
+                        .expect("one result per request")
+                        .map_err(LedgerError::from),
+                    Err(err) => Err(LedgerError::Storage(Arc::new(err))),
+                });
             }
             results
         }
@@ -202,35 +228,118 @@ async fn write_batch(
     }
 }
 
+/// [`apply_batch`], its outcome recorded in the database's write health.
+async fn apply_recorded(
+    database: &Database,
+    held: &mut Option<Held>,
+    key: &CheckpointKey,
+    requests: &[Request],
+) -> Result<Vec<Result<Applied, Refusal>>, StorageError> {
+    let applied = apply_batch(database, held, key, requests).await;
+    match &applied {
+        Ok(_) => database.health.record_success(),
+        Err(err) => database.health.record_failure(err),
+    }
+    applied
+}
+
+/// Where a batch failed.
+#[derive(Debug)]
+pub(crate) enum Failed {
+    /// At BEGIN: nothing but the BEGIN was sent, so the batch can be tried again.
+    AtBegin(StorageError),
+    /// After BEGIN. Nothing was written, except that a COMMIT whose answer was lost may have
+    /// committed (the idempotency key tells when the client retries).
+    Later(StorageError),
+}
+
 /// A connection the writer keeps across batches.
 enum Held {
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
 }
 
+impl Held {
+    async fn discard(self) {
+        match self {
+            Held::Sqlite(connection) => discard(connection).await,
+            Held::Postgres(connection) => discard(connection).await,
+        }
+    }
+}
+
+/// How long the writer waits for a connection. Far shorter than the pool's own
+/// [`crate::database::POOL_ACQUIRE_TIMEOUT`]: while the database is unreachable (PostgreSQL
+/// restarting) requests queue behind this wait, and should be answered 503 within seconds.
+pub const WRITER_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How often the writer tries an empty batch while writes fail: readiness turns back to 200
+/// within this long after the fault clears. Each try is one small transaction.
+pub const WRITE_PROBE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long closing a discarded connection may take; a server that does not answer is left
+/// to the operating system to close the socket.
+const DISCARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Closes a connection after a failed write instead of returning it to the pool. Dropping a
+/// `PoolConnection` returns it, and a connection whose COMMIT failed may still be inside its
+/// transaction (SQLite rolls back on a full disk but sqlx's count of open transactions does
+/// not: every later `BEGIN` on it fails). Closing it rolls back whatever is open (SQLite closes
+/// the file handle, PostgreSQL ends the session); the pool opens a fresh one in its place.
+pub(crate) async fn discard<DB: sqlx::Database>(connection: sqlx::pool::PoolConnection<DB>) {
+    match tokio::time::timeout(DISCARD_TIMEOUT, connection.close()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::debug!(error = %err, "closing a failed connection"),
+        Err(_) => tracing::debug!("closing a failed connection timed out"),
+    }
+}
+
 /// Applies requests in one transaction under the writer lock, on the writer's connection
-/// (taken from the pool when there is none; dropped after a failure, which may have been the
-/// connection's).
+/// (taken from the pool when there is none; discarded after any failure, which may have been
+/// the connection's). A kept connection that fails at BEGIN with a connection error (the
+/// server restarted since the last batch) has written nothing: the batch is tried once more on
+/// a fresh connection, so the first batch after a restart does not fail for a dead socket.
 async fn apply_batch(
     database: &Database,
     held: &mut Option<Held>,
     key: &CheckpointKey,
     requests: &[Request],
 ) -> Result<Vec<Result<Applied, Refusal>>, StorageError> {
-    let connection = match held {
-        Some(connection) => connection,
-        None => held.insert(on_backend!(database, |pool, sql| {
-            sql::writer_connection(pool).await.map(Held::from)
-        })?),
-    };
-    let result = match connection {
-        Held::Sqlite(connection) => sql::sqlite::apply_batch(connection, key, requests).await,
-        Held::Postgres(connection) => sql::postgres::apply_batch(connection, key, requests).await,
-    };
-    if result.is_err() {
-        *held = None;
+    loop {
+        let kept = held.is_some();
+        let connection = match held {
+            Some(connection) => connection,
+            None => held.insert(on_backend!(database, |pool, sql| {
+                sql::writer_connection(pool, WRITER_CONNECT_TIMEOUT)
+                    .await
+                    .map(Held::from)
+            })?),
+        };
+        let result = match connection {
+            Held::Sqlite(connection) => sql::sqlite::apply_batch(connection, key, requests).await,
+            Held::Postgres(connection) => {
+                sql::postgres::apply_batch(connection, key, requests).await
+            }
+        };
+        let err = match result {
+            Ok(results) => return Ok(results),
+            Err(failed) => {
+                if let Some(connection) = held.take() {
+                    connection.discard().await;
+                }
+                match failed {
+                    Failed::AtBegin(err)
+                        if kept && err.write_failure() == Some(WriteFailure::Connection) =>
+                    {
+                        tracing::debug!(error = %err, "the kept connection failed at BEGIN; trying a fresh one");
+                        continue;
+                    }
+                    Failed::AtBegin(err) | Failed::Later(err) => err,
+                }
+            }
+        };
+        return Err(err);
     }
-    Ok(result?)
 }
 
 impl From<sqlx::pool::PoolConnection<sqlx::Sqlite>> for Held {
@@ -428,8 +537,14 @@ impl Database {
         key: &CheckpointKey,
         admin: read::Admin<'_>,
     ) -> Result<Option<i64>, StorageError> {
-        on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await)
-            .map_err(StorageError::from_write)
+        let result = on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await);
+        match &result {
+            // `None` committed nothing: it says nothing about whether writes go through.
+            Ok(Some(_)) => self.health.record_success(),
+            Ok(None) => {}
+            Err(err) => self.health.record_failure(err),
+        }
+        result
     }
 
     pub(crate) async fn audit_page(

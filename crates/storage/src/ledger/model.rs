@@ -403,9 +403,12 @@ pub enum LedgerError {
     /// The change is not allowed; nothing was written.
     #[error(transparent)]
     Refused(#[from] Refusal),
-    /// The database failed; nothing was written.
+    /// The database failed, or the batch broke an invariant and was refused. Nothing was
+    /// written, except when the connection was lost while committing: then the database may
+    /// have committed, and a retry with the same idempotency key gets the stored response.
+    /// Shared: one failure can fail every request of a batch.
     #[error("the ledger could not write")]
-    Storage(#[from] StorageError),
+    Storage(#[source] Arc<StorageError>),
     /// The writer has stopped (the server is shutting down).
     #[error("the ledger is shutting down")]
     Stopped,

@@ -695,6 +695,34 @@ fn plan_distribution(
     Ok(Outcome::Distribution(distribution))
 }
 
+/// The ledger's invariants over a planned batch, before a row of it is written: every journal
+/// entry balances and no fund ends below zero (see [`ledger::check_postings`]).
+/// `balances_before` are the balances the batch read, as they were before planning absorbed
+/// the batch's own lines. The planner's per-request checks make a violation impossible; this
+/// re-checks the rows as they will be stored, so a bug in planning refuses the batch instead
+/// of writing it.
+pub(crate) fn check_invariants(
+    balances_before: &HashMap<(String, String), i64>,
+    writes: &Writes,
+) -> Result<(), ledger::Violation> {
+    let postings: Vec<ledger::Posting<'_>> = writes
+        .lines
+        .iter()
+        .map(|line| ledger::Posting {
+            entry: line.entry_id,
+            account: &line.account,
+            currency: line.currency,
+            amount_minor: line.amount_minor,
+        })
+        .collect();
+    ledger::check_postings(&postings, |account, currency| {
+        balances_before
+            .get(&(account.to_owned(), currency.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    })
+}
+
 /// Refuses lines that would take a fund account below zero. Fund accounts are credit-normal:
 /// the balance is the negated sum of lines.
 fn check_balances(
@@ -732,4 +760,149 @@ fn check_balances(
 /// An amount in minor units as `12345.00 IDR` (zero and negatives included).
 fn money_text(minor: i64, currency: domain::Currency) -> String {
     format!("{} {}", currency.format_minor(minor), currency.code())
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::ledger::Violation;
+    use domain::{Asnaf, Currency, DonationType, Money, PaymentMethod};
+
+    use super::*;
+    use crate::ledger::model::NewDistribution;
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            now: OffsetDateTime::UNIX_EPOCH,
+            head_seq: 0,
+            head_hash: audit::GENESIS_PREV_HASH,
+            receipt_serial_max: 0,
+            amil_share: AmilShare::MAX,
+            keys: HashMap::new(),
+            donations: HashMap::new(),
+            balances: HashMap::new(),
+            credentials: HashMap::new(),
+            donors: HashSet::new(),
+            campaigns: HashSet::new(),
+            recipients: HashSet::new(),
+        }
+    }
+
+    fn request(change: Change) -> Request {
+        Request {
+            user_id: 1,
+            change,
+            idempotency: None,
+            credential: None,
+        }
+    }
+
+    fn rupiah(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::IDR).unwrap()
+    }
+
+    fn zakat(minor: i64) -> Request {
+        request(Change::Donation(NewDonation {
+            donation_type: DonationType::ZakatMaal,
+            campaign_id: None,
+            donor: DonorRef::Anonymous,
+            amount: rupiah(minor),
+            method: PaymentMethod::Cash,
+            received_on: time::macros::date!(2026 - 01 - 01),
+            note: None,
+        }))
+    }
+
+    fn distribution(minor: i64) -> Request {
+        request(Change::Distribution(NewDistribution {
+            fund: Fund::Zakat,
+            campaign_id: None,
+            recipient: RecipientRef::New(PersonalData::default()),
+            asnaf: Asnaf::Fakir,
+            program: "Bantuan pangan".to_owned(),
+            amount: rupiah(minor),
+            method: PaymentMethod::BankTransfer,
+            distributed_on: time::macros::date!(2026 - 01 - 02),
+            note: None,
+        }))
+    }
+
+    /// Plans `requests` as one batch: the balances it read, and its rows.
+    fn plan_batch(requests: &[Request]) -> (HashMap<(String, String), i64>, Writes) {
+        let mut snapshot = snapshot();
+        let before = snapshot.balances.clone();
+        let mut writes = Writes::default();
+        for request in requests {
+            plan(&mut snapshot, request, &mut writes).expect("accepted");
+        }
+        (before, writes)
+    }
+
+    #[test]
+    fn a_planned_batch_that_pays_out_what_it_took_in_keeps_the_invariants() {
+        // 1 000 000 of zakat, 125 000 of it to the amil fund, and 875 000 paid out: the zakat
+        // fund ends at exactly zero.
+        let (before, writes) = plan_batch(&[zakat(1_000_000), distribution(875_000)]);
+        assert_eq!(writes.entries.len(), 2);
+        assert_eq!(check_invariants(&before, &writes), Ok(()));
+    }
+
+    #[test]
+    fn a_line_changed_after_planning_unbalances_its_entry_and_refuses_the_batch() {
+        let (before, mut writes) = plan_batch(&[zakat(1_000_000)]);
+        writes.lines[0].amount_minor += 1;
+        let entry = writes.lines[0].entry_id;
+        assert_eq!(
+            check_invariants(&before, &writes),
+            Err(Violation::Unbalanced {
+                entry,
+                currency: "IDR".to_owned(),
+                sum_minor: 1
+            })
+        );
+    }
+
+    #[test]
+    fn a_balanced_entry_that_overdraws_a_fund_refuses_the_batch() {
+        // The zakat fund holds 100; two payments of 100 slip in without the planner's check
+        // (the bug this assertion is for): the entry balances, the fund would hold -100.
+        let (_, mut writes) = plan_batch(&[]);
+        let before = HashMap::from([(("fund:zakat".to_owned(), "IDR".to_owned()), -100)]);
+        let entry = Uuid::now_v7();
+        for (line_no, account, amount_minor) in [
+            (1, "fund:zakat", 100),
+            (2, "asset:bank", -100),
+            (3, "fund:zakat", 100),
+            (4, "asset:bank", -100),
+        ] {
+            writes.lines.push(LineRow {
+                entry_id: entry,
+                line_no,
+                account: account.to_owned(),
+                currency: "IDR",
+                amount_minor,
+            });
+        }
+        assert_eq!(
+            check_invariants(&before, &writes),
+            Err(Violation::FundBelowZero {
+                account: "fund:zakat".to_owned(),
+                currency: "IDR".to_owned(),
+                balance_minor: -100
+            })
+        );
+    }
+
+    #[test]
+    fn the_planner_refuses_an_overdraft_before_the_assertion_would_see_it() {
+        let mut snapshot = snapshot();
+        snapshot
+            .balances
+            .insert(("fund:zakat".to_owned(), "IDR".to_owned()), -100);
+        let mut writes = Writes::default();
+        assert!(plan(&mut snapshot, &distribution(100), &mut writes).is_ok());
+        assert!(matches!(
+            plan(&mut snapshot, &distribution(1), &mut writes),
+            Err(Refusal::InsufficientFunds { .. })
+        ));
+    }
 }

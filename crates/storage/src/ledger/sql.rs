@@ -13,6 +13,8 @@ macro_rules! backend {
         use time::OffsetDateTime;
         use uuid::Uuid;
 
+        use crate::StorageError;
+        use crate::ledger::Failed;
         use crate::ledger::model::{Applied, Donation, Rendered, Refusal, Request, User};
         use crate::ledger::plan::{self, Needs, Snapshot, StoredKey, Writes};
         use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance, ZakatDatum};
@@ -41,32 +43,58 @@ macro_rules! backend {
         }
 
         /// Applies a batch of requests in one transaction; per request, what it produced or why
-        /// it was refused. An `Err` means nothing was written for anyone.
+        /// it was refused. An `Err` means nothing was written for anyone (or, when COMMIT itself
+        /// failed on a lost connection, that the outcome is unknown). The transaction is rolled
+        /// back when it is dropped unfinished; the caller discards the connection after any
+        /// failure, since a failed COMMIT can leave it in a transaction it no longer knows.
         /// The writer keeps one connection across batches (its page cache stays warm: only it
         /// writes), so this takes a connection, not the pool.
         pub(crate) async fn apply_batch(
             connection: &mut <Db as sqlx::Database>::Connection,
             key: &CheckpointKey,
             requests: &[Request],
-        ) -> Result<Vec<Result<Applied, Refusal>>, sqlx::Error> {
-            let mut tx = sqlx::Connection::begin_with(connection, BEGIN_WRITE).await?;
-            lock(&mut tx).await?;
-            let now = domain::audit::chain_time(OffsetDateTime::now_utc());
-            let mut snapshot = snapshot(&mut tx, now, requests).await?;
-            let head = (snapshot.head_seq, snapshot.head_hash);
-            let mut writes = Writes::default();
-            let results: Vec<_> = requests.iter().map(|request| plan::plan(&mut snapshot, request, &mut writes)).collect();
-            let mut out = Inserts::new(&mut tx);
-            insert(&mut out, now, &writes);
-            append_audit(&mut out, key, now, head, writes.audit);
-            out.finish().await?;
-            tx.commit().await?;
+        ) -> Result<Vec<Result<Applied, Refusal>>, Failed> {
+            let mut tx = sqlx::Connection::begin_with(connection, BEGIN_WRITE)
+                .await
+                .map_err(|err| Failed::AtBegin(err.into()))?;
+            let results = plan_and_insert(&mut tx, key, requests).await.map_err(Failed::Later)?;
+            tx.commit().await.map_err(|err| Failed::Later(err.into()))?;
             Ok(results)
         }
 
-        /// A connection from the pool for the writer to keep.
-        pub(crate) async fn writer_connection(pool: &Pool<Db>) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
-            pool.acquire().await
+        /// Everything of a batch but BEGIN and COMMIT: lock, read, plan, check the ledger's
+        /// invariants over the planned rows (a violation refuses the whole batch before a row is
+        /// written), insert.
+        async fn plan_and_insert(
+            tx: &mut Transaction<'_, Db>,
+            key: &CheckpointKey,
+            requests: &[Request],
+        ) -> Result<Vec<Result<Applied, Refusal>>, StorageError> {
+            lock(tx).await?;
+            let now = domain::audit::chain_time(OffsetDateTime::now_utc());
+            let mut snapshot = snapshot(tx, now, requests).await?;
+            let head = (snapshot.head_seq, snapshot.head_hash);
+            let balances_before = snapshot.balances.clone();
+            let mut writes = Writes::default();
+            let results: Vec<_> = requests.iter().map(|request| plan::plan(&mut snapshot, request, &mut writes)).collect();
+            plan::check_invariants(&balances_before, &writes)?;
+            let mut out = Inserts::new(tx);
+            insert(&mut out, now, &writes);
+            append_audit(&mut out, key, now, head, writes.audit);
+            out.finish().await?;
+            Ok(results)
+        }
+
+        /// A connection from the pool for the writer to keep, or an error once `timeout` has
+        /// passed (the pool itself would keep retrying a refused connection much longer).
+        pub(crate) async fn writer_connection(
+            pool: &Pool<Db>,
+            timeout: std::time::Duration,
+        ) -> Result<sqlx::pool::PoolConnection<Db>, StorageError> {
+            match tokio::time::timeout(timeout, pool.acquire()).await {
+                Ok(connection) => Ok(connection?),
+                Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
+            }
         }
 
         /// In one round trip, what every batch needs: the year's highest receipt serial, the
@@ -721,14 +749,28 @@ macro_rules! backend {
         /// Runs one administrative statement (which returns the id of the row it changed) under
         /// the writer lock, with its audit entry `action` on `<subject_kind>:<id>` whose payload
         /// is `payload` plus the id, in one transaction. `None` (and nothing written) when the
-        /// statement matched no row.
+        /// statement matched no row. After a failure the connection is discarded, not returned
+        /// to the pool: a failed COMMIT can leave it inside a transaction.
         pub(crate) async fn administer(
             pool: &Pool<Db>,
             key: &CheckpointKey,
             admin: read::Admin<'_>,
-        ) -> Result<Option<i64>, sqlx::Error> {
+        ) -> Result<Option<i64>, StorageError> {
+            let mut connection = pool.acquire().await?;
+            let result = administer_on(&mut connection, key, admin).await;
+            if result.is_err() {
+                crate::ledger::discard(connection).await;
+            }
+            result
+        }
+
+        async fn administer_on(
+            connection: &mut <Db as sqlx::Database>::Connection,
+            key: &CheckpointKey,
+            admin: read::Admin<'_>,
+        ) -> Result<Option<i64>, StorageError> {
             let read::Admin { actor, action, subject_kind, mut payload, statement, binds } = admin;
-            let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+            let mut tx = sqlx::Connection::begin_with(connection, BEGIN_WRITE).await?;
             lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             let mut query = sqlx::query_scalar::<_, i64>(statement);

@@ -1,11 +1,14 @@
 //! The API's one error type: every failure becomes a problem document with a stable `type`.
 
+use std::sync::Arc;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use storage::StorageError;
 use storage::ledger::{LedgerError, Refusal};
 
 use crate::problem::Problem;
+use crate::telemetry::ErrorCause;
 
 /// Why an API request failed.
 #[derive(Debug)]
@@ -37,8 +40,12 @@ pub enum ApiError {
     Refused(Refusal),
     /// This client sent more requests than its rate allows (429); retry after the seconds.
     TooManyRequests(u64),
-    /// The database is unavailable or the server is shutting down (503).
+    /// The server is shutting down (503).
     Unavailable,
+    /// The database failed: a uniqueness conflict (409), nothing found where a write needed a
+    /// row (404), a broken ledger invariant (500, a bug), else unavailable (503, with
+    /// `Retry-After`). The cause goes on the request's log line, never in the body.
+    Storage(Arc<StorageError>),
     /// A bug (500). The cause was logged.
     Internal,
 }
@@ -110,14 +117,50 @@ impl ApiError {
             ApiError::Unavailable => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "the ledger is unavailable right now; nothing was recorded, retry with the same `Idempotency-Key`",
+                "this instance is shutting down; nothing was recorded, retry with the same `Idempotency-Key`",
             ),
+            ApiError::Storage(err) => storage_problem(&err),
             ApiError::Internal => Problem::new(
                 S::INTERNAL_SERVER_ERROR,
                 "internal",
                 "something went wrong on our side; it was logged",
             ),
         }
+    }
+}
+
+/// Seconds a client is asked to wait before retrying while the database fails: the writer
+/// tries again every second (`storage::ledger::WRITE_PROBE_INTERVAL`), and a client retrying
+/// sooner only adds load to a struggling database.
+pub const STORAGE_RETRY_AFTER_SECONDS: u64 = 2;
+
+/// Whether the failure is the database's (503) rather than the request's or a bug's.
+fn is_unavailable(err: &StorageError) -> bool {
+    !matches!(
+        err,
+        StorageError::Conflict { .. } | StorageError::NotFound | StorageError::Invariant(_)
+    )
+}
+
+fn storage_problem(err: &StorageError) -> Problem {
+    use StatusCode as S;
+    match err {
+        StorageError::Conflict { constraint } => Problem::new(
+            S::CONFLICT,
+            "conflict",
+            format!("this conflicts with what is stored (`{constraint}`); nothing was recorded"),
+        ),
+        StorageError::NotFound => Problem::new(
+            S::NOT_FOUND,
+            "not-found",
+            "nothing matched; nothing was recorded",
+        ),
+        StorageError::Invariant(_) => ApiError::Internal.problem(),
+        _ => Problem::new(
+            S::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable right now; retry in a few seconds (a change with the same `Idempotency-Key` is recorded at most once)",
+        ),
     }
 }
 
@@ -168,8 +211,14 @@ fn refusal_problem(refusal: &Refusal) -> Problem {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthenticated = matches!(self, ApiError::Unauthenticated);
-        let retry_after = match self {
-            ApiError::TooManyRequests(seconds) => Some(seconds),
+        let retry_after = match &self {
+            ApiError::TooManyRequests(seconds) => Some(*seconds),
+            ApiError::Storage(err) if is_unavailable(err) => Some(STORAGE_RETRY_AFTER_SECONDS),
+            _ => None,
+        };
+        let cause = match &self {
+            ApiError::Storage(err) => Some(ErrorCause::new(storage::error_chain(err.as_ref()))),
+            ApiError::Unavailable => Some(ErrorCause::new("the ledger writer has stopped")),
             _ => None,
         };
         let mut response = self.problem().into_response();
@@ -183,6 +232,9 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if let Some(cause) = cause {
+            response.extensions_mut().insert(cause);
+        }
         response
     }
 }
@@ -191,10 +243,7 @@ impl From<LedgerError> for ApiError {
     fn from(err: LedgerError) -> Self {
         match err {
             LedgerError::Refused(refusal) => ApiError::Refused(refusal),
-            LedgerError::Storage(err) => {
-                tracing::error!(error = %err, "ledger write failed");
-                ApiError::Unavailable
-            }
+            LedgerError::Storage(err) => ApiError::Storage(err),
             LedgerError::Stopped => ApiError::Unavailable,
         }
     }
@@ -202,7 +251,79 @@ impl From<LedgerError> for ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
-        tracing::error!(error = %err, "database read failed");
-        ApiError::Unavailable
+        ApiError::Storage(Arc::new(err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn respond(err: impl Into<ApiError>) -> Response {
+        err.into().into_response()
+    }
+
+    fn cause(response: &Response) -> Option<String> {
+        response
+            .extensions()
+            .get::<ErrorCause>()
+            .map(|cause| format!("{cause:?}"))
+    }
+
+    #[test]
+    fn a_uniqueness_conflict_is_409_naming_the_constraint_not_503() {
+        let conflict = || StorageError::Conflict {
+            constraint: "users_email_key".to_owned(),
+        };
+        let response = respond(conflict());
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
+        assert!(
+            ApiError::from(conflict())
+                .detail()
+                .contains("`users_email_key`")
+        );
+        // Through the ledger writer too.
+        let response = respond(LedgerError::Storage(Arc::new(conflict())));
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn a_failing_database_is_503_with_retry_after_and_its_cause_for_the_log_line_only() {
+        let failure = || StorageError::Io {
+            path: "/var/lib/donation_platform/ledger.db".into(),
+            source: std::io::Error::other("no space left on device"),
+        };
+        let response = respond(failure());
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let cause = cause(&response).expect("the cause rides along for the log line");
+        assert!(cause.contains("no space left on device"), "{cause}");
+        let detail = ApiError::from(failure()).detail();
+        assert!(
+            !detail.contains("ledger.db"),
+            "the body stays opaque: {detail}"
+        );
+    }
+
+    #[test]
+    fn a_broken_invariant_is_a_500_bug_and_nothing_found_a_404() {
+        let violation = domain::ledger::Violation::Unbalanced {
+            entry: uuid::Uuid::nil(),
+            currency: "IDR".to_owned(),
+            sum_minor: 1,
+        };
+        let response = respond(StorageError::Invariant(violation));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let cause = cause(&response).unwrap();
+        assert!(cause.contains("does not balance"), "{cause}");
+        assert_eq!(
+            respond(StorageError::NotFound).status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
+use crate::problem::Problem;
+use crate::telemetry::ErrorCause;
 use crate::{AppState, metrics};
 
 /// How long readiness waits for the database. A probe that hangs is worse than one that
@@ -28,26 +30,47 @@ async fn healthz(State(state): State<AppState>) -> Response {
     Json(json!({ "status": "ok", "version": state.version() })).into_response()
 }
 
-/// Ready for traffic: not draining, the database answers and the schema is current.
+/// Ready for traffic: not draining, writes go through, the database answers and the schema is
+/// current. Not ready: 503 `application/problem+json` whose `type` names the reason
+/// (`draining`, `writes-failing`, `unavailable`) and whose `detail` says what is wrong.
+///
+/// Whether writes go through is what this process's last write found (the ledger writer
+/// records every outcome, and while writes fail it tries an empty batch every second), so the
+/// probe itself never writes and costs no more than a ping.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let unready = |reason: &str, detail: String| {
-        let body = json!({ "status": reason, "version": state.version(), "detail": detail });
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    let unready = |slug: &str, detail: String, cause: Option<String>| {
+        let mut response =
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, slug, detail).into_response();
+        if let Some(cause) = cause {
+            response.extensions_mut().insert(ErrorCause::new(cause));
+        }
+        response
     };
     if state.is_draining() {
-        return unready("draining", "this instance is shutting down".to_owned());
+        return unready(
+            "draining",
+            "this instance is shutting down".to_owned(),
+            None,
+        );
     }
     let database = state.database();
+    if let Some(failing) = database.write_health().failing() {
+        return unready("writes-failing", failing.to_string(), Some(failing.cause));
+    }
     match tokio::time::timeout(READINESS_DATABASE_TIMEOUT, database.ping()).await {
         Err(_) => {
             return unready(
                 "unavailable",
                 "the database did not answer in time".to_owned(),
+                None,
             );
         }
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "readiness: database unreachable");
-            return unready("unavailable", "the database is unreachable".to_owned());
+            return unready(
+                "unavailable",
+                "the database is unreachable".to_owned(),
+                Some(storage::error_chain(&err)),
+            );
         }
         Ok(Ok(())) => {}
     }
@@ -59,11 +82,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
                     "{} migration(s) pending: run `donation_platform migrate`",
                     status.pending.len()
                 );
-                return unready("unavailable", detail);
+                return unready("unavailable", detail, None);
             }
             Err(err) => {
-                tracing::warn!(error = %err, "readiness: cannot read the schema version");
-                return unready("unavailable", "cannot read the schema version".to_owned());
+                return unready(
+                    "unavailable",
+                    "cannot read the schema version".to_owned(),
+                    Some(storage::error_chain(&err)),
+                );
             }
         }
     }
