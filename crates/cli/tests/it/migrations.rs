@@ -30,6 +30,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "2: ledger",
         "3: audit hash not indexed",
         "4: zakat data",
+        "6: token expiry",
     ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
@@ -37,7 +38,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
     let migrate = run(&["migrate"]);
     assert_eq!(migrate.code(), 0, "{}", migrate.all_output());
     assert!(
-        migrate.stdout.contains("applied 4 migration(s)"),
+        migrate.stdout.contains("applied 6 migration(s)"),
         "{}",
         migrate.stdout
     );

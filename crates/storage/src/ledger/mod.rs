@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 pub use audit::{AuditProblem, AuditReport, ExportLine};
 pub use model::{
-    Actor, Applied, Change, Distribution, Donation, DonationStatus, DonorRef, Idempotency,
+    Actor, Applied, Authenticated, Change, Credential, Distribution, Donation, DonationStatus, DonorRef, Idempotency,
     LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome, PersonalData,
     RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
 };
@@ -233,6 +233,14 @@ async fn apply_batch(
     Ok(result?)
 }
 
+/// The credential an administrative write re-checks in its transaction (operators have none).
+fn credential_of(actor: &Actor) -> Option<Credential> {
+    match actor {
+        Actor::User(credential) => Some(*credential),
+        Actor::Operator(_) => None,
+    }
+}
+
 impl From<sqlx::pool::PoolConnection<sqlx::Sqlite>> for Held {
     fn from(connection: sqlx::pool::PoolConnection<sqlx::Sqlite>) -> Self {
         Held::Sqlite(connection)
@@ -286,9 +294,11 @@ impl Database {
         key: &CheckpointKey,
         actor: &Actor,
         datum: &NewZakatDatum,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "zakat_data.create",
             subject_kind: "zakat_data",
             payload: serde_json::json!({
@@ -310,14 +320,15 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or(LedgerError::Storage(StorageError::NotFound))
     }
 
-    /// The user and role a live API token belongs to.
+    /// What a live API token stands for: `None` when it is unknown, revoked or its user
+    /// disabled. An expired token is returned with its expiry, for the caller to name it.
     pub async fn authenticate(
         &self,
         token_hash: &[u8; 32],
-    ) -> Result<Option<(i64, Role)>, StorageError> {
+    ) -> Result<Option<Authenticated>, StorageError> {
         Ok(on_backend!(self, |pool, sql| sql::authenticate(
             pool, token_hash
         )
@@ -337,9 +348,11 @@ impl Database {
         email: &str,
         role: Role,
         password_hash: &str,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "user.create",
             subject_kind: "user",
             payload: serde_json::json!({ "email": email, "role": role }),
@@ -353,7 +366,7 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or(LedgerError::Storage(StorageError::NotFound))
     }
 
     /// Disables a user (their tokens stop working); [`StorageError::NotFound`] if there is no
@@ -363,9 +376,11 @@ impl Database {
         key: &CheckpointKey,
         actor: &Actor,
         email: &str,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "user.disable",
             subject_kind: "user",
             payload: serde_json::json!({ "email": email }),
@@ -374,33 +389,40 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or(LedgerError::Storage(StorageError::NotFound))
     }
 
-    /// Stores a new token's hash for an enabled user; returns the token's id.
+    /// Stores a new token's hash for an enabled user, valid until `expires_at` (`None`:
+    /// until revoked); returns the token's id.
     pub async fn create_token(
         &self,
         key: &CheckpointKey,
         actor: &Actor,
         email: &str,
         token_hash: &[u8; 32],
-    ) -> Result<i64, StorageError> {
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "token.create",
             subject_kind: "token",
-            payload: serde_json::json!({ "email": email }),
-            statement: "INSERT INTO api_tokens (user_id, token_hash, created_at) \
-                        SELECT id, $1, $2 FROM users WHERE email = $3 AND disabled_at IS NULL RETURNING id",
+            payload: serde_json::json!({ "email": email, "expires_at": expires_at.map(|at| {
+                at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+            }) }),
+            statement: "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) \
+                        SELECT id, $1, $2, $3 FROM users WHERE email = $4 AND disabled_at IS NULL RETURNING id",
             binds: vec![
                 read::Bind::Bytes(token_hash.to_vec()),
                 read::Bind::Now,
+                read::Bind::Time(expires_at),
                 read::Bind::Text(email.to_owned()),
             ],
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or(LedgerError::Storage(StorageError::NotFound))
     }
 
     /// Revokes a token by id; [`StorageError::NotFound`] if there is no such live token.
@@ -409,9 +431,11 @@ impl Database {
         key: &CheckpointKey,
         actor: &Actor,
         token_id: i64,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "token.revoke",
             subject_kind: "token",
             payload: serde_json::json!({}),
@@ -420,16 +444,18 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or(LedgerError::Storage(StorageError::NotFound))
     }
 
     async fn administer(
         &self,
         key: &CheckpointKey,
         admin: read::Admin<'_>,
-    ) -> Result<Option<i64>, StorageError> {
-        on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await)
-            .map_err(StorageError::from_write)
+    ) -> Result<Option<i64>, LedgerError> {
+        Ok(
+            on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await)
+                .map_err(StorageError::from_write)??,
+        )
     }
 
     pub(crate) async fn audit_page(
