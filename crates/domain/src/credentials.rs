@@ -101,13 +101,17 @@ pub const TOKEN_LIFETIME_MIN: time::Duration = time::Duration::minutes(1);
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TokenLifetimeError {
     /// Not a number followed by `d`, `h` or `m`.
-    #[error("`{0}` is not a lifetime: write a whole number and a unit, `d` (days), `h` (hours) or `m` (minutes), e.g. `90d`")]
+    #[error(
+        "`{0}` is not a lifetime: write a whole number and a unit, `d` (days), `h` (hours) or `m` (minutes), e.g. `90d`"
+    )]
     Malformed(String),
     /// Shorter than [`TOKEN_LIFETIME_MIN`].
     #[error("`{0}` is too short: a token lives at least 1 minute (`1m`)")]
     TooShort(String),
     /// Longer than [`TOKEN_LIFETIME_MAX`].
-    #[error("`{0}` is too long: a token lives at most 365 days (`365d`); create a new one before it expires")]
+    #[error(
+        "`{0}` is too long: a token lives at most 365 days (`365d`); create a new one before it expires"
+    )]
     TooLong(String),
 }
 
@@ -146,11 +150,27 @@ mod tests {
     fn token_lifetimes_are_days_hours_or_minutes_within_bounds() {
         assert_eq!(parse_token_lifetime("90d"), Ok(time::Duration::days(90)));
         assert_eq!(parse_token_lifetime("12h"), Ok(time::Duration::hours(12)));
-        assert_eq!(parse_token_lifetime(" 30m "), Ok(time::Duration::minutes(30)));
+        assert_eq!(
+            parse_token_lifetime(" 30m "),
+            Ok(time::Duration::minutes(30))
+        );
         assert_eq!(parse_token_lifetime("365d"), Ok(TOKEN_LIFETIME_MAX));
-        for bad in ["", "d", "90", "90 d", "-1d", "1.5d", "90w", "9999999999d", "1é"] {
+        for bad in [
+            "",
+            "d",
+            "90",
+            "90 d",
+            "-1d",
+            "1.5d",
+            "90w",
+            "9999999999d",
+            "1é",
+        ] {
             assert!(
-                matches!(parse_token_lifetime(bad), Err(TokenLifetimeError::Malformed(_))),
+                matches!(
+                    parse_token_lifetime(bad),
+                    Err(TokenLifetimeError::Malformed(_))
+                ),
                 "{bad:?}"
             );
         }

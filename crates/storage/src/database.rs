@@ -233,7 +233,8 @@ fn without_unknown_parameters(url: &str) -> String {
     let Ok(mut parsed) = url::Url::parse(url) else {
         return url.to_owned();
     };
-    let known = |name: &str| POSTGRES_URL_PARAMETERS.contains(&name) || name.starts_with("options[");
+    let known =
+        |name: &str| POSTGRES_URL_PARAMETERS.contains(&name) || name.starts_with("options[");
     if parsed.query_pairs().all(|(name, _)| known(&name)) {
         return url.to_owned();
     }

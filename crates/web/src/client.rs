@@ -82,7 +82,7 @@ pub fn limit_key(address: IpAddr) -> IpAddr {
             let mask = u128::MAX << (128 - IPV6_CLIENT_PREFIX_BITS);
             IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
         }
-        v4 => v4,
+        v4 @ IpAddr::V4(_) => v4,
     }
 }
 
@@ -102,7 +102,10 @@ pub(crate) struct ClientAddress(pub IpAddr);
 impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         // The server puts the peer on every request; without it (a router driven in-process)
         // there is no client to tell apart.
         let peer = parts
@@ -125,7 +128,10 @@ pub(crate) struct ZakatQuota;
 impl FromRequestParts<AppState> for ZakatQuota {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
         state.zakat_rate_limit(limit_key(client))?;
         Ok(ZakatQuota)
@@ -170,7 +176,11 @@ mod tests {
         let client = client_address(ip("10.1.2.3"), ["1.1.1.1, nonsense"].into_iter(), &trusted);
         assert_eq!(client, ip("10.1.2.3"));
         // Ports and brackets are tolerated; IPv4-mapped IPv6 is IPv4.
-        let client = client_address(ip("::ffff:10.1.2.3"), ["[2001:db8::1]:443"].into_iter(), &trusted);
+        let client = client_address(
+            ip("::ffff:10.1.2.3"),
+            ["[2001:db8::1]:443"].into_iter(),
+            &trusted,
+        );
         assert_eq!(client, ip("2001:db8::1"));
         let client = client_address(ip("10.1.2.3"), ["198.51.100.20:5555"].into_iter(), &trusted);
         assert_eq!(client, ip("198.51.100.20"));
@@ -178,8 +188,14 @@ mod tests {
 
     #[test]
     fn ipv6_clients_share_a_limit_per_64() {
-        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), limit_key(ip("2001:db8:1:2:ffff::9")));
-        assert_ne!(limit_key(ip("2001:db8:1:2::1")), limit_key(ip("2001:db8:1:3::1")));
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:aaaa::1")),
+            limit_key(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:3::1"))
+        );
         assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
         assert_eq!(limit_key(ip("198.51.100.20")), ip("198.51.100.20"));
         assert_eq!(limit_key(ip("::ffff:198.51.100.20")), ip("198.51.100.20"));

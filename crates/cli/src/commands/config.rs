@@ -160,7 +160,10 @@ mod tests {
                 "postgres://app@db/x?pass%77ord=hunter2",
                 "postgres://app@db/x?password=***",
             ),
-            ("sqlite://./data/x.db?password=hunter2", "sqlite://./data/x.db?password=***"),
+            (
+                "sqlite://./data/x.db?password=hunter2",
+                "sqlite://./data/x.db?password=***",
+            ),
             ("postgres://app:hunter2@[::1/x", "***"),
         ] {
             let redacted = redact_url(url);

@@ -464,13 +464,15 @@ fn trusted_proxies(env: &Environment, problems: &mut Vec<Problem>) -> Vec<ipnet:
     let example = "TRUSTED_PROXIES=10.0.0.0/8,192.0.2.7/32,::1/128";
     let mut proxies = Vec::new();
     let mut bad = Vec::new();
-    for entry in value.split(',').map(str::trim).filter(|entry| !entry.is_empty()) {
+    for entry in value
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+    {
         // A bare address is its own /32 or /128.
-        let parsed = entry.parse::<ipnet::IpNet>().or_else(|_| {
-            entry
-                .parse::<std::net::IpAddr>()
-                .map(ipnet::IpNet::from)
-        });
+        let parsed = entry
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
         match parsed {
             Ok(net) => proxies.push(net.trunc()),
             Err(_) => bad.push(quote(entry)),
@@ -488,7 +490,10 @@ fn trusted_proxies(env: &Environment, problems: &mut Vec<Problem>) -> Vec<ipnet:
     } else if proxies.len() > TRUSTED_PROXIES_MAX {
         problems.push(Problem::new(
             var::TRUSTED_PROXIES,
-            format!("lists {} networks; at most {TRUSTED_PROXIES_MAX}: use wider CIDRs", proxies.len()),
+            format!(
+                "lists {} networks; at most {TRUSTED_PROXIES_MAX}: use wider CIDRs",
+                proxies.len()
+            ),
             example,
         ));
     } else if let Some(everything) = proxies.iter().find(|net| net.prefix_len() == 0) {
@@ -507,7 +512,9 @@ fn metrics_port(env: &Environment, port: u16, problems: &mut Vec<Problem>) -> Op
         Ok(metrics) if metrics != 0 && metrics == port => {
             problems.push(Problem::new(
                 var::METRICS_PORT,
-                format!("is the same as PORT ({port}): the metrics listener needs a port of its own"),
+                format!(
+                    "is the same as PORT ({port}): the metrics listener needs a port of its own"
+                ),
                 "METRICS_PORT=9568",
             ));
             None

@@ -19,8 +19,13 @@ async fn user_with_token(
     role: Role,
     expires_at: Option<time::OffsetDateTime>,
 ) -> (String, i64, String) {
-    let email = format!("{}-{}@example.org", role.as_str(), uuid::Uuid::new_v4().simple());
-    let hash = domain::credentials::hash_password("a test password of some length", [1; 16]).unwrap();
+    let email = format!(
+        "{}-{}@example.org",
+        role.as_str(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let hash =
+        domain::credentials::hash_password("a test password of some length", [1; 16]).unwrap();
     let key = app.state.checkpoint_key();
     let operator = Actor::Operator("test".to_owned());
     let database = app.state.database();
@@ -50,7 +55,8 @@ fn price(value: &str) -> Value {
 }
 
 async fn post_zakat_datum(app: &TestApp, token: &str, value: &str) -> reqwest::Response {
-    app.post("/api/v1/zakat/data", token, None, &price(value)).await
+    app.post("/api/v1/zakat/data", token, None, &price(value))
+        .await
 }
 
 async fn put_amil_share(app: &TestApp, token: &str, percent: &str) -> reqwest::Response {
@@ -88,7 +94,10 @@ async fn a_revoked_token_or_a_disabled_admin_writes_nothing_even_within_the_cach
     // Revoked: the token was seen live a moment ago, so the request is admitted on the cached
     // authentication; the write's own transaction refuses it.
     let (token, id, _) = user_with_token(&app, Role::Admin, None).await;
-    assert_eq!(post_zakat_datum(&app, &token, "1600000").await.status(), 201);
+    assert_eq!(
+        post_zakat_datum(&app, &token, "1600000").await.status(),
+        201
+    );
     let before = footprint(&mut raw).await;
     let revoked_at = Instant::now();
     app.state
@@ -104,7 +113,10 @@ async fn a_revoked_token_or_a_disabled_admin_writes_nothing_even_within_the_cach
     if revoked_at.elapsed() < web::AUTHENTICATION_TTL {
         // Admitted on the cached authentication: refused by the writes themselves.
         for body in [datum, setting] {
-            assert!(body["detail"].as_str().unwrap().contains("revoked"), "{body}");
+            assert!(
+                body["detail"].as_str().unwrap().contains("revoked"),
+                "{body}"
+            );
         }
     }
     assert_eq!(
@@ -112,7 +124,11 @@ async fn a_revoked_token_or_a_disabled_admin_writes_nothing_even_within_the_cach
         after_revoke,
         "no zakat datum, no setting, no audit entry"
     );
-    assert_eq!(after_revoke.0, before.0 + 1, "only the revocation was audited");
+    assert_eq!(
+        after_revoke.0,
+        before.0 + 1,
+        "only the revocation was audited"
+    );
     // The refusals came from the writes, not from authentication: reads still pass on the
     // cached authentication within its second.
     let read = app.get_as("/api/v1/settings", &token).await.status();
@@ -194,13 +210,24 @@ async fn an_expired_token_gets_401_naming_its_expiry_and_writes_nothing() {
     );
     let (status, body) = problem(post_zakat_datum(&app, &valid, "1700000").await).await;
     assert_eq!(status, 401, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("expired at"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("expired at"),
+        "{body}"
+    );
     let donation = json!({ "type": "infak", "amount": "1000", "currency": "IDR", "method": "cash",
         "received_on": "2026-01-02", "anonymous": true });
     let key = uuid::Uuid::new_v4().to_string();
-    let (status, _) = problem(app.post("/api/v1/donations", &valid, Some(&key), &donation).await).await;
+    let (status, _) = problem(
+        app.post("/api/v1/donations", &valid, Some(&key), &donation)
+            .await,
+    )
+    .await;
     assert_eq!(status, 401);
-    assert_eq!(footprint(&mut raw).await, before, "nothing written, nothing audited");
+    assert_eq!(
+        footprint(&mut raw).await,
+        before,
+        "nothing written, nothing audited"
+    );
     app.teardown().await;
 }
 
@@ -212,12 +239,24 @@ fn write_routes() -> Vec<(reqwest::Method, String, &'static [Role])> {
     let admins = domain::role::ADMINS;
     vec![
         (Method::POST, "/api/v1/donations".to_owned(), recorders),
-        (Method::POST, format!("/api/v1/donations/{id}/void"), recorders),
-        (Method::POST, format!("/api/v1/donations/{id}/refunds"), recorders),
+        (
+            Method::POST,
+            format!("/api/v1/donations/{id}/void"),
+            recorders,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/donations/{id}/refunds"),
+            recorders,
+        ),
         (Method::POST, "/api/v1/distributions".to_owned(), recorders),
         (Method::POST, "/api/v1/donors".to_owned(), recorders),
         (Method::POST, "/api/v1/campaigns".to_owned(), admins),
-        (Method::PUT, "/api/v1/settings/amil_share".to_owned(), admins),
+        (
+            Method::PUT,
+            "/api/v1/settings/amil_share".to_owned(),
+            admins,
+        ),
         (Method::POST, "/api/v1/zakat/data".to_owned(), admins),
     ]
 }
@@ -272,13 +311,22 @@ async fn roles_are_checked_before_the_body_is_read_on_every_write_route() {
                 request.send()
             };
             let (status, problem_body) = problem(send(None).await.unwrap()).await;
-            assert_eq!(status, 401, "{method} {path} ({kind}), no token: {problem_body}");
+            assert_eq!(
+                status, 401,
+                "{method} {path} ({kind}), no token: {problem_body}"
+            );
             let (status, problem_body) = problem(send(Some(&auditor)).await.unwrap()).await;
-            assert_eq!(status, 403, "{method} {path} ({kind}), auditor: {problem_body}");
+            assert_eq!(
+                status, 403,
+                "{method} {path} ({kind}), auditor: {problem_body}"
+            );
             assert!(problem_body.get("field").is_none(), "{problem_body}");
             if !allowed.contains(&Role::Amil) {
                 let (status, problem_body) = problem(send(Some(&amil)).await.unwrap()).await;
-                assert_eq!(status, 403, "{method} {path} ({kind}), amil: {problem_body}");
+                assert_eq!(
+                    status, 403,
+                    "{method} {path} ({kind}), amil: {problem_body}"
+                );
             }
         }
     }
@@ -304,8 +352,8 @@ fn rikaz() -> Vec<u8> {
 #[tokio::test]
 async fn a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
     // The test client is 127.0.0.1, not a trusted proxy: whatever it claims, one bucket.
-    let app = TestApp::spawn_with(&[("ZAKAT_RATE_LIMIT", "2"), ("TRUSTED_PROXIES", "10.0.0.0/8")])
-        .await;
+    let app =
+        TestApp::spawn_with(&[("ZAKAT_RATE_LIMIT", "2"), ("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
     assert_eq!(calculate(&app, Some("198.51.100.1"), rikaz()).await, 200);
     assert_eq!(calculate(&app, Some("198.51.100.2"), rikaz()).await, 200);
     assert_eq!(calculate(&app, Some("198.51.100.3"), rikaz()).await, 429);
@@ -319,7 +367,10 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_and_ipv6_is_limited_per_6
         TestApp::spawn_with(&[("ZAKAT_RATE_LIMIT", "2"), ("TRUSTED_PROXIES", "127.0.0.1")]).await;
     // The proxy appends the address it saw; a client's own forged entry is further left.
     for _ in 0..2 {
-        assert_eq!(calculate(&app, Some("6.6.6.6, 198.51.100.1"), rikaz()).await, 200);
+        assert_eq!(
+            calculate(&app, Some("6.6.6.6, 198.51.100.1"), rikaz()).await,
+            200
+        );
     }
     assert_eq!(calculate(&app, Some("198.51.100.1"), rikaz()).await, 429);
     assert_eq!(
@@ -329,8 +380,14 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_and_ipv6_is_limited_per_6
     );
     // Two addresses of one /64 share a bucket; the next /64 is another client.
     assert_eq!(calculate(&app, Some("2001:db8:0:1::1"), rikaz()).await, 200);
-    assert_eq!(calculate(&app, Some("2001:db8:0:1:ffff::2"), rikaz()).await, 200);
-    assert_eq!(calculate(&app, Some("2001:db8:0:1:abcd::3"), rikaz()).await, 429);
+    assert_eq!(
+        calculate(&app, Some("2001:db8:0:1:ffff::2"), rikaz()).await,
+        200
+    );
+    assert_eq!(
+        calculate(&app, Some("2001:db8:0:1:abcd::3"), rikaz()).await,
+        429
+    );
     assert_eq!(calculate(&app, Some("2001:db8:0:2::1"), rikaz()).await, 200);
     app.teardown().await;
 }
@@ -346,7 +403,12 @@ async fn the_limit_is_checked_before_the_body_is_read() {
     );
     assert_eq!(calculate(&app, None, b"{not json".to_vec()).await, 429);
     assert_eq!(
-        calculate(&app, None, br#"{"date": "2025-03-01", "unknown": 1}"#.to_vec()).await,
+        calculate(
+            &app,
+            None,
+            br#"{"date": "2025-03-01", "unknown": 1}"#.to_vec()
+        )
+        .await,
         429,
         "not 422"
     );
@@ -361,15 +423,27 @@ fn trusted_proxies_are_validated() {
         .args(["config", "check"])
         .output();
     assert_eq!(outcome.code(), 78, "{}", outcome.all_output());
-    assert!(outcome.stderr.contains("TRUSTED_PROXIES"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("TRUSTED_PROXIES"),
+        "{}",
+        outcome.stderr
+    );
     assert!(outcome.stderr.contains("`not-a-net`"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("`300.1.1.1/8`"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("`300.1.1.1/8`"),
+        "{}",
+        outcome.stderr
+    );
     let everyone = BinaryCommand::new(dir.path())
         .env("TRUSTED_PROXIES", "0.0.0.0/0")
         .args(["config", "check"])
         .output();
     assert_eq!(everyone.code(), 78);
-    assert!(everyone.stderr.contains("trusts every address"), "{}", everyone.stderr);
+    assert!(
+        everyone.stderr.contains("trusts every address"),
+        "{}",
+        everyone.stderr
+    );
     let shown = BinaryCommand::new(dir.path())
         .env("TRUSTED_PROXIES", "10.1.2.3/8,::1")
         .args(["config", "show", "--json"])
@@ -435,8 +509,14 @@ async fn prod_serves_metrics_only_on_the_metrics_listener_or_with_the_token() {
     let (app, client) = metrics_app(dir.path(), &[("APP_ENV", "prod")]).await;
     with_running(app, async |main, metrics| {
         assert!(metrics.is_none());
-        assert_eq!(status_of(&client, format!("http://{main}/metrics"), None).await, 404);
-        assert_eq!(status_of(&client, format!("http://{main}/healthz"), None).await, 200);
+        assert_eq!(
+            status_of(&client, format!("http://{main}/metrics"), None).await,
+            404
+        );
+        assert_eq!(
+            status_of(&client, format!("http://{main}/healthz"), None).await,
+            200
+        );
     })
     .await;
 
@@ -447,7 +527,10 @@ async fn prod_serves_metrics_only_on_the_metrics_listener_or_with_the_token() {
     with_running(app, async |main, metrics| {
         let metrics = metrics.expect("a metrics listener");
         assert!(metrics.ip().is_loopback(), "{metrics}");
-        assert_eq!(status_of(&client, format!("http://{main}/metrics"), None).await, 404);
+        assert_eq!(
+            status_of(&client, format!("http://{main}/metrics"), None).await,
+            404
+        );
         let text = client
             .get(format!("http://{metrics}/metrics"))
             .send()
@@ -469,7 +552,11 @@ async fn prod_serves_metrics_only_on_the_metrics_listener_or_with_the_token() {
     let dir = temp_dir();
     let (app, client) = metrics_app(
         dir.path(),
-        &[("APP_ENV", "prod"), ("METRICS_TOKEN", TOKEN), ("METRICS_PORT", "0")],
+        &[
+            ("APP_ENV", "prod"),
+            ("METRICS_TOKEN", TOKEN),
+            ("METRICS_PORT", "0"),
+        ],
     )
     .await;
     with_running(app, async |main, metrics| {
@@ -478,7 +565,10 @@ async fn prod_serves_metrics_only_on_the_metrics_listener_or_with_the_token() {
             let url = || format!("http://{base}/metrics");
             assert_eq!(status_of(&client, url(), None).await, 401);
             assert_eq!(status_of(&client, url(), Some("wrong")).await, 401);
-            assert_eq!(status_of(&client, url(), Some(&TOKEN[..TOKEN.len() - 1])).await, 401);
+            assert_eq!(
+                status_of(&client, url(), Some(&TOKEN[..TOKEN.len() - 1])).await,
+                401
+            );
             assert_eq!(status_of(&client, url(), Some(TOKEN)).await, 200);
         }
     })
@@ -488,7 +578,10 @@ async fn prod_serves_metrics_only_on_the_metrics_listener_or_with_the_token() {
     let dir = temp_dir();
     let (app, client) = metrics_app(dir.path(), &[]).await;
     with_running(app, async |main, _| {
-        assert_eq!(status_of(&client, format!("http://{main}/metrics"), None).await, 200);
+        assert_eq!(
+            status_of(&client, format!("http://{main}/metrics"), None).await,
+            200
+        );
     })
     .await;
 }
@@ -506,10 +599,17 @@ fn metrics_settings_are_validated() {
         .args(["config", "check"])
         .output();
     assert_eq!(outcome.code(), 78, "{}", outcome.all_output());
-    for what in ["METRICS_PORT: is the same as PORT", "METRICS_ADDRESS", "METRICS_TOKEN: must be at least 32"] {
+    for what in [
+        "METRICS_PORT: is the same as PORT",
+        "METRICS_ADDRESS",
+        "METRICS_TOKEN: must be at least 32",
+    ] {
         assert!(outcome.stderr.contains(what), "{what}: {}", outcome.stderr);
     }
-    assert!(!outcome.stderr.contains("short"), "the token is never echoed");
+    assert!(
+        !outcome.stderr.contains("short"),
+        "the token is never echoed"
+    );
 }
 
 const CANARY: &str = "CANARYd41d8cd9";
@@ -528,7 +628,11 @@ fn every_password_form_in_the_database_url_is_redacted() {
             .args(["config", "show"])
             .output();
         assert_eq!(show.code(), 0, "{}", show.all_output());
-        assert!(show.stdout.contains("127.0.0.1:9/donations"), "{}", show.stdout);
+        assert!(
+            show.stdout.contains("127.0.0.1:9/donations"),
+            "{}",
+            show.stdout
+        );
         assert!(!show.all_output().contains(CANARY), "{}", show.all_output());
         let json = BinaryCommand::new(dir.path())
             .envs(vars)
@@ -542,7 +646,11 @@ fn every_password_form_in_the_database_url_is_redacted() {
             .args(["migrate"])
             .output();
         assert_eq!(migrate.code(), 69, "{}", migrate.all_output());
-        assert!(!migrate.all_output().contains(CANARY), "{}", migrate.all_output());
+        assert!(
+            !migrate.all_output().contains(CANARY),
+            "{}",
+            migrate.all_output()
+        );
     }
 }
 
@@ -604,13 +712,35 @@ fn tokens_are_created_with_a_bounded_lifetime() {
         password.to_str().unwrap(),
     ]);
     assert_eq!(created.code(), 0, "{}", created.all_output());
-    for (lifetime, complaint) in [("0m", "too short"), ("366d", "too long"), ("90", "not a lifetime")] {
-        let refused = run(&["token", "create", "--email", "admin@example.org", "--expires-in", lifetime]);
+    for (lifetime, complaint) in [
+        ("0m", "too short"),
+        ("366d", "too long"),
+        ("90", "not a lifetime"),
+    ] {
+        let refused = run(&[
+            "token",
+            "create",
+            "--email",
+            "admin@example.org",
+            "--expires-in",
+            lifetime,
+        ]);
         assert_eq!(refused.code(), 64, "{}", refused.all_output());
-        assert!(refused.stderr.contains("`--expires-in`"), "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("`--expires-in`"),
+            "{}",
+            refused.stderr
+        );
         assert!(refused.stderr.contains(complaint), "{}", refused.stderr);
     }
-    let created = run(&["token", "create", "--email", "admin@example.org", "--expires-in", "12h"]);
+    let created = run(&[
+        "token",
+        "create",
+        "--email",
+        "admin@example.org",
+        "--expires-in",
+        "12h",
+    ]);
     assert_eq!(created.code(), 0, "{}", created.all_output());
     assert!(created.stdout.trim().starts_with("dpt_"));
     assert!(created.stderr.contains("valid until"), "{}", created.stderr);
@@ -625,7 +755,8 @@ fn tokens_are_created_with_a_bounded_lifetime() {
         .to_owned();
     let expected = (time::OffsetDateTime::now_utc() + time::Duration::days(90)).date();
     assert!(
-        until.starts_with(&expected.to_string()) || until.starts_with(&(expected - time::Duration::days(1)).to_string()),
+        until.starts_with(&expected.to_string())
+            || until.starts_with(&(expected - time::Duration::days(1)).to_string()),
         "90 days by default: {until}"
     );
 }

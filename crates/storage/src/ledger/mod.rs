@@ -21,9 +21,9 @@ use uuid::Uuid;
 
 pub use audit::{AuditProblem, AuditReport, ExportLine};
 pub use model::{
-    Actor, Applied, Authenticated, Change, Credential, Distribution, Donation, DonationStatus, DonorRef, Idempotency,
-    LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome, PersonalData,
-    RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
+    Actor, Applied, Authenticated, Change, Credential, Distribution, Donation, DonationStatus,
+    DonorRef, Idempotency, LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal,
+    Outcome, PersonalData, RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
 };
 pub use read::{
     AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DonationFilter, FundBalance, NewZakatDatum,

@@ -773,7 +773,10 @@ mod tests {
     fn a_write_needs_a_live_unexpired_token_of_the_same_user_in_an_allowed_role() {
         let admins = domain::role::ADMINS;
         let recorders = domain::role::RECORDERS;
-        assert_eq!(check_credential(Some(&live(Role::Admin, None)), 7, admins, NOW), Ok(()));
+        assert_eq!(
+            check_credential(Some(&live(Role::Admin, None)), 7, admins, NOW),
+            Ok(())
+        );
         assert_eq!(
             check_credential(Some(&live(Role::Amil, None)), 7, recorders, NOW),
             Ok(())

@@ -55,17 +55,16 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|token| !token.is_empty() && token.len() <= TOKEN_LENGTH_MAX)
             .ok_or(ApiError::Unauthenticated)?;
         let credential = domain::credentials::token_hash(token);
-        let found = match state.cached_authentication(&credential) {
-            Some(found) => found,
-            None => {
-                let found = state
-                    .database()
-                    .authenticate(&credential)
-                    .await?
-                    .ok_or(ApiError::Unauthenticated)?;
-                state.remember_authentication(credential, found);
-                found
-            }
+        let found = if let Some(found) = state.cached_authentication(&credential) {
+            found
+        } else {
+            let found = state
+                .database()
+                .authenticate(&credential)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            state.remember_authentication(credential, found);
+            found
         };
         live(&found)?;
         Ok(Caller {
