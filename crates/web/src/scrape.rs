@@ -97,7 +97,10 @@ pub(crate) fn serve(state: &AppState, headers: &HeaderMap, listener: Listener) -
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
 }
 
-/// The metrics-only listener's application: `/metrics`, nothing else.
+/// The metrics-only listener's application: `/metrics`, nothing else. Every response closes
+/// its connection: scrapes come seconds apart, and a kept-alive connection would be reused by
+/// the scraper after a restart hands the port to a successor, only to be closed under it by
+/// the draining predecessor.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(metrics_only))
@@ -108,6 +111,15 @@ pub fn router(state: AppState) -> Router {
                 "this listener serves only `/metrics`",
             )
         })
+        .layer(axum::middleware::map_response(
+            |mut response: Response| async move {
+                response.headers_mut().insert(
+                    header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+                response
+            },
+        ))
         .with_state(state)
 }
 

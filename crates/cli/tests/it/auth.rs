@@ -760,3 +760,43 @@ fn tokens_are_created_with_a_bounded_lifetime() {
         "90 days by default: {until}"
     );
 }
+
+#[tokio::test]
+async fn the_metrics_listener_survives_a_restart_on_the_same_port() {
+    let release = crate::support::release::ReleaseRoot::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let run = |args: &[&str]| {
+        crate::support::binary::Outcome::from(
+            release
+                .command(args)
+                .env("METRICS_PORT", &port)
+                .output()
+                .unwrap(),
+        )
+    };
+    let started = run(&["daemon"]);
+    assert_eq!(started.code(), 0, "{}", started.all_output());
+    let client = reqwest::Client::new();
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    let main = format!("http://{}/metrics", release.address());
+    assert_eq!(status_of(&client, metrics.clone(), None).await, 200);
+    assert_eq!(status_of(&client, main.clone(), None).await, 404, "prod");
+    let before = release.status()["pid"].clone();
+    let restarted = run(&["restart"]);
+    assert_eq!(
+        restarted.code(),
+        0,
+        "{}\n{}",
+        restarted.all_output(),
+        release.log()
+    );
+    assert_ne!(release.status()["pid"], before);
+    assert_eq!(status_of(&client, metrics, None).await, 200);
+    let stopped = run(&["stop"]);
+    assert_eq!(stopped.code(), 0, "{}", stopped.all_output());
+}
