@@ -127,9 +127,14 @@ pub fn listen_address(config: &Config) -> SocketAddr {
 /// schema current, port bound. Tests build exactly this, on port 0.
 pub struct App {
     listener: TcpListener,
+    /// The metrics-only listener (`METRICS_PORT`), if configured.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     writer: Writer,
 }
+
+/// How long the metrics listener lets a scrape in flight finish once the instance stops.
+const METRICS_DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl App {
     /// Prepares everything `start` needs before it accepts the first connection.
@@ -151,9 +156,18 @@ impl App {
             }
             None => bind(config).await?,
         };
+        let metrics_listener = match config.metrics_port {
+            Some(port) => Some(bind_metrics(SocketAddr::new(config.metrics_address, port))?),
+            None => None,
+        };
         let (ledger, writer) = Ledger::start(database.clone(), key.clone());
         let state = AppState::new(database, ledger, key, crate::VERSION);
         state.set_zakat_rate_limit(config.zakat_rate_limit);
+        state.set_trusted_proxies(config.trusted_proxies.clone());
+        state.set_metrics_access(metrics_access(config));
+        if let Some(metrics) = &metrics_listener {
+            tracing::info!(address = %metrics.local_addr()?, "serving /metrics");
+        }
         tracing::info!(
             address = %listener.local_addr()?,
             version = crate::VERSION,
@@ -163,6 +177,7 @@ impl App {
         );
         Ok(App {
             listener,
+            metrics_listener,
             state,
             writer,
         })
@@ -171,6 +186,13 @@ impl App {
     /// The address the server accepts on.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The address of the metrics-only listener, if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// A second descriptor for the listening socket, to hand to a successor.
@@ -189,14 +211,29 @@ impl App {
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Drained {
         let App {
             listener,
+            metrics_listener,
             state,
             writer,
         } = self;
         let draining = state.clone();
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
         let stop = async move {
             stop.await;
             draining.begin_drain();
+            stopping.send(true).ok();
         };
+        let metrics = metrics_listener.map(|listener| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(web::server::serve(
+                listener,
+                web::scrape::router(state.clone()),
+                web::server::Connections::default(),
+                async move {
+                    stopped.wait_for(|stop| *stop).await.ok();
+                },
+                METRICS_DRAIN_TIMEOUT,
+            ))
+        });
         let drained = web::server::serve(
             listener,
             web::router(state.clone()),
@@ -211,6 +248,9 @@ impl App {
                 timeout_s = SHUTDOWN_DRAIN_TIMEOUT.as_secs(),
                 "requests still in flight after the drain bound were cut off"
             ),
+        }
+        if let Some(metrics) = metrics {
+            metrics.await.ok();
         }
         // Requests cancelled by departed clients may still be queued: the writer drops them
         // (or writes what is still awaited) before the pool goes away.
@@ -230,6 +270,43 @@ async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
         .into()
     })
 }
+
+/// Who may read `/metrics`: dev serves it on the main port as it always did; prod only on the
+/// metrics listener, or on the main port to requests bearing `METRICS_TOKEN`. With neither
+/// set, prod answers `/metrics` 404. A token, when set, is required on every listener.
+#[must_use]
+pub fn metrics_access(config: &Config) -> web::scrape::MetricsAccess {
+    let token = config.metrics_token.as_ref().map(Secret::expose);
+    let on_main_port = config.app_env == AppEnv::Dev || token.is_some();
+    web::scrape::MetricsAccess::new(on_main_port, token)
+}
+
+/// Binds the metrics listener. `SO_REUSEPORT`: during a restart or upgrade the successor binds
+/// the same port while its predecessor still drains (the main listener is handed over; this
+/// one is not).
+fn bind_metrics(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    };
+    let bound = socket.and_then(|socket| {
+        socket.set_reuseaddr(true)?;
+        socket.set_reuseport(true)?;
+        socket.bind(address)?;
+        socket.listen(METRICS_LISTEN_BACKLOG)
+    });
+    bound.map_err(|err| {
+        Exit::new(
+            exit::UNAVAILABLE,
+            format!("cannot listen on {address} for /metrics: {err}: set METRICS_PORT (and METRICS_ADDRESS) to a free port on this host"),
+        )
+        .into()
+    })
+}
+
+/// Scrapers connect a few times a minute; a small backlog is plenty.
+const METRICS_LISTEN_BACKLOG: u32 = 64;
 
 /// A short, password-free description of the database a URL points at.
 #[must_use]

@@ -192,10 +192,17 @@ enum UserCommand {
 #[derive(Debug, Subcommand)]
 enum TokenCommand {
     /// Create an API token for a user and print it once on stdout (only its hash is stored).
+    ///
+    /// The token works for `--expires-in` (default 90 days, at most 365), then answers 401
+    /// naming when it expired.
     Create {
         /// The user's e-mail address.
         #[arg(long)]
         email: String,
+        /// How long the token works: a whole number of days, hours or minutes (`90d`, `12h`,
+        /// `30m`), at most `365d`. Default `90d`.
+        #[arg(long, value_name = "LIFETIME")]
+        expires_in: Option<String>,
     },
     /// Revoke a token by its id (printed when it was created).
     Revoke {
@@ -240,6 +247,11 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             return ExitCode::from(code);
         }
     };
+    // `upgrade` unpacks a release for the service user to run, whatever user runs it; every
+    // other command creates only the instance's own files (data, secret, logs, socket).
+    if !matches!(cli.command, Command::Upgrade { .. }) {
+        ops::process::make_created_files_private();
+    }
     match dispatch(&cli) {
         Ok(code) => code,
         Err(err) => {
@@ -281,8 +293,8 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         }) => commands::users::create(env_file, email, *role, password_file.as_deref()),
         Command::User(UserCommand::List { json }) => commands::users::list(env_file, *json),
         Command::User(UserCommand::Disable { email }) => commands::users::disable(env_file, email),
-        Command::Token(TokenCommand::Create { email }) => {
-            commands::users::create_token(env_file, email)
+        Command::Token(TokenCommand::Create { email, expires_in }) => {
+            commands::users::create_token(env_file, email, expires_in.as_deref())
         }
         Command::Token(TokenCommand::Revoke { id }) => commands::users::revoke_token(env_file, *id),
         Command::Audit(AuditCommand::Verify { json, against }) => {

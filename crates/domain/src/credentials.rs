@@ -86,9 +86,107 @@ pub fn token_hash(token: &str) -> [u8; 32] {
         .into()
 }
 
+/// How long a token lives when `token create` is given no `--expires-in`: a quarter, so a
+/// token copied into a forgotten script stops working on its own within months.
+pub const TOKEN_LIFETIME_DEFAULT: time::Duration = time::Duration::days(90);
+
+/// The longest lifetime a token may be given: a year, so every token is rotated at least
+/// yearly.
+pub const TOKEN_LIFETIME_MAX: time::Duration = time::Duration::days(365);
+
+/// The shortest: a minute (shorter is a typo, or a test that should set the column itself).
+pub const TOKEN_LIFETIME_MIN: time::Duration = time::Duration::minutes(1);
+
+/// A token lifetime that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TokenLifetimeError {
+    /// Not a number followed by `d`, `h` or `m`.
+    #[error(
+        "`{0}` is not a lifetime: write a whole number and a unit, `d` (days), `h` (hours) or `m` (minutes), e.g. `90d`"
+    )]
+    Malformed(String),
+    /// Shorter than [`TOKEN_LIFETIME_MIN`].
+    #[error("`{0}` is too short: a token lives at least 1 minute (`1m`)")]
+    TooShort(String),
+    /// Longer than [`TOKEN_LIFETIME_MAX`].
+    #[error(
+        "`{0}` is too long: a token lives at most 365 days (`365d`); create a new one before it expires"
+    )]
+    TooLong(String),
+}
+
+/// Parses a token lifetime such as `90d`, `12h` or `30m`, within [`TOKEN_LIFETIME_MIN`] and
+/// [`TOKEN_LIFETIME_MAX`].
+pub fn parse_token_lifetime(text: &str) -> Result<time::Duration, TokenLifetimeError> {
+    let text = text.trim();
+    let shown = || text.chars().take(40).collect::<String>();
+    let malformed = || TokenLifetimeError::Malformed(shown());
+    let split = text.len().checked_sub(1).ok_or_else(malformed)?;
+    let (number, unit) = (text.get(..split).ok_or_else(malformed)?, &text[split..]);
+    if number.is_empty() || number.len() > 9 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed());
+    }
+    let count: i64 = number.parse().map_err(|_| malformed())?;
+    let lifetime = match unit {
+        "d" => time::Duration::days(count),
+        "h" => time::Duration::hours(count),
+        "m" => time::Duration::minutes(count),
+        _ => return Err(malformed()),
+    };
+    if lifetime < TOKEN_LIFETIME_MIN {
+        return Err(TokenLifetimeError::TooShort(shown()));
+    }
+    if lifetime > TOKEN_LIFETIME_MAX {
+        return Err(TokenLifetimeError::TooLong(shown()));
+    }
+    Ok(lifetime)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_lifetimes_are_days_hours_or_minutes_within_bounds() {
+        assert_eq!(parse_token_lifetime("90d"), Ok(time::Duration::days(90)));
+        assert_eq!(parse_token_lifetime("12h"), Ok(time::Duration::hours(12)));
+        assert_eq!(
+            parse_token_lifetime(" 30m "),
+            Ok(time::Duration::minutes(30))
+        );
+        assert_eq!(parse_token_lifetime("365d"), Ok(TOKEN_LIFETIME_MAX));
+        for bad in [
+            "",
+            "d",
+            "90",
+            "90 d",
+            "-1d",
+            "1.5d",
+            "90w",
+            "9999999999d",
+            "1é",
+        ] {
+            assert!(
+                matches!(
+                    parse_token_lifetime(bad),
+                    Err(TokenLifetimeError::Malformed(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            parse_token_lifetime("0m"),
+            Err(TokenLifetimeError::TooShort("0m".to_owned()))
+        );
+        assert_eq!(
+            parse_token_lifetime("366d"),
+            Err(TokenLifetimeError::TooLong("366d".to_owned()))
+        );
+        assert_eq!(
+            parse_token_lifetime("8761h"),
+            Err(TokenLifetimeError::TooLong("8761h".to_owned()))
+        );
+    }
 
     #[test]
     fn a_password_verifies_against_its_own_hash_only() {

@@ -36,6 +36,15 @@ impl fmt::Display for Role {
     }
 }
 
+/// Who records money movements (donations, reversals, distributions, donors).
+pub const RECORDERS: &[Role] = &[Role::Admin, Role::Amil];
+
+/// Who changes the institution's settings, campaigns, zakat data, users and tokens.
+pub const ADMINS: &[Role] = &[Role::Admin];
+
+/// Who verifies the audit chain.
+pub const VERIFIERS: &[Role] = &[Role::Admin, Role::Auditor];
+
 /// A role name that is not one of [`Role::ALL`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("unknown role `{0}`: use one of `admin`, `amil`, `auditor`")]

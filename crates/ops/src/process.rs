@@ -6,6 +6,15 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 
+/// Makes every file and directory this process creates private to its user from now on
+/// (umask 077: directories 0700, files 0600), whatever the umask it was started with: the
+/// database, its `-wal`/`-shm`, the generated secret and logs hold donors' personal data and
+/// credentials. Files that must be readable by others (an installed release) set their mode
+/// explicitly.
+pub fn make_created_files_private() {
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
 /// How often to look whether a process is gone.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 

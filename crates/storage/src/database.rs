@@ -216,8 +216,59 @@ async fn connect_sqlite(
     }
 }
 
+/// The query parameters of a PostgreSQL URL that sqlx understands. It logs any other with its
+/// value (`ignoring unrecognized connect parameter`), and that value may be a secret
+/// (`sslpassword=`, `PASSWORD=`): we drop those first and log only their names.
+const POSTGRES_URL_PARAMETERS: &[&str] = &[
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// `url` without the query parameters sqlx would log with their values; warns naming them.
+fn without_unknown_parameters(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    let known =
+        |name: &str| POSTGRES_URL_PARAMETERS.contains(&name) || name.starts_with("options[");
+    if parsed.query_pairs().all(|(name, _)| known(&name)) {
+        return url.to_owned();
+    }
+    let mut kept = Vec::new();
+    for (name, value) in parsed.query_pairs() {
+        if known(&name) {
+            kept.push((name.into_owned(), value.into_owned()));
+        } else {
+            let shown: String = name.chars().take(40).collect();
+            tracing::warn!(parameter = %shown, "ignoring a parameter of DATABASE_URL that is not understood");
+        }
+    }
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    parsed.to_string()
+}
+
 async fn connect_postgres(options: &ConnectOptions) -> Result<PgPool, StorageError> {
-    let mut connect = PgConnectOptions::from_str(&options.url)
+    let mut connect = PgConnectOptions::from_str(&without_unknown_parameters(&options.url))
         .map_err(|err| StorageError::InvalidUrl(err.to_string()))?;
     if let Some(ca) = &options.ssl_cert_file {
         connect = connect.ssl_root_cert(ca);
@@ -249,5 +300,21 @@ mod tests {
             Backend::Postgres
         );
         assert!(Backend::of_url("mysql://u@h/db").is_err());
+    }
+
+    #[test]
+    fn parameters_sqlx_would_log_with_their_values_are_dropped_first() {
+        assert_eq!(
+            without_unknown_parameters("postgres://u@h/db?sslmode=verify-full&password=p"),
+            "postgres://u@h/db?sslmode=verify-full&password=p"
+        );
+        let kept = without_unknown_parameters(
+            "postgres://u@h/db?sslpassword=secret1&sslmode=require&PASSWORD=secret2",
+        );
+        assert_eq!(kept, "postgres://u@h/db?sslmode=require");
+        assert_eq!(
+            without_unknown_parameters("postgres://u@h/db?sslpassword=secret1"),
+            "postgres://u@h/db"
+        );
     }
 }

@@ -5,9 +5,11 @@
 //! storage and this crate together; tests build the same router on port 0.
 
 pub mod api;
+pub mod client;
 pub mod metrics;
 mod problem;
 mod routes;
+pub mod scrape;
 pub mod server;
 mod state;
 mod telemetry;

@@ -3,13 +3,12 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use domain::Role;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use domain::audit::CheckpointKey;
 use storage::Database;
-use storage::ledger::Ledger;
+use storage::ledger::{Authenticated, Ledger};
 
 use crate::metrics::Metrics;
 use crate::server::Connections;
@@ -36,8 +35,8 @@ struct Inner {
     /// Idempotency keys of requests this process is working on, by (user, key): a second
     /// request with a key already here is answered 409 instead of waiting behind the first.
     keys_in_flight: Mutex<HashSet<(i64, String)>>,
-    /// Tokens recently found live, by hash: (user, role, when checked).
-    authenticated: Mutex<HashMap<[u8; 32], (i64, Role, Instant)>>,
+    /// Tokens recently found live, by hash: what they stand for, and when checked.
+    authenticated: Mutex<HashMap<[u8; 32], (Authenticated, Instant)>>,
     metrics: Metrics,
     connections: Connections,
     version: String,
@@ -49,6 +48,10 @@ struct Inner {
     zakat_limiter: std::sync::OnceLock<Option<ZakatLimiter>>,
     /// Checks since the limiter last forgot idle clients.
     zakat_checks: std::sync::atomic::AtomicU64,
+    /// Who may read `/metrics`; public on the main port unless set.
+    metrics_access: std::sync::OnceLock<crate::scrape::MetricsAccess>,
+    /// Peers whose `X-Forwarded-For` is believed (see [`crate::client`]); none unless set.
+    trusted_proxies: std::sync::OnceLock<Vec<ipnet::IpNet>>,
     /// Every zakat data value, as read at the instant noted; see [`ZAKAT_DATA_TTL`].
     zakat_data: Mutex<Option<(Instant, Arc<Vec<storage::ledger::ZakatDatum>>)>>,
 }
@@ -95,6 +98,8 @@ impl AppState {
                 zakat_limiter: std::sync::OnceLock::new(),
                 zakat_checks: std::sync::atomic::AtomicU64::new(0),
                 zakat_data: Mutex::default(),
+                trusted_proxies: std::sync::OnceLock::new(),
+                metrics_access: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -134,7 +139,7 @@ impl AppState {
 
     /// The user and role behind a token, trusted for [`AUTHENTICATION_TTL`] after the database
     /// last confirmed it.
-    pub(crate) fn cached_authentication(&self, token_hash: &[u8; 32]) -> Option<(i64, Role)> {
+    pub(crate) fn cached_authentication(&self, token_hash: &[u8; 32]) -> Option<Authenticated> {
         let cache = self
             .inner
             .authenticated
@@ -142,24 +147,24 @@ impl AppState {
             .unwrap_or_else(PoisonError::into_inner);
         cache
             .get(token_hash)
-            .filter(|(_, _, checked)| checked.elapsed() < AUTHENTICATION_TTL)
-            .map(|&(user, role, _)| (user, role))
+            .filter(|(_, checked)| checked.elapsed() < AUTHENTICATION_TTL)
+            .map(|&(found, _)| found)
     }
 
     /// Remembers that the database confirmed a token.
-    pub(crate) fn remember_authentication(&self, token_hash: [u8; 32], user: i64, role: Role) {
+    pub(crate) fn remember_authentication(&self, token_hash: [u8; 32], found: Authenticated) {
         let mut cache = self
             .inner
             .authenticated
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= AUTHENTICATION_CACHE_ENTRIES_MAX {
-            cache.retain(|_, (_, _, checked)| checked.elapsed() < AUTHENTICATION_TTL);
+            cache.retain(|_, (_, checked)| checked.elapsed() < AUTHENTICATION_TTL);
             if cache.len() >= AUTHENTICATION_CACHE_ENTRIES_MAX {
                 cache.clear();
             }
         }
-        cache.insert(token_hash, (user, role, Instant::now()));
+        cache.insert(token_hash, (found, Instant::now()));
     }
 
     /// The request and pool metrics.
@@ -198,7 +203,32 @@ impl AppState {
         self.inner.zakat_limiter.set(limiter(per_minute)).ok();
     }
 
-    /// Counts one calculator request from `client`, or says how long to wait.
+    /// Sets the proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`). Only the
+    /// first call counts; without one, no proxy is trusted.
+    pub fn set_trusted_proxies(&self, proxies: Vec<ipnet::IpNet>) {
+        self.inner.trusted_proxies.set(proxies).ok();
+    }
+
+    /// Sets who may read `/metrics`. Only the first call counts; without one it is public on
+    /// the main port.
+    pub fn set_metrics_access(&self, access: crate::scrape::MetricsAccess) {
+        self.inner.metrics_access.set(access).ok();
+    }
+
+    /// Who may read `/metrics`.
+    pub(crate) fn metrics_access(&self) -> &crate::scrape::MetricsAccess {
+        self.inner
+            .metrics_access
+            .get_or_init(crate::scrape::MetricsAccess::public)
+    }
+
+    /// The trusted proxies.
+    pub(crate) fn trusted_proxies(&self) -> &[ipnet::IpNet] {
+        self.inner.trusted_proxies.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// Counts one calculator request from `client` (a [`crate::client::limit_key`]), or says
+    /// how long to wait.
     pub(crate) fn zakat_rate_limit(
         &self,
         client: std::net::IpAddr,

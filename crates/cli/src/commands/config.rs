@@ -74,19 +74,69 @@ pub(crate) fn effective(config: &Config) -> Vec<(&'static str, String)> {
                 .as_ref()
                 .map_or_else(String::new, |key| key.as_str().to_owned()),
         ),
+        (
+            var::TRUSTED_PROXIES,
+            config
+                .trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            var::METRICS_PORT,
+            config
+                .metrics_port
+                .map_or_else(String::new, |port| port.to_string()),
+        ),
+        (var::METRICS_ADDRESS, config.metrics_address.to_string()),
+        (
+            var::METRICS_TOKEN,
+            config
+                .metrics_token
+                .as_ref()
+                .map_or_else(String::new, |_| REDACTED.to_owned()),
+        ),
     ]
 }
 
-/// The URL with any password replaced by `***`.
-fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            parsed.set_password(Some(REDACTED)).ok();
-            parsed.to_string()
-        }
-        Ok(_) => url.to_owned(),
-        Err(_) if url.starts_with("sqlite:") => url.to_owned(),
-        Err(_) => REDACTED.to_owned(),
+/// The URL with every password in it replaced by `***`: the userinfo's, and the value of
+/// every query parameter whose name contains `password` in any case (`password=`,
+/// `sslpassword=`, `PassWord=`). A URL that cannot be parsed is shown as `***` whole.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return if url.starts_with("sqlite:") && !url.contains('?') {
+            url.to_owned()
+        } else {
+            REDACTED.to_owned()
+        };
+    };
+    let mut changed = false;
+    if parsed.password().is_some() {
+        parsed.set_password(Some(REDACTED)).ok();
+        changed = true;
+    }
+    let is_password = |name: &str| name.to_ascii_lowercase().contains("password");
+    if parsed.query_pairs().any(|(name, _)| is_password(&name)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if is_password(&name) {
+                    REDACTED.to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+        changed = true;
+    }
+    if changed {
+        parsed.to_string()
+    } else {
+        url.to_owned()
     }
 }
 
@@ -101,5 +151,40 @@ mod tests {
             "postgres://app:***@db:5432/x?sslmode=verify-full"
         );
         assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+
+    #[test]
+    fn every_password_form_in_a_url_is_redacted() {
+        for (url, shown) in [
+            (
+                "postgres://app@db/x?password=hunter2&sslmode=verify-full",
+                "postgres://app@db/x?password=***&sslmode=verify-full",
+            ),
+            (
+                "postgres://app@db/x?sslmode=verify-full&PassWord=hunter2",
+                "postgres://app@db/x?sslmode=verify-full&PassWord=***",
+            ),
+            (
+                "postgres://app@db/x?sslpassword=hunter2",
+                "postgres://app@db/x?sslpassword=***",
+            ),
+            (
+                "postgresql://app:hunter2@db/x?password=hunter2",
+                "postgresql://app:***@db/x?password=***",
+            ),
+            (
+                "postgres://app@db/x?pass%77ord=hunter2",
+                "postgres://app@db/x?password=***",
+            ),
+            (
+                "sqlite://./data/x.db?password=hunter2",
+                "sqlite://./data/x.db?password=***",
+            ),
+            ("postgres://app:hunter2@[::1/x", "***"),
+        ] {
+            let redacted = redact_url(url);
+            assert_eq!(redacted, shown);
+            assert!(!redacted.contains("hunter2"), "{redacted}");
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use domain::Role;
 use storage::StorageError;
+use storage::ledger::LedgerError;
 
 use super::{operator, with_ledger};
 use crate::exit::{self, Exit};
@@ -28,11 +29,13 @@ pub fn create(
             .create_user(key, &operator(), &email, role, &hash)
             .await
             .map_err(|err| match err {
-                StorageError::Conflict { .. } => Exit::new(
-                    exit::USAGE,
-                    format!("a user with e-mail `{email}` exists already"),
-                )
-                .into(),
+                LedgerError::Storage(err) if matches!(*err, StorageError::Conflict { .. }) => {
+                    Exit::new(
+                        exit::USAGE,
+                        format!("a user with e-mail `{email}` exists already"),
+                    )
+                    .into()
+                }
                 other => anyhow::Error::from(other).context("cannot create the user"),
             })?;
         println!("created user {id} {email} ({role})");
@@ -75,21 +78,39 @@ pub fn disable(env_file: Option<&Path>, email: &str) -> anyhow::Result<ExitCode>
     })
 }
 
-/// Creates a token and prints it once.
-pub fn create_token(env_file: Option<&Path>, email: &str) -> anyhow::Result<ExitCode> {
+/// Creates a token living `expires_in` (default [`TOKEN_LIFETIME_DEFAULT`]) and prints it once.
+///
+/// [`TOKEN_LIFETIME_DEFAULT`]: domain::credentials::TOKEN_LIFETIME_DEFAULT
+pub fn create_token(
+    env_file: Option<&Path>,
+    email: &str,
+    expires_in: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let lifetime = match expires_in {
+        Some(text) => domain::credentials::parse_token_lifetime(text)
+            .map_err(|err| Exit::new(exit::USAGE, format!("`--expires-in`: {err}")))?,
+        None => domain::credentials::TOKEN_LIFETIME_DEFAULT,
+    };
+    // Whole seconds: the expiry is shown to people and compared across backends.
+    let expires_at = (time::OffsetDateTime::now_utc() + lifetime)
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc() + lifetime);
     let mut random = [0; 32];
     getrandom::fill(&mut random).context("cannot get random bytes from the operating system")?;
     let token = domain::credentials::token_from_bytes(random);
     let hash = domain::credentials::token_hash(&token);
     with_ledger(env_file, async |database, key| {
         let id = database
-            .create_token(key, &operator(), email, &hash)
+            .create_token(key, &operator(), email, &hash, Some(expires_at))
             .await
             .map_err(|err| not_found(err, email))?;
+        let expiry = expires_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| expires_at.to_string());
         // The token alone on stdout, so `TOKEN=$(donation_platform token create …)` works.
         println!("{token}");
         eprintln!(
-            "token {id} for {email}: store it now, it is not shown again (revoke with `token revoke --id {id}`)"
+            "token {id} for {email}, valid until {expiry}: store it now, it is not shown again (revoke with `token revoke --id {id}`)"
         );
         Ok(ExitCode::SUCCESS)
     })
@@ -102,7 +123,7 @@ pub fn revoke_token(env_file: Option<&Path>, id: i64) -> anyhow::Result<ExitCode
             .revoke_token(key, &operator(), id)
             .await
             .map_err(|err| match err {
-                StorageError::NotFound => {
+                LedgerError::Storage(err) if matches!(*err, StorageError::NotFound) => {
                     Exit::new(exit::USAGE, format!("no live token with id {id}")).into()
                 }
                 other => anyhow::Error::from(other).context("cannot revoke the token"),
@@ -112,9 +133,9 @@ pub fn revoke_token(env_file: Option<&Path>, id: i64) -> anyhow::Result<ExitCode
     })
 }
 
-fn not_found(err: StorageError, email: &str) -> anyhow::Error {
+fn not_found(err: LedgerError, email: &str) -> anyhow::Error {
     match err {
-        StorageError::NotFound => Exit::new(
+        LedgerError::Storage(err) if matches!(*err, StorageError::NotFound) => Exit::new(
             exit::USAGE,
             format!("no active user with e-mail `{email}` (see `donation_platform user list`)"),
         )

@@ -59,4 +59,16 @@ env_vars! {
     /// A minisign public key (the base64 line of `minisign.pub`). When set, `upgrade` installs
     /// only tarballs whose `.minisig` verifies with it.
     RELEASE_PUBLIC_KEY = false;
+    /// Comma-separated CIDRs of the reverse proxies whose `X-Forwarded-For` names the client
+    /// (for per-client limits); default none: the peer address is the client.
+    TRUSTED_PROXIES = false;
+    /// A port for a second listener that serves only `/metrics` (default none). In prod
+    /// `/metrics` is served only here, or on the main port with `METRICS_TOKEN`.
+    METRICS_PORT = false;
+    /// The address the metrics listener binds (default `127.0.0.1`: loopback only).
+    METRICS_ADDRESS = false;
+    /// A bearer token `/metrics` requires on every listener, at least 32 characters.
+    METRICS_TOKEN = true;
+    /// A file holding `METRICS_TOKEN`.
+    METRICS_TOKEN_FILE = false;
 }

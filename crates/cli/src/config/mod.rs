@@ -211,6 +211,14 @@ pub struct Config {
     pub zakat_rate_limit: u32,
     /// The key release tarballs must be signed with, if any.
     pub release_public_key: Option<ops::tarball::ReleaseKey>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The port of the metrics-only listener, if any.
+    pub metrics_port: Option<u16>,
+    /// The address the metrics-only listener binds.
+    pub metrics_address: std::net::IpAddr,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Config {
@@ -237,6 +245,10 @@ impl Config {
         let log_format = log_format(env, app_env, &mut problems);
         let zakat_rate_limit = zakat_rate_limit(env, &mut problems);
         let release_public_key = release_public_key(env, &mut problems);
+        let trusted_proxies = trusted_proxies(env, &mut problems);
+        let metrics_port = metrics_port(env, port, &mut problems);
+        let metrics_address = metrics_address(env, &mut problems);
+        let metrics_token = metrics_token(env, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigReport::from(problems));
         }
@@ -255,6 +267,10 @@ impl Config {
             runtime_dir: runtime_dir(env, release_root),
             zakat_rate_limit,
             release_public_key,
+            trusted_proxies,
+            metrics_port,
+            metrics_address,
+            metrics_token,
         })
     }
 }
@@ -511,6 +527,120 @@ fn zakat_rate_limit(env: &Environment, problems: &mut Vec<Problem>) -> u32 {
             web::ZAKAT_RATE_PER_MINUTE_DEFAULT
         }
     }
+}
+
+/// CIDRs `TRUSTED_PROXIES` accepts at most: a deployment has a few proxies or one network.
+const TRUSTED_PROXIES_MAX: usize = 64;
+
+fn trusted_proxies(env: &Environment, problems: &mut Vec<Problem>) -> Vec<ipnet::IpNet> {
+    let Some(value) = env.get(var::TRUSTED_PROXIES) else {
+        return Vec::new();
+    };
+    let example = "TRUSTED_PROXIES=10.0.0.0/8,192.0.2.7/32,::1/128";
+    let mut proxies = Vec::new();
+    let mut bad = Vec::new();
+    for entry in value
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+    {
+        // A bare address is its own /32 or /128.
+        let parsed = entry
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
+        match parsed {
+            Ok(net) => proxies.push(net.trunc()),
+            Err(_) => bad.push(quote(entry)),
+        }
+    }
+    if !bad.is_empty() {
+        problems.push(Problem::new(
+            var::TRUSTED_PROXIES,
+            format!(
+                "{} is not an address or CIDR such as `10.0.0.0/8`",
+                bad.join(", ")
+            ),
+            example,
+        ));
+    } else if proxies.len() > TRUSTED_PROXIES_MAX {
+        problems.push(Problem::new(
+            var::TRUSTED_PROXIES,
+            format!(
+                "lists {} networks; at most {TRUSTED_PROXIES_MAX}: use wider CIDRs",
+                proxies.len()
+            ),
+            example,
+        ));
+    } else if let Some(everything) = proxies.iter().find(|net| net.prefix_len() == 0) {
+        problems.push(Problem::new(
+            var::TRUSTED_PROXIES,
+            format!("`{everything}` trusts every address, so any client could name itself in `X-Forwarded-For`: list only your proxies"),
+            example,
+        ));
+    }
+    proxies
+}
+
+fn metrics_port(env: &Environment, port: u16, problems: &mut Vec<Problem>) -> Option<u16> {
+    let value = env.get(var::METRICS_PORT)?;
+    match value.parse::<u16>() {
+        Ok(metrics) if metrics != 0 && metrics == port => {
+            problems.push(Problem::new(
+                var::METRICS_PORT,
+                format!(
+                    "is the same as PORT ({port}): the metrics listener needs a port of its own"
+                ),
+                "METRICS_PORT=9568",
+            ));
+            None
+        }
+        Ok(metrics) => Some(metrics),
+        Err(_) => {
+            problems.push(Problem::new(
+                var::METRICS_PORT,
+                format!(
+                    "{} is not a port number: use 1 to 65535 (0 picks a free port)",
+                    quote(value)
+                ),
+                "METRICS_PORT=9568",
+            ));
+            None
+        }
+    }
+}
+
+fn metrics_address(env: &Environment, problems: &mut Vec<Problem>) -> std::net::IpAddr {
+    let loopback = std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST);
+    let Some(value) = env.get(var::METRICS_ADDRESS) else {
+        return loopback;
+    };
+    value.parse().unwrap_or_else(|_| {
+        problems.push(Problem::new(
+            var::METRICS_ADDRESS,
+            format!("{} is not an IP address", quote(value)),
+            "METRICS_ADDRESS=127.0.0.1 (or ::1, or a private interface's address)",
+        ));
+        loopback
+    })
+}
+
+/// A metrics token shorter than this could be guessed by a scraper-shaped brute force.
+pub const METRICS_TOKEN_LENGTH_MIN: usize = 32;
+
+fn metrics_token(env: &Environment, problems: &mut Vec<Problem>) -> Option<Secret> {
+    let token = read_secret(env, var::METRICS_TOKEN, var::METRICS_TOKEN_FILE, problems).ok()??;
+    let length = token.expose().len();
+    let printable = token.expose().bytes().all(|b| b.is_ascii_graphic());
+    if length < METRICS_TOKEN_LENGTH_MIN || !printable {
+        problems.push(Problem::new(
+            var::METRICS_TOKEN,
+            format!(
+                "must be at least {METRICS_TOKEN_LENGTH_MIN} visible ASCII characters, without spaces (it is {length} bytes long)"
+            ),
+            "METRICS_TOKEN=$(donation_platform gen-secret)",
+        ));
+    }
+    Some(token)
 }
 
 fn host(env: &Environment, problems: &mut Vec<Problem>) -> String {

@@ -4,6 +4,7 @@
 
 mod app;
 mod audit;
+mod auth;
 mod cli;
 mod durability;
 mod faults;

@@ -31,6 +31,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "3: audit hash not indexed",
         "4: zakat data",
         "5: audit checkpoints ed25519",
+        "6: token expiry",
     ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
@@ -38,7 +39,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
     let migrate = run(&["migrate"]);
     assert_eq!(migrate.code(), 0, "{}", migrate.all_output());
     assert!(
-        migrate.stdout.contains("applied 5 migration(s)"),
+        migrate.stdout.contains("applied 6 migration(s)"),
         "{}",
         migrate.stdout
     );
@@ -118,7 +119,7 @@ async fn two_instances_starting_together_on_an_empty_database_both_become_ready_
     sorted.sort();
     assert_eq!(
         sorted,
-        ["0", "5"],
+        ["0", "6"],
         "exactly one instance applied the migrations: {applied:?}"
     );
 

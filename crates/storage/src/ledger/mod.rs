@@ -21,9 +21,9 @@ use uuid::Uuid;
 
 pub use audit::{AuditProblem, AuditReport, ExportLine, HeadLine};
 pub use model::{
-    Actor, Applied, Change, Distribution, Donation, DonationStatus, DonorRef, Idempotency,
-    LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal, Outcome, PersonalData,
-    RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
+    Actor, Applied, Authenticated, Change, Credential, Distribution, Donation, DonationStatus,
+    DonorRef, Idempotency, LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal,
+    Outcome, PersonalData, RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
 };
 pub use read::{
     AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DonationFilter, FundBalance, NewZakatDatum,
@@ -342,6 +342,14 @@ async fn apply_batch(
     }
 }
 
+/// The credential an administrative write re-checks in its transaction (operators have none).
+fn credential_of(actor: &Actor) -> Option<Credential> {
+    match actor {
+        Actor::User(credential) => Some(*credential),
+        Actor::Operator(_) => None,
+    }
+}
+
 impl From<sqlx::pool::PoolConnection<sqlx::Sqlite>> for Held {
     fn from(connection: sqlx::pool::PoolConnection<sqlx::Sqlite>) -> Self {
         Held::Sqlite(connection)
@@ -395,9 +403,11 @@ impl Database {
         key: &CheckpointKey,
         actor: &Actor,
         datum: &NewZakatDatum,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "zakat_data.create",
             subject_kind: "zakat_data",
             payload: serde_json::json!({
@@ -419,14 +429,15 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
     }
 
-    /// The user and role a live API token belongs to.
+    /// What a live API token stands for: `None` when it is unknown, revoked or its user
+    /// disabled. An expired token is returned with its expiry, for the caller to name it.
     pub async fn authenticate(
         &self,
         token_hash: &[u8; 32],
-    ) -> Result<Option<(i64, Role)>, StorageError> {
+    ) -> Result<Option<Authenticated>, StorageError> {
         Ok(on_backend!(self, |pool, sql| sql::authenticate(
             pool, token_hash
         )
@@ -446,9 +457,11 @@ impl Database {
         email: &str,
         role: Role,
         password_hash: &str,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "user.create",
             subject_kind: "user",
             payload: serde_json::json!({ "email": email, "role": role }),
@@ -462,7 +475,7 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
     }
 
     /// Disables a user (their tokens stop working); [`StorageError::NotFound`] if there is no
@@ -472,9 +485,11 @@ impl Database {
         key: &CheckpointKey,
         actor: &Actor,
         email: &str,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "user.disable",
             subject_kind: "user",
             payload: serde_json::json!({ "email": email }),
@@ -483,33 +498,40 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
     }
 
-    /// Stores a new token's hash for an enabled user; returns the token's id.
+    /// Stores a new token's hash for an enabled user, valid until `expires_at` (`None`:
+    /// until revoked); returns the token's id.
     pub async fn create_token(
         &self,
         key: &CheckpointKey,
         actor: &Actor,
         email: &str,
         token_hash: &[u8; 32],
-    ) -> Result<i64, StorageError> {
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "token.create",
             subject_kind: "token",
-            payload: serde_json::json!({ "email": email }),
-            statement: "INSERT INTO api_tokens (user_id, token_hash, created_at) \
-                        SELECT id, $1, $2 FROM users WHERE email = $3 AND disabled_at IS NULL RETURNING id",
+            payload: serde_json::json!({ "email": email, "expires_at": expires_at.map(|at| {
+                at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+            }) }),
+            statement: "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) \
+                        SELECT id, $1, $2, $3 FROM users WHERE email = $4 AND disabled_at IS NULL RETURNING id",
             binds: vec![
                 read::Bind::Bytes(token_hash.to_vec()),
                 read::Bind::Now,
+                read::Bind::Time(expires_at),
                 read::Bind::Text(email.to_owned()),
             ],
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
     }
 
     /// Revokes a token by id; [`StorageError::NotFound`] if there is no such live token.
@@ -518,9 +540,11 @@ impl Database {
         key: &CheckpointKey,
         actor: &Actor,
         token_id: i64,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
         let admin = read::Admin {
-            actor: &actor.label(),
+            actor: &label,
+            credential: credential_of(actor),
             action: "token.revoke",
             subject_kind: "token",
             payload: serde_json::json!({}),
@@ -529,22 +553,28 @@ impl Database {
         };
         self.administer(key, admin)
             .await?
-            .ok_or(StorageError::NotFound)
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
     }
 
     async fn administer(
         &self,
         key: &CheckpointKey,
         admin: read::Admin<'_>,
-    ) -> Result<Option<i64>, StorageError> {
-        let result = on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await);
-        match &result {
-            // `None` committed nothing: it says nothing about whether writes go through.
-            Ok(Some(_)) => self.health.record_success(),
-            Ok(None) => {}
-            Err(err) => self.health.record_failure(err),
+    ) -> Result<Option<i64>, LedgerError> {
+        match on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await) {
+            Ok(Ok(id)) => {
+                // `None` committed nothing: it says nothing about whether writes go through.
+                if id.is_some() {
+                    self.health.record_success();
+                }
+                Ok(id)
+            }
+            Ok(Err(refusal)) => Err(LedgerError::Refused(refusal)),
+            Err(err) => {
+                self.health.record_failure(&err);
+                Err(LedgerError::Storage(std::sync::Arc::new(err)))
+            }
         }
-        result
     }
 
     pub(crate) async fn audit_page(

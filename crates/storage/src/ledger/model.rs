@@ -12,8 +12,11 @@ use crate::StorageError;
 /// Who asks for a change, as the audit chain names them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
-    /// A user of the API (through a token) or the staff pages.
-    User(i64),
+    /// A user of the API, by the token they came with. Callers admit requests on a briefly
+    /// cached authentication; the write re-checks the token in its own transaction (live, not
+    /// expired, its user enabled and still in a role the change allows), so a revoked token,
+    /// an expired one or a disabled user never writes.
+    User(Credential),
     /// Someone at the server's command line (`donation_platform user create`, …), by OS user.
     Operator(String),
 }
@@ -23,10 +26,64 @@ impl Actor {
     #[must_use]
     pub fn label(&self) -> String {
         match self {
-            Actor::User(id) => format!("user:{id}"),
+            Actor::User(credential) => user_label(credential.user_id),
             Actor::Operator(name) => format!("operator:{name}"),
         }
     }
+}
+
+/// The audit chain's name for a user.
+pub(crate) fn user_label(user_id: i64) -> String {
+    format!("user:{user_id}")
+}
+
+/// An API caller as authenticated: the user and the hash of the token they came with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Credential {
+    /// The user the token belonged to when it was checked.
+    pub user_id: i64,
+    /// The SHA-256 of the token (`domain::credentials::token_hash`).
+    pub token_hash: [u8; 32],
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a live token stands for (revoked tokens and disabled users have none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Authenticated {
+    /// The user.
+    pub user_id: i64,
+    /// Their role.
+    pub role: Role,
+    /// When the token stops working, if it was created with a lifetime.
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl Authenticated {
+    /// Refuses a token past its expiry, or a role that may not make a change needing `roles`.
+    pub fn check(&self, roles: &[Role], now: OffsetDateTime) -> Result<(), Refusal> {
+        if let Some(at) = self.expires_at
+            && at <= now
+        {
+            return Err(Refusal::CredentialExpired(at));
+        }
+        if !roles.contains(&self.role) {
+            return Err(Refusal::RoleNotAllowed(self.role));
+        }
+        Ok(())
+    }
+}
+
+/// `at` as RFC 3339 (`2026-12-01T05:00:00Z`).
+fn rfc3339(at: &OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
 }
 
 /// Personal data of a donor (muzaki). Never logged, never in the audit chain.
@@ -154,6 +211,20 @@ pub enum Change {
     Campaign(NewCampaign),
     /// Set the share of zakat that goes to the amil fund.
     AmilShare(domain::AmilShare),
+}
+
+impl Change {
+    /// The roles that may make this change.
+    #[must_use]
+    pub fn roles(&self) -> &'static [Role] {
+        match self {
+            Change::Donation(_)
+            | Change::Reversal(_)
+            | Change::Distribution(_)
+            | Change::Donor(_) => domain::role::RECORDERS,
+            Change::Campaign(_) | Change::AmilShare(_) => domain::role::ADMINS,
+        }
+    }
 }
 
 /// A response as sent, kept for replays.
@@ -353,6 +424,12 @@ pub enum Refusal {
     /// The token was revoked or its user disabled.
     #[error("this API token was revoked or its user disabled")]
     CredentialRevoked,
+    /// The token's lifetime ended.
+    #[error("this API token expired at {}; create a new one with `donation_platform token create`", rfc3339(.0))]
+    CredentialExpired(OffsetDateTime),
+    /// The user's role no longer allows the change.
+    #[error("the `{0}` role may not make this change")]
+    RoleNotAllowed(Role),
     /// The key was used before for a different request.
     #[error(
         "this `Idempotency-Key` was already used for a different request; use a new key for a new request"

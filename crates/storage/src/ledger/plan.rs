@@ -12,9 +12,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::model::{
-    Actor, Applied, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution,
+    Applied, Authenticated, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution,
     NewDonation, NewReversal, Outcome, PersonalData, RecipientRef, Refusal, Rendered, Request,
-    ReversalKind,
+    ReversalKind, user_label,
 };
 
 /// A response kept under an idempotency key.
@@ -42,8 +42,8 @@ pub(crate) struct Snapshot {
     pub donations: HashMap<Uuid, Donation>,
     /// Signed sums of journal lines, by (account code, currency), for accounts the batch debits.
     pub balances: HashMap<(String, String), i64>,
-    /// Live tokens among those the batch's requests came with: hash → user.
-    pub credentials: HashMap<Vec<u8>, i64>,
+    /// Live tokens (not revoked, user enabled) among those the batch's requests came with.
+    pub credentials: HashMap<Vec<u8>, Authenticated>,
     /// Which referenced donors, campaigns and recipients exist.
     pub donors: HashSet<Uuid>,
     pub campaigns: HashSet<Uuid>,
@@ -306,16 +306,34 @@ pub(crate) fn chain(
         .collect()
 }
 
+/// Refuses a write whose token, as read in the writing transaction, is not live (`None`:
+/// revoked, or its user disabled), is another user's, has expired at `now`, or whose user's
+/// role is not among `roles`.
+pub(crate) fn check_credential(
+    live: Option<&Authenticated>,
+    user_id: i64,
+    roles: &[domain::Role],
+    now: OffsetDateTime,
+) -> Result<(), Refusal> {
+    match live {
+        Some(live) if live.user_id == user_id => live.check(roles, now),
+        _ => Err(Refusal::CredentialRevoked),
+    }
+}
+
 /// Plans one request against the running view; on success its rows join `writes`.
 pub(crate) fn plan(
     snapshot: &mut Snapshot,
     request: &Request,
     writes: &mut Writes,
 ) -> Result<Applied, Refusal> {
-    if let Some(credential) = &request.credential
-        && snapshot.credentials.get(credential.as_slice()) != Some(&request.user_id)
-    {
-        return Err(Refusal::CredentialRevoked);
+    if let Some(credential) = &request.credential {
+        check_credential(
+            snapshot.credentials.get(credential.as_slice()),
+            request.user_id,
+            request.change.roles(),
+            snapshot.now,
+        )?;
     }
     let claim = request.claim();
     if let Some((user_id, claim)) = claim
@@ -328,7 +346,7 @@ pub(crate) fn plan(
         };
     }
     let mut mine = Writes::default();
-    let actor = Actor::User(request.user_id).label();
+    let actor = user_label(request.user_id);
     let recorded_by = request.user_id;
     let outcome = match &request.change {
         Change::Donation(donation) => {
@@ -765,7 +783,8 @@ fn money_text(minor: i64, currency: domain::Currency) -> String {
 #[cfg(test)]
 mod tests {
     use domain::ledger::Violation;
-    use domain::{Asnaf, Currency, DonationType, Money, PaymentMethod};
+    use domain::{Asnaf, Currency, DonationType, Money, PaymentMethod, Role};
+    use time::macros::datetime;
 
     use super::*;
     use crate::ledger::model::NewDistribution;
@@ -904,5 +923,70 @@ mod tests {
             plan(&mut snapshot, &distribution(1), &mut writes),
             Err(Refusal::InsufficientFunds { .. })
         ));
+    }
+
+    const NOW: OffsetDateTime = datetime!(2026-12-01 05:00 UTC);
+
+    fn live(role: Role, expires_at: Option<OffsetDateTime>) -> Authenticated {
+        Authenticated {
+            user_id: 7,
+            role,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn a_write_needs_a_live_unexpired_token_of_the_same_user_in_an_allowed_role() {
+        let admins = domain::role::ADMINS;
+        let recorders = domain::role::RECORDERS;
+        assert_eq!(
+            check_credential(Some(&live(Role::Admin, None)), 7, admins, NOW),
+            Ok(())
+        );
+        assert_eq!(
+            check_credential(Some(&live(Role::Amil, None)), 7, recorders, NOW),
+            Ok(())
+        );
+        assert_eq!(
+            check_credential(None, 7, admins, NOW),
+            Err(Refusal::CredentialRevoked),
+            "revoked, or the user disabled"
+        );
+        assert_eq!(
+            check_credential(Some(&live(Role::Admin, None)), 8, admins, NOW),
+            Err(Refusal::CredentialRevoked),
+            "another user's token"
+        );
+        let expired = NOW - time::Duration::seconds(1);
+        assert_eq!(
+            check_credential(Some(&live(Role::Admin, Some(expired))), 7, admins, NOW),
+            Err(Refusal::CredentialExpired(expired))
+        );
+        assert_eq!(
+            check_credential(Some(&live(Role::Admin, Some(NOW))), 7, admins, NOW),
+            Err(Refusal::CredentialExpired(NOW)),
+            "a token expires at its expiry, not a moment later"
+        );
+        let later = NOW + time::Duration::minutes(1);
+        assert_eq!(
+            check_credential(Some(&live(Role::Admin, Some(later))), 7, admins, NOW),
+            Ok(())
+        );
+        assert_eq!(
+            check_credential(Some(&live(Role::Amil, None)), 7, admins, NOW),
+            Err(Refusal::RoleNotAllowed(Role::Amil))
+        );
+        assert_eq!(
+            check_credential(Some(&live(Role::Auditor, None)), 7, recorders, NOW),
+            Err(Refusal::RoleNotAllowed(Role::Auditor))
+        );
+    }
+
+    #[test]
+    fn the_expiry_is_named_in_the_refusal() {
+        assert_eq!(
+            Refusal::CredentialExpired(NOW).to_string(),
+            "this API token expired at 2026-12-01T05:00:00Z; create a new one with `donation_platform token create`"
+        );
     }
 }

@@ -133,6 +133,8 @@ pub(crate) enum Bind {
     Text(String),
     Int(i64),
     Bytes(Vec<u8>),
+    /// A timestamp, or NULL.
+    Time(Option<OffsetDateTime>),
     /// The transaction's timestamp.
     Now,
 }
@@ -140,6 +142,8 @@ pub(crate) enum Bind {
 /// An administrative change: one statement returning the changed row's id, and its audit entry.
 pub(crate) struct Admin<'a> {
     pub actor: &'a str,
+    /// The API caller's token, re-checked inside the transaction (`None`: an operator).
+    pub credential: Option<super::model::Credential>,
     pub action: &'static str,
     pub subject_kind: &'static str,
     pub payload: serde_json::Value,

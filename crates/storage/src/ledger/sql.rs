@@ -15,7 +15,7 @@ macro_rules! backend {
 
         use crate::StorageError;
         use crate::ledger::Failed;
-        use crate::ledger::model::{Applied, Donation, Rendered, Refusal, Request, User};
+        use crate::ledger::model::{Applied, Authenticated, Donation, Rendered, Refusal, Request, User};
         use crate::ledger::plan::{self, Needs, Snapshot, StoredKey, Writes};
         use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance, ZakatDatum};
 
@@ -219,24 +219,33 @@ macro_rules! backend {
             Ok(keys)
         }
 
-        /// Which of the tokens the batch's requests came with are still live, and whose.
-        async fn live_credentials(tx: &mut Transaction<'_, Db>, needs: &Needs) -> Result<HashMap<Vec<u8>, i64>, sqlx::Error> {
+        /// Which of the tokens the batch's requests came with are still live (not revoked, their
+        /// user enabled), whose, with which role and until when.
+        async fn live_credentials(tx: &mut Transaction<'_, Db>, needs: &Needs) -> Result<HashMap<Vec<u8>, Authenticated>, sqlx::Error> {
             let mut credentials = HashMap::new();
             if !needs.credentials.is_empty() {
-                let mut query = QueryBuilder::<Db>::new(
-                    "SELECT t.token_hash, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                     WHERE t.revoked_at IS NULL AND u.disabled_at IS NULL AND t.token_hash IN (",
-                );
+                let mut query = QueryBuilder::<Db>::new(LIVE_CREDENTIAL_SELECT);
+                query.push(" IN (");
                 let mut list = query.separated(", ");
                 for credential in &needs.credentials {
                     list.push_bind(credential.to_vec());
                 }
                 query.push(")");
                 for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
-                    credentials.insert(row.try_get("token_hash")?, row.try_get("user_id")?);
+                    credentials.insert(row.try_get("token_hash")?, authenticated_from_row(&row)?);
                 }
             }
             Ok(credentials)
+        }
+
+        /// Live tokens (not revoked, their user enabled), to be completed with the token hashes
+        /// wanted (` = $1` or ` IN (…)`).
+        const LIVE_CREDENTIAL_SELECT: &str = "SELECT t.token_hash, t.user_id, u.role, t.expires_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.revoked_at IS NULL AND u.disabled_at IS NULL AND t.token_hash";
+
+        fn authenticated_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Authenticated, sqlx::Error> {
+            Ok(Authenticated { user_id: row.try_get("user_id")?, role: decode_role(row)?, expires_at: row.try_get("expires_at")? })
         }
 
         async fn existing(
@@ -697,16 +706,14 @@ macro_rules! backend {
                 .collect()
         }
 
-        /// The user a live token belongs to, unless the token was revoked or the user disabled.
-        pub(crate) async fn authenticate(pool: &Pool<Db>, token_hash: &[u8]) -> Result<Option<(i64, Role)>, sqlx::Error> {
-            let row = sqlx::query(
-                "SELECT u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
-            )
-            .bind(token_hash.to_vec())
-            .fetch_optional(pool)
-            .await?;
-            row.map(|row| Ok((row.try_get("id")?, decode_role(&row)?))).transpose()
+        /// What a live token stands for, unless the token was revoked or its user disabled
+        /// (an expired token is returned: the caller names its expiry).
+        pub(crate) async fn authenticate(pool: &Pool<Db>, token_hash: &[u8]) -> Result<Option<Authenticated>, sqlx::Error> {
+            let row = sqlx::query(&format!("{LIVE_CREDENTIAL_SELECT} = $1"))
+                .bind(token_hash.to_vec())
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| authenticated_from_row(&row)).transpose()
         }
 
         fn decode_role(row: &<Db as sqlx::Database>::Row) -> Result<Role, sqlx::Error> {
@@ -748,14 +755,16 @@ macro_rules! backend {
 
         /// Runs one administrative statement (which returns the id of the row it changed) under
         /// the writer lock, with its audit entry `action` on `<subject_kind>:<id>` whose payload
-        /// is `payload` plus the id, in one transaction. `None` (and nothing written) when the
-        /// statement matched no row. After a failure the connection is discarded, not returned
-        /// to the pool: a failed COMMIT can leave it inside a transaction.
+        /// is `payload` plus the id, in one transaction. `Ok(None)` (and nothing written) when the
+        /// statement matched no row; a refusal (nothing written) when the caller's credential,
+        /// read under the same lock, is no longer live, has expired or is no longer an admin's.
+        /// After a failure the connection is discarded, not returned to the pool: a failed
+        /// COMMIT can leave it inside a transaction.
         pub(crate) async fn administer(
             pool: &Pool<Db>,
             key: &CheckpointKey,
             admin: read::Admin<'_>,
-        ) -> Result<Option<i64>, StorageError> {
+        ) -> Result<Result<Option<i64>, Refusal>, StorageError> {
             let mut connection = pool.acquire().await?;
             let result = administer_on(&mut connection, key, admin).await;
             if result.is_err() {
@@ -768,22 +777,34 @@ macro_rules! backend {
             connection: &mut <Db as sqlx::Database>::Connection,
             key: &CheckpointKey,
             admin: read::Admin<'_>,
-        ) -> Result<Option<i64>, StorageError> {
-            let read::Admin { actor, action, subject_kind, mut payload, statement, binds } = admin;
+        ) -> Result<Result<Option<i64>, Refusal>, StorageError> {
+            let read::Admin { actor, credential, action, subject_kind, mut payload, statement, binds } = admin;
             let mut tx = sqlx::Connection::begin_with(connection, BEGIN_WRITE).await?;
             lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
+            if let Some(credential) = credential {
+                let live = sqlx::query(&format!("{LIVE_CREDENTIAL_SELECT} = $1"))
+                    .bind(credential.token_hash.to_vec())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|row| authenticated_from_row(&row))
+                    .transpose()?;
+                if let Err(refusal) = plan::check_credential(live.as_ref(), credential.user_id, domain::role::ADMINS, now) {
+                    return Ok(Err(refusal));
+                }
+            }
             let mut query = sqlx::query_scalar::<_, i64>(statement);
             for bind in binds {
                 query = match bind {
                     read::Bind::Text(text) => query.bind(text),
                     read::Bind::Int(int) => query.bind(int),
                     read::Bind::Bytes(bytes) => query.bind(bytes),
+                    read::Bind::Time(time) => query.bind(time),
                     read::Bind::Now => query.bind(now),
                 };
             }
             let Some(id) = query.fetch_optional(&mut *tx).await? else {
-                return Ok(None);
+                return Ok(Ok(None));
             };
             payload["id"] = serde_json::json!(id);
             let draft = plan::AuditDraft { actor: actor.to_owned(), action, subject: format!("{subject_kind}:{id}"), payload };
@@ -792,7 +813,7 @@ macro_rules! backend {
             append_audit(&mut out, key, now, head, vec![draft]);
             out.finish().await?;
             tx.commit().await?;
-            Ok(Some(id))
+            Ok(Ok(Some(id)))
         }
     };
 }

@@ -11,7 +11,7 @@ use storage::ledger::{Change, Distribution, NewDistribution, Outcome, RecipientR
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Caller;
+use super::auth::Recorder;
 use super::donations::{ADDRESS_LENGTH_MAX, DONOR_NAME_LENGTH_MAX, SHORT_FIELD_LENGTH_MAX};
 use super::error::ApiError;
 use super::input::{self, ApiJson};
@@ -192,11 +192,10 @@ impl From<&Distribution> for DistributionView {
 )]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Recorder(caller): Recorder,
     headers: HeaderMap,
     body: ApiJson<DistributionRequest>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.recorder()?;
     let render: storage::ledger::Renderer = Arc::new(|outcome: &Outcome| match outcome {
         Outcome::Distribution(distribution) => Rendered {
             status: 201,

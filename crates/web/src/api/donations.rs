@@ -15,7 +15,7 @@ use storage::ledger::{
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::Caller;
+use super::auth::{Caller, Recorder};
 use super::error::ApiError;
 use super::input::{self, ApiJson};
 use super::{Creation, NOTE_LENGTH_MAX, json_response, parse_id, query, record};
@@ -277,11 +277,10 @@ fn render_donation(status: u16) -> storage::ledger::Renderer {
 )]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Recorder(caller): Recorder,
     headers: HeaderMap,
     body: ApiJson<DonationRequest>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.recorder()?;
     let creation = Creation {
         key_required: true,
         render: render_donation(201),
@@ -461,12 +460,11 @@ pub struct RefundRequest {
 )]
 pub async fn void(
     State(state): State<AppState>,
-    caller: Caller,
+    Recorder(caller): Recorder,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: ApiJson<VoidRequest>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.recorder()?;
     let donation_id = parse_id(&id, "donation")?;
     let creation = Creation {
         key_required: false,
@@ -500,12 +498,11 @@ pub async fn void(
 )]
 pub async fn refund(
     State(state): State<AppState>,
-    caller: Caller,
+    Recorder(caller): Recorder,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: ApiJson<RefundRequest>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.recorder()?;
     let donation_id = parse_id(&id, "donation")?;
     let creation = Creation {
         key_required: false,

@@ -173,6 +173,8 @@ fn refusal_problem(refusal: &Refusal) -> Problem {
             "unauthenticated",
             "this API token was revoked or its user disabled; nothing was recorded",
         ),
+        Refusal::CredentialExpired(_) => Problem::new(S::UNAUTHORIZED, "token-expired", detail),
+        Refusal::RoleNotAllowed(_) => Problem::new(S::FORBIDDEN, "forbidden", detail),
         Refusal::IdempotencyKeyReused => {
             Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency-key-reused", detail)
                 .with_field("Idempotency-Key")
@@ -210,7 +212,11 @@ fn refusal_problem(refusal: &Refusal) -> Problem {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let unauthenticated = matches!(self, ApiError::Unauthenticated);
+        let unauthenticated = matches!(
+            self,
+            ApiError::Unauthenticated
+                | ApiError::Refused(Refusal::CredentialRevoked | Refusal::CredentialExpired(_))
+        );
         let retry_after = match &self {
             ApiError::TooManyRequests(seconds) => Some(*seconds),
             ApiError::Storage(err) if is_unavailable(err) => Some(STORAGE_RETRY_AFTER_SECONDS),

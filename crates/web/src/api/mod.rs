@@ -121,24 +121,6 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
 }
 
-/// The client's IP address, as the connection shows it (the server puts it on every request).
-pub(crate) struct ClientAddress(pub std::net::IpAddr);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let address = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |info| info.0.ip());
-        Ok(ClientAddress(address))
-    }
-}
-
 /// How a create answers and whether it needs an `Idempotency-Key`.
 pub(crate) struct Creation {
     key_required: bool,

@@ -10,7 +10,7 @@ use storage::ledger::{Change, NewCampaign, Outcome, Rendered};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Caller;
+use super::auth::{Admin, Recorder};
 use super::donations::DonorInput;
 use super::error::ApiError;
 use super::input::{self, ApiJson};
@@ -50,11 +50,10 @@ fn render_id() -> storage::ledger::Renderer {
 )]
 pub async fn create_donor(
     State(state): State<AppState>,
-    caller: Caller,
+    Recorder(caller): Recorder,
     headers: HeaderMap,
     body: ApiJson<DonorInput>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.recorder()?;
     let creation = Creation {
         key_required: false,
         render: render_id(),
@@ -93,11 +92,10 @@ pub struct CampaignRequest {
 )]
 pub async fn create_campaign(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     headers: HeaderMap,
     body: ApiJson<CampaignRequest>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.admin()?;
     let creation = Creation {
         key_required: false,
         render: render_id(),

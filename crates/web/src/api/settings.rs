@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use storage::ledger::{Change, Outcome, Rendered};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
+use super::auth::{Admin, Caller};
 use super::error::ApiError;
 use super::input::ApiJson;
 use super::{Creation, json_response, record};
@@ -63,11 +63,10 @@ pub async fn show(State(state): State<AppState>, _caller: Caller) -> Result<Resp
 )]
 pub async fn set_amil_share(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     headers: HeaderMap,
     body: ApiJson<AmilShareRequest>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.admin()?;
     let share = domain::AmilShare::parse_percent(body.value.percent.trim())
         .map_err(|err| ApiError::invalid("percent", err.to_string()))?;
     let render: storage::ledger::Renderer = Arc::new(|outcome: &Outcome| match outcome {

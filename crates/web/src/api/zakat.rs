@@ -18,7 +18,7 @@ use storage::ledger::{NewZakatDatum, ZakatDatum};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
+use super::auth::Admin;
 use super::error::ApiError;
 use super::input::{self, ApiJson};
 use super::json_response;
@@ -234,10 +234,9 @@ pub struct ZakatResult {
 pub(crate) async fn calculate(
     State(state): State<AppState>,
     Path(category): Path<String>,
-    client: super::ClientAddress,
+    _quota: crate::client::ZakatQuota,
     body: ApiJson<serde_json::Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    state.zakat_rate_limit(client.0)?;
     let rows = state.zakat_data().await?;
     let result = answer(&rows, &category, body.value)?;
     Ok(json_response(200, &result))
@@ -552,10 +551,9 @@ pub struct ZakatDataPage {
 )]
 pub(crate) async fn create_datum(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     body: ApiJson<ZakatDatumRequest>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.admin()?;
     let request = body.value;
     if !DATA_NAMES.contains(&request.name.as_str()) {
         return Err(ApiError::invalid(
@@ -583,7 +581,7 @@ pub(crate) async fn create_datum(
         effective_from: effective_from.to_string(),
         source: input::text("source", &request.source, 200)?,
     };
-    let actor = storage::ledger::Actor::User(caller.user_id);
+    let actor = caller.actor();
     let id = state
         .database()
         .create_zakat_datum(state.checkpoint_key(), &actor, &datum)

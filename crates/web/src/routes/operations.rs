@@ -5,14 +5,14 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
+use crate::AppState;
 use crate::problem::Problem;
 use crate::telemetry::ErrorCause;
-use crate::{AppState, metrics};
 
 /// How long readiness waits for the database. A probe that hangs is worse than one that
 /// says no: orchestrators time out probes after one to a few seconds.
@@ -96,7 +96,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     Json(json!({ "status": "ready", "version": state.version() })).into_response()
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics().render(state.database().pool_stats());
-    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
+/// `/metrics` on the main port, where the configuration allows it (see [`crate::scrape`]).
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    crate::scrape::serve(&state, &headers, crate::scrape::Listener::Main)
 }

@@ -94,7 +94,7 @@ impl TestApp {
         let token = domain::credentials::token_from_bytes(random);
         let hash = domain::credentials::token_hash(&token);
         database
-            .create_token(key, &operator, &email, &hash)
+            .create_token(key, &operator, &email, &hash, None)
             .await
             .expect("a token can be created");
         token
