@@ -51,6 +51,8 @@ struct Inner {
     zakat_checks: std::sync::atomic::AtomicU64,
     /// Every zakat data value, as read at the instant noted; see [`ZAKAT_DATA_TTL`].
     zakat_data: Mutex<Option<(Instant, Arc<Vec<storage::ledger::ZakatDatum>>)>>,
+    /// How long a request may take from its head received to its response, body included.
+    request_timeout: std::sync::OnceLock<Duration>,
 }
 
 /// How long the calculator trusts the zakat data it read: the values change a few times a
@@ -94,6 +96,7 @@ impl AppState {
                 zakat_limiter: std::sync::OnceLock::new(),
                 zakat_checks: std::sync::atomic::AtomicU64::new(0),
                 zakat_data: Mutex::default(),
+                request_timeout: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -195,6 +198,21 @@ impl AppState {
     /// call counts; without one, [`ZAKAT_RATE_PER_MINUTE_DEFAULT`] applies.
     pub fn set_zakat_rate_limit(&self, per_minute: u32) {
         self.inner.zakat_limiter.set(limiter(per_minute)).ok();
+    }
+
+    /// Sets how long a request may take, its body included (`REQUEST_TIMEOUT`). Only the first
+    /// call counts; without one, [`crate::server::Limits::default`]'s applies.
+    pub fn set_request_timeout(&self, timeout: Duration) {
+        self.inner.request_timeout.set(timeout).ok();
+    }
+
+    /// How long a request may take, its body included.
+    #[must_use]
+    pub fn request_timeout(&self) -> Duration {
+        *self
+            .inner
+            .request_timeout
+            .get_or_init(|| crate::server::Limits::default().request_timeout)
     }
 
     /// Counts one calculator request from `client`, or says how long to wait.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde_json::{Map, Value};
 
 use super::load_config;
-use crate::config::{Config, REDACTED, SecretKeyBase, env_vars as var};
+use crate::config::{Config, REDACTED, SecretKeyBase, env_vars as var, format_duration};
 
 /// Validates the configuration; the report (exit 78) is printed by the caller.
 pub fn check(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -58,6 +58,22 @@ pub(crate) fn effective(config: &Config) -> Vec<(&'static str, String)> {
         (var::LOG_LEVEL, config.log_level.clone()),
         (var::LOG_FORMAT, config.log_format.as_str().to_owned()),
         (var::ZAKAT_RATE_LIMIT, config.zakat_rate_limit.to_string()),
+        (
+            var::MAX_CONNECTIONS,
+            config.http_limits.max_connections.to_string(),
+        ),
+        (
+            var::HEADER_READ_TIMEOUT,
+            format_duration(config.http_limits.header_read_timeout),
+        ),
+        (
+            var::KEEP_ALIVE_TIMEOUT,
+            format_duration(config.http_limits.keep_alive_timeout),
+        ),
+        (
+            var::REQUEST_TIMEOUT,
+            format_duration(config.http_limits.request_timeout),
+        ),
     ]
 }
 

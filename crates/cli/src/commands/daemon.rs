@@ -18,7 +18,9 @@ const LOG_LINES_QUOTED: usize = 20;
 
 /// Starts `start` detached, its output appended to the log in the runtime directory, and waits
 /// for it to report ready over a notification socket of our own (the `sd_notify` protocol
-/// `start` speaks to systemd anyway).
+/// `start` speaks to systemd anyway). The instance writes its log lines to that file itself
+/// ([`crate::telemetry::LOG_FILE_ENV`]) and rotates it by size; its stderr points there too,
+/// for what is written before logging starts (a configuration report) and panics.
 pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let files = runtime_files(env_file)?;
     if ops::control::is_answering(&files.control_socket) {
@@ -61,6 +63,7 @@ pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let spawned = command
         .arg("start")
         .env(DETACH_ENV, "1")
+        .env(crate::telemetry::LOG_FILE_ENV, &files.log_file)
         .env(ops::notify::NOTIFY_SOCKET, &notify_path)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)

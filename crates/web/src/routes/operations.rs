@@ -71,6 +71,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics().render(state.database().pool_stats());
+    let text = state
+        .metrics()
+        .render(state.database().pool_stats(), state.connections().open());
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
 }
