@@ -271,7 +271,9 @@ impl Activity {
             }
             let timeout = millis(limits.header_read_timeout);
             if reading_for >= timeout {
-                return Verdict::Close("its request head did not arrive within HEADER_READ_TIMEOUT");
+                return Verdict::Close(
+                    "its request head did not arrive within HEADER_READ_TIMEOUT",
+                );
             }
             wake = wake.min(head_started_at - 1 + timeout);
         } else {
@@ -516,9 +518,7 @@ pub async fn serve(
                 parts.extensions.insert(ConnectInfo(peer));
                 parts.extensions.insert(received.clone());
                 let body = TrackedBody::new(body, Arc::clone(&activity), received);
-                let answered = app
-                    .clone()
-                    .oneshot(hyper::Request::from_parts(parts, body));
+                let answered = app.clone().oneshot(hyper::Request::from_parts(parts, body));
                 async move {
                     let response = answered.await;
                     drop(in_flight);
@@ -597,11 +597,20 @@ mod tests {
     async fn an_idle_connection_closes_after_the_keep_alive_timeout_and_at_once_when_draining() {
         let activity = Activity::new();
         tokio::time::advance(Duration::from_secs(61)).await;
-        assert!(matches!(activity.verdict(&limits(), false), Verdict::Close(_)));
+        assert!(matches!(
+            activity.verdict(&limits(), false),
+            Verdict::Close(_)
+        ));
         activity.touch();
-        assert!(matches!(activity.verdict(&limits(), false), Verdict::WaitUntil(_)));
+        assert!(matches!(
+            activity.verdict(&limits(), false),
+            Verdict::WaitUntil(_)
+        ));
         tokio::time::advance(Duration::from_secs(1)).await;
-        assert!(matches!(activity.verdict(&limits(), true), Verdict::Close(_)));
+        assert!(matches!(
+            activity.verdict(&limits(), true),
+            Verdict::Close(_)
+        ));
     }
 
     #[tokio::test(start_paused = true)]
@@ -626,7 +635,10 @@ mod tests {
         };
         assert!(until <= Instant::now() + Duration::from_secs(10));
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert!(matches!(activity.verdict(&limits(), false), Verdict::Close(_)));
+        assert!(matches!(
+            activity.verdict(&limits(), false),
+            Verdict::Close(_)
+        ));
     }
 
     #[tokio::test(start_paused = true)]
@@ -634,11 +646,20 @@ mod tests {
         let activity = Arc::new(Activity::new());
         let request = activity.request_began();
         tokio::time::advance(Duration::from_secs(120)).await;
-        assert!(matches!(activity.verdict(&limits(), true), Verdict::WaitUntil(_)));
+        assert!(matches!(
+            activity.verdict(&limits(), true),
+            Verdict::WaitUntil(_)
+        ));
         activity.bodies_pending.store(1, Ordering::Relaxed);
         aged(&activity, 1_000);
-        assert!(matches!(activity.verdict(&limits(), true), Verdict::Close(_)));
-        assert!(matches!(activity.verdict(&limits(), false), Verdict::WaitUntil(_)));
+        assert!(matches!(
+            activity.verdict(&limits(), true),
+            Verdict::Close(_)
+        ));
+        assert!(matches!(
+            activity.verdict(&limits(), false),
+            Verdict::WaitUntil(_)
+        ));
         drop(request);
         assert_eq!(activity.in_flight.load(Ordering::Relaxed), 0);
     }

@@ -515,7 +515,10 @@ fn http_limits(env: &Environment, problems: &mut Vec<Problem>) -> web::server::L
 fn parse_duration(value: &str) -> Option<Duration> {
     let (number, unit) = match value.strip_suffix("ms") {
         Some(number) => (number, Duration::from_millis(1)),
-        None => (value.strip_suffix('s').unwrap_or(value), Duration::from_secs(1)),
+        None => (
+            value.strip_suffix('s').unwrap_or(value),
+            Duration::from_secs(1),
+        ),
     };
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
         return None;

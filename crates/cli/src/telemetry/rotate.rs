@@ -123,9 +123,15 @@ mod tests {
         }
         log.flush().unwrap();
         let size = |path: &Path| std::fs::metadata(path).map(|m| m.len());
-        assert!(size(&path).unwrap() <= 100 + 50, "the current file stays small");
+        assert!(
+            size(&path).unwrap() <= 100 + 50,
+            "the current file stays small"
+        );
         for n in 1..=LOG_FILES_KEPT {
-            assert!(size(&numbered(&path, n)).unwrap() <= 150, "file .{n} exists and is small");
+            assert!(
+                size(&numbered(&path, n)).unwrap() <= 150,
+                "file .{n} exists and is small"
+            );
         }
         assert!(
             size(&numbered(&path, LOG_FILES_KEPT + 1)).is_err(),

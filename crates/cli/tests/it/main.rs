@@ -4,6 +4,7 @@
 
 mod app;
 mod audit;
+mod bounds;
 mod cli;
 mod durability;
 mod hostile;
