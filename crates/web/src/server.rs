@@ -28,7 +28,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt as _;
 
@@ -472,25 +472,22 @@ pub async fn serve(
     tokio::pin!(stop);
     loop {
         // Over the cap: wait for a connection to close before accepting another.
-        let slot = match Arc::clone(&slots).try_acquire_owned() {
-            Ok(slot) => {
-                at_capacity = false;
-                slot
+        let slot = if let Ok(slot) = Arc::clone(&slots).try_acquire_owned() {
+            at_capacity = false;
+            slot
+        } else {
+            if !std::mem::replace(&mut at_capacity, true) {
+                tracing::warn!(
+                    max_connections = limits.max_connections,
+                    "connection cap reached: not accepting until a connection closes (MAX_CONNECTIONS)"
+                );
             }
-            Err(_) => {
-                if !std::mem::replace(&mut at_capacity, true) {
-                    tracing::warn!(
-                        max_connections = limits.max_connections,
-                        "connection cap reached: not accepting until a connection closes (MAX_CONNECTIONS)"
-                    );
-                }
-                tokio::select! {
-                    slot = Arc::clone(&slots).acquire_owned() => match slot {
-                        Ok(slot) => slot,
-                        Err(_) => break,
-                    },
-                    () = &mut stop => break,
-                }
+            tokio::select! {
+                slot = Arc::clone(&slots).acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => break,
+                },
+                () = &mut stop => break,
             }
         };
         let (stream, peer) = tokio::select! {
@@ -504,66 +501,14 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        // Responses are written whole; waiting to coalesce small packets only adds latency.
-        stream.set_nodelay(true).ok();
-        let activity = Arc::new(Activity::new());
-        let service = {
-            let activity = Arc::clone(&activity);
-            let app = app.clone();
-            hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let in_flight = activity.request_began();
-                let received = ReceivedInFull::default();
-                let (mut parts, body) = request.into_parts();
-                // Handlers that limit per client (the public calculator) read the peer here.
-                parts.extensions.insert(ConnectInfo(peer));
-                parts.extensions.insert(received.clone());
-                let body = TrackedBody::new(body, Arc::clone(&activity), received);
-                let answered = app.clone().oneshot(hyper::Request::from_parts(parts, body));
-                async move {
-                    let response = answered.await;
-                    drop(in_flight);
-                    response
-                }
-            })
-        };
-        let io = TokioIo::new(WatchedStream {
-            stream,
-            activity: Arc::clone(&activity),
-        });
-        let connection = builder.serve_connection(io, service).into_owned();
-        let open = connections.opened();
-        let mut drain = drain.clone();
-        tokio::spawn(async move {
-            let _open = open;
-            let _slot = slot;
-            tokio::pin!(connection);
-            let mut draining = *drain.borrow();
-            loop {
-                let until = match activity.verdict(&limits, draining) {
-                    Verdict::WaitUntil(until) => until,
-                    Verdict::Close(why) => {
-                        tracing::debug!(why, "closing a connection");
-                        connection.as_mut().graceful_shutdown();
-                        tokio::time::timeout(CLOSE_WAIT, connection.as_mut())
-                            .await
-                            .ok();
-                        return;
-                    }
-                };
-                tokio::select! {
-                    ended = connection.as_mut() => {
-                        if let Err(err) = ended {
-                            tracing::debug!(error = %err, "connection ended with an error");
-                        }
-                        return;
-                    }
-                    () = tokio::time::sleep_until(until) => {}
-                    changed = drain.changed(), if !draining => {
-                        draining = changed.is_err() || *drain.borrow();
-                    }
-                }
-            }
-        });
+        spawn_connection(
+            &builder,
+            &app,
+            (stream, peer),
+            limits,
+            drain.clone(),
+            (connections.opened(), slot),
+        );
     }
     drop(listener);
     draining.send_replace(true);
@@ -571,6 +516,75 @@ pub async fn serve(
         Ok(()) => Drained::Completely,
         Err(_) => Drained::TimedOut,
     }
+}
+
+/// Serves one accepted connection on a task of its own, which closes it when its
+/// [`Activity`] says so. `held` (the open count and the cap's slot) is released with it.
+fn spawn_connection(
+    builder: &auto::Builder<TokioExecutor>,
+    app: &Router,
+    (stream, peer): (TcpStream, std::net::SocketAddr),
+    limits: Limits,
+    mut drain: watch::Receiver<bool>,
+    held: (OpenConnection, OwnedSemaphorePermit),
+) {
+    // Responses are written whole; waiting to coalesce small packets only adds latency.
+    stream.set_nodelay(true).ok();
+    let activity = Arc::new(Activity::new());
+    let service = {
+        let activity = Arc::clone(&activity);
+        let app = app.clone();
+        hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let in_flight = activity.request_began();
+            let received = ReceivedInFull::default();
+            let (mut parts, body) = request.into_parts();
+            // Handlers that limit per client (the public calculator) read the peer here.
+            parts.extensions.insert(ConnectInfo(peer));
+            parts.extensions.insert(received.clone());
+            let body = TrackedBody::new(body, Arc::clone(&activity), received);
+            let answered = app.clone().oneshot(hyper::Request::from_parts(parts, body));
+            async move {
+                let response = answered.await;
+                drop(in_flight);
+                response
+            }
+        })
+    };
+    let io = TokioIo::new(WatchedStream {
+        stream,
+        activity: Arc::clone(&activity),
+    });
+    let connection = builder.serve_connection(io, service).into_owned();
+    tokio::spawn(async move {
+        let _held = held;
+        tokio::pin!(connection);
+        let mut draining = *drain.borrow();
+        loop {
+            let until = match activity.verdict(&limits, draining) {
+                Verdict::WaitUntil(until) => until,
+                Verdict::Close(why) => {
+                    tracing::debug!(why, "closing a connection");
+                    connection.as_mut().graceful_shutdown();
+                    tokio::time::timeout(CLOSE_WAIT, connection.as_mut())
+                        .await
+                        .ok();
+                    return;
+                }
+            };
+            tokio::select! {
+                ended = connection.as_mut() => {
+                    if let Err(err) = ended {
+                        tracing::debug!(error = %err, "connection ended with an error");
+                    }
+                    return;
+                }
+                () = tokio::time::sleep_until(until) => {}
+                changed = drain.changed(), if !draining => {
+                    draining = changed.is_err() || *drain.borrow();
+                }
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -39,10 +39,8 @@ impl RotatingFile {
     fn open_with_limit(path: PathBuf, bytes_max: u64) -> io::Result<Self> {
         let file = append(&path)?;
         let metadata = file.metadata()?;
-        let stderr_follows = rustix::fs::fstat(io::stderr().as_fd()).is_ok_and(|stat| {
-            u64::try_from(stat.st_ino).is_ok_and(|ino| ino == metadata.ino())
-                && u64::try_from(stat.st_dev).is_ok_and(|dev| dev == metadata.dev())
-        });
+        let stderr_follows = rustix::fs::fstat(io::stderr().as_fd())
+            .is_ok_and(|stat| stat.st_ino == metadata.ino() && stat.st_dev == metadata.dev());
         Ok(RotatingFile {
             path,
             written: metadata.len(),
