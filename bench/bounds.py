@@ -8,9 +8,9 @@ Builds nothing: run `cargo build --release` first (the default binary is target/
 1. Memory: the release binary, `start` in dev mode on SQLite in a temp directory, default
    configuration (LOG_LEVEL=info, logs to a file). VmRSS of /proc/PID/status when ready
    (after 200 warm-up requests), then with 5,000 keep-alive connections that each made one
-   `GET /healthz` and sit idle, then 3 s after they closed. Then the worst case per connection:
-   2,000 connections that each send 15 KiB of an unfinished request head (just under the 16 KiB
-   head limit) and stall: (RSS with them - RSS before) / 2,000, and RSS 3 s after they closed.
+   `GET /healthz` and sit idle, then 3 s and 15 s after they closed. Then slow clients: 2,000
+   connections that each send 15 KiB of an unfinished request head (just under the 16 KiB head
+   limit) and stall: (RSS with them - RSS before) / 2,000, and RSS 3 s and 15 s after they closed.
 2. Logging cost: for each of `GET /healthz` and `POST /api/v1/zakat/maal` (the public
    calculator, ZAKAT_RATE_LIMIT=0), a fresh server at LOG_LEVEL=info and one at warn (info
    writes one line per request through the non-blocking writer to a file; warn writes none),
@@ -124,7 +124,9 @@ def memory(binary, temp):
             s.close()
         time.sleep(3)
         after_idle = server.rss()
-        common.log(f"RSS ready {ready} KiB, 5,000 idle {with_idle} KiB, after {after_idle} KiB")
+        time.sleep(12)
+        later_idle = server.rss()
+        common.log(f"RSS ready {ready} KiB, 5,000 idle {with_idle} KiB, after {after_idle} KiB, {later_idle} KiB")
         slow = []
         head = b"GET /healthz HTTP/1.1\r\nHost: bench\r\nX-Slow: " + b"a" * (15 * 1024)
         for _ in range(2000):
@@ -137,9 +139,12 @@ def memory(binary, temp):
             s.close()
         time.sleep(3)
         after_slow = server.rss()
-        common.log(f"RSS 2,000 slow heads {with_slow} KiB, after {after_slow} KiB")
-        return {"ready": ready, "with_idle": with_idle, "after_idle": after_idle,
-                "before_slow": after_idle, "with_slow": with_slow, "after_slow": after_slow}
+        time.sleep(12)
+        later_slow = server.rss()
+        common.log(f"RSS 2,000 slow heads {with_slow} KiB, after {after_slow} KiB, {later_slow} KiB")
+        return {"ready": ready, "with_idle": with_idle, "after_idle": after_idle, "later_idle": later_idle,
+                "before_slow": later_idle, "with_slow": with_slow, "after_slow": after_slow,
+                "later_slow": later_slow}
     finally:
         server.stop()
 
@@ -205,9 +210,9 @@ mode; method in `bench/bounds.py`'s docstring.
 |---|---:|
 | ready (after 200 requests) | {mem['ready'] / 1024:.1f} |
 | **with 5,000 idle keep-alive connections** (target ≤ 64 MiB) | **{mem['with_idle'] / 1024:.1f}** ({per_idle:.1f} KiB per connection) |
-| 3 s after they closed | {mem['after_idle'] / 1024:.1f} |
+| 3 s / 15 s after they closed | {mem['after_idle'] / 1024:.1f} / {mem['later_idle'] / 1024:.1f} |
 | with 2,000 slow clients, each 15 KiB into an unfinished head | {mem['with_slow'] / 1024:.1f} ({per_slow:.1f} KiB per connection) |
-| 3 s after they closed | {mem['after_slow'] / 1024:.1f} |
+| 3 s / 15 s after they closed | {mem['after_slow'] / 1024:.1f} / {mem['later_slow'] / 1024:.1f} |
 
 Requests/s at `LOG_LEVEL=info` (one line per request, written by the log thread to a file) and
 `warn` (none), `wrk -t 2 -c {args.connections}`, {args.seconds} s per run, {args.rounds} runs each,
@@ -228,6 +233,7 @@ def main():
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dp-bounds-") as temp:
+        args.binary = os.path.abspath(args.binary)
         mem = memory(args.binary, temp)
         cost = logging_cost(args.binary, temp, args)
     text = report(mem, cost, args)

@@ -77,14 +77,13 @@ pub struct Limits {
     pub request_timeout: Duration,
 }
 
-/// The default connection cap. Measured (BENCHMARKS.md, "Connection bounds"): an idle
-/// keep-alive connection costs ~10 KiB of the process's memory, a slow client that fills its
-/// request head ~27 KiB plus the kernel's socket buffers (~30 KiB at most for such a client),
-/// so ~60 KiB in the worst case: 4,096 worst-case connections take ~240 MiB, an eighth of a
-/// 2 GB machine and under half of the systemd unit's `MemoryMax=512M`, leaving the rest to
-/// the application and its database cache. The file-descriptor limit must exceed it (the unit
-/// sets `LimitNOFILE=65536`).
-pub const MAX_CONNECTIONS_DEFAULT: usize = 4_096;
+/// The default connection cap, sized for a 2 GB machine. Measured (BENCHMARKS.md, "Connection
+/// bounds and logging"): a connection costs the process 10–31 KiB (idle keep-alive or a slow
+/// client filling its head, depending on the allocator's packing), plus the kernel's socket
+/// buffers, up to ~32 KiB for such a client: ~64 KiB at worst. 8,192 of them take ~512 MiB, a
+/// quarter of 2 GB, leaving the rest to the application, its database cache and the system.
+/// The file-descriptor limit must exceed it (the systemd unit sets `LimitNOFILE=65536`).
+pub const MAX_CONNECTIONS_DEFAULT: usize = 8_192;
 
 impl Default for Limits {
     fn default() -> Self {

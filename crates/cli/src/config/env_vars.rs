@@ -53,7 +53,7 @@ env_vars! {
     /// Public zakat calculator requests per minute per client address (default 600; 0: no
     /// limit).
     ZAKAT_RATE_LIMIT = false;
-    /// Client connections open at once (default 4096, sized for 2 GB: see
+    /// Client connections open at once (default 8192, sized for 2 GB: see
     /// `web::server::MAX_CONNECTIONS_DEFAULT`); beyond it the server stops accepting until one
     /// closes.
     MAX_CONNECTIONS = false;

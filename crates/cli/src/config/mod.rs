@@ -466,7 +466,7 @@ fn http_limits(env: &Environment, problems: &mut Vec<Problem>) -> web::server::L
                         "{} is not a connection count: use a whole number from 1 to {MAX_CONNECTIONS_MAX}",
                         quote(value)
                     ),
-                    "MAX_CONNECTIONS=4096",
+                    "MAX_CONNECTIONS=8192",
                 ));
                 defaults.max_connections
             }
