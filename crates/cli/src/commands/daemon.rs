@@ -50,9 +50,13 @@ pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
             anyhow::anyhow!("cannot open the log {}: {err}", files.log_file.display())
         })?;
     let log_start = log.seek(SeekFrom::End(0))?;
-    let notify_path = files
-        .dir
-        .join(format!("daemon.{}.notify", std::process::id()));
+    // Absolute: `sd_notify` ignores a relative `NOTIFY_SOCKET` (the default `./data` made the
+    // instance's READY=1 go nowhere and `daemon` wait out its 60 s).
+    let notify_path = std::path::absolute(
+        files
+            .dir
+            .join(format!("daemon.{}.notify", std::process::id())),
+    )?;
     std::fs::remove_file(&notify_path).ok();
     let notifications = UnixDatagram::bind(&notify_path)?;
     notifications.set_read_timeout(Some(Duration::from_millis(50)))?;
