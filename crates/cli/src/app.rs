@@ -131,6 +131,7 @@ pub struct App {
     metrics_listener: Option<TcpListener>,
     state: AppState,
     writer: Writer,
+    limits: web::server::Limits,
 }
 
 /// How long the metrics listener lets a scrape in flight finish once the instance stops.
@@ -168,6 +169,11 @@ impl App {
         if let Some(metrics) = &metrics_listener {
             tracing::info!(address = %metrics.local_addr()?, "serving /metrics");
         }
+        state.set_request_timeout(config.http_limits.request_timeout);
+        state
+            .metrics()
+            .count_dropped_log_lines_with(crate::telemetry::dropped_lines);
+        let limits = connection_limits(config.http_limits);
         tracing::info!(
             address = %listener.local_addr()?,
             version = crate::VERSION,
@@ -180,6 +186,7 @@ impl App {
             metrics_listener,
             state,
             writer,
+            limits,
         })
     }
 
@@ -214,6 +221,7 @@ impl App {
             metrics_listener,
             state,
             writer,
+            limits,
         } = self;
         let draining = state.clone();
         let (stopping, stopped) = tokio::sync::watch::channel(false);
@@ -228,6 +236,7 @@ impl App {
                 listener,
                 web::scrape::router(state.clone()),
                 web::server::Connections::default(),
+                limits,
                 async move {
                     stopped.wait_for(|stop| *stop).await.ok();
                 },
@@ -238,6 +247,7 @@ impl App {
             listener,
             web::router(state.clone()),
             state.connections().clone(),
+            limits,
             stop,
             SHUTDOWN_DRAIN_TIMEOUT,
         )
@@ -257,6 +267,38 @@ impl App {
         writer.finish().await;
         state.database().close().await;
         drained
+    }
+}
+
+/// File descriptors kept for everything but client connections: the database pool, the
+/// control socket and its clients, logs, a successor's hand-off.
+const FILE_DESCRIPTORS_RESERVED: u64 = 256;
+
+/// `configured`, with the connection cap lowered to what the open-files limit allows (after
+/// raising the soft limit to the hard one), so the cap, not `EMFILE`, is what stops accepting.
+fn connection_limits(configured: web::server::Limits) -> web::server::Limits {
+    let open_files = match ops::process::raise_open_files_limit() {
+        Ok(limit) => limit,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the open-files limit");
+            return configured;
+        }
+    };
+    let room = usize::try_from(open_files.saturating_sub(FILE_DESCRIPTORS_RESERVED))
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if configured.max_connections <= room {
+        return configured;
+    }
+    tracing::warn!(
+        max_connections = configured.max_connections,
+        open_files,
+        allowed = room,
+        "MAX_CONNECTIONS is above what the open-files limit allows: raise the limit (systemd: LimitNOFILE=) or lower MAX_CONNECTIONS"
+    );
+    web::server::Limits {
+        max_connections: room,
+        ..configured
     }
 }
 

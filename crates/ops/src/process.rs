@@ -88,6 +88,25 @@ pub fn effective_uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
+/// Raises this process's soft limit on open files to its hard limit (systemd's
+/// `LimitNOFILE=`, the shell's `ulimit -Hn`) and returns the limit now in force; `u64::MAX`
+/// when unlimited. Each client connection takes a descriptor, and the soft limit is often
+/// 1024 while the hard one is far higher.
+pub fn raise_open_files_limit() -> io::Result<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: limit.maximum,
+                maximum: limit.maximum,
+            },
+        )?;
+    }
+    Ok(getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX))
+}
+
 fn signal(pid: u32, signal: Signal) -> io::Result<()> {
     let pid = pid_of(pid).ok_or_else(|| io::Error::other(format!("{pid} is not a process id")))?;
     Ok(rustix::process::kill_process(pid, signal)?)

@@ -1,17 +1,22 @@
-//! Prometheus metrics: requests by route and status, latency, pool usage, build info.
+//! Prometheus metrics: requests by route and status, latency, pool usage, open connections,
+//! dropped log lines, build info.
 //!
 //! One registry per application (no global recorder), so tests that run several apps in one
 //! process each see only their own numbers.
+//!
+//! Every label takes its value from a fixed set, so no client can grow the number of series:
+//! the method is one of [`METHOD_LABELS`] (anything else is refused before it is counted, and
+//! counted as `other`), the route is a route template or `unmatched`, the status a number.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use axum::http::Method;
 use prometheus_client::collector::Collector;
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric as _};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
-
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -26,17 +31,68 @@ const LATENCY_BUCKETS_SECONDS: [f64; 14] = [
     0.000_5, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0,
 ];
 
+/// The methods the platform serves (RFC 9110's, less `CONNECT` and `TRACE`: we are no proxy,
+/// and `TRACE` only helps cross-site tracing), as their metrics label and log field.
+pub const METHOD_LABELS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// The method label of a request refused for its method; the method itself is never recorded.
+pub const OTHER_METHOD: &str = "other";
+
+/// The label of `method`, if it is one the platform serves; `None` for every other method,
+/// which is refused before anything records it.
+#[must_use]
+pub fn method_label(method: &Method) -> Option<&'static str> {
+    let label = match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => return None,
+    };
+    Some(label)
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     route: String,
+}
+
+/// Where the count of log lines dropped (the log writer was too slow) comes from: the logging
+/// set up by the binary, which this crate does not own.
+type DroppedLines = Arc<OnceLock<Box<dyn Fn() -> u64 + Send + Sync>>>;
+
+/// Reads the dropped-lines count at each scrape.
+struct LogLinesDropped(DroppedLines);
+
+impl std::fmt::Debug for LogLinesDropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogLinesDropped")
+    }
+}
+
+impl Collector for LogLinesDropped {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let dropped = self.0.get().map_or(0, |count| count());
+        let counter = ConstCounter::new(dropped);
+        let metric = encoder.encode_descriptor(
+            "log_lines_dropped",
+            "Log lines dropped because the log writer fell behind (its reader is slow or stopped)",
+            None,
+            counter.metric_type(),
+        )?;
+        counter.encode(metric)
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -56,6 +112,8 @@ pub struct Metrics {
     pool_open: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    connections_open: Gauge,
+    log_lines_dropped: DroppedLines,
 }
 
 fn latency_histogram() -> Histogram {
@@ -99,6 +157,14 @@ impl Metrics {
             "Most database connections the pool opens",
             pool_max.clone(),
         );
+        let connections_open = Gauge::default();
+        registry.register(
+            "http_connections_open",
+            "Client connections open",
+            connections_open.clone(),
+        );
+        let log_lines_dropped = DroppedLines::default();
+        registry.register_collector(Box::new(LogLinesDropped(Arc::clone(&log_lines_dropped))));
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -120,6 +186,8 @@ impl Metrics {
             pool_open,
             pool_idle,
             pool_max,
+            connections_open,
+            log_lines_dropped,
         }
     }
 
@@ -132,22 +200,28 @@ impl Metrics {
         self
     }
 
-    /// Counts one answered request.
-    pub fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// Where `log_lines_dropped_total` comes from; only the first call counts (without one, it
+    /// stays 0).
+    pub fn count_dropped_log_lines_with(&self, dropped: impl Fn() -> u64 + Send + Sync + 'static) {
+        self.log_lines_dropped.set(Box::new(dropped)).ok();
+    }
+
+    /// Counts one answered request; `method` is one of [`METHOD_LABELS`] or [`OTHER_METHOD`].
+    pub fn record_request(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         self.answered.fetch_add(1, Ordering::Relaxed);
         if status >= 500 {
             self.server_errors.fetch_add(1, Ordering::Relaxed);
         }
         self.requests
             .get_or_create(&RequestLabels {
-                method: method.to_owned(),
+                method,
                 route: route.to_owned(),
                 status,
             })
             .inc();
         self.latency
             .get_or_create(&RouteLabels {
-                method: method.to_owned(),
+                method,
                 route: route.to_owned(),
             })
             .observe(seconds);
@@ -162,9 +236,12 @@ impl Metrics {
         )
     }
 
-    /// Renders every metric in the text exposition format, with pool usage as of now.
+    /// Renders every metric in the text exposition format, with pool usage and open
+    /// connections as of now.
     #[must_use]
-    pub fn render(&self, pool: PoolStats) -> String {
+    pub fn render(&self, pool: PoolStats, connections_open: usize) -> String {
+        self.connections_open
+            .set(i64::try_from(connections_open).unwrap_or(i64::MAX));
         self.pool_open.set(i64::from(pool.open));
         self.pool_idle.set(i64::from(pool.idle));
         self.pool_max.set(i64::from(pool.max));

@@ -93,7 +93,9 @@ pub(crate) fn serve(state: &AppState, headers: &HeaderMap, listener: Listener) -
         );
         return response;
     }
-    let text = state.metrics().render(state.database().pool_stats());
+    let text = state
+        .metrics()
+        .render(state.database().pool_stats(), state.connections().open());
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
 }
 

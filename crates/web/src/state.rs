@@ -54,6 +54,8 @@ struct Inner {
     trusted_proxies: std::sync::OnceLock<Vec<ipnet::IpNet>>,
     /// Every zakat data value, as read at the instant noted; see [`ZAKAT_DATA_TTL`].
     zakat_data: Mutex<Option<(Instant, Arc<Vec<storage::ledger::ZakatDatum>>)>>,
+    /// How long a request may take from its head received to its response, body included.
+    request_timeout: std::sync::OnceLock<Duration>,
 }
 
 /// How long the calculator trusts the zakat data it read: the values change a few times a
@@ -100,6 +102,7 @@ impl AppState {
                 zakat_data: Mutex::default(),
                 trusted_proxies: std::sync::OnceLock::new(),
                 metrics_access: std::sync::OnceLock::new(),
+                request_timeout: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -225,6 +228,21 @@ impl AppState {
     /// The trusted proxies.
     pub(crate) fn trusted_proxies(&self) -> &[ipnet::IpNet] {
         self.inner.trusted_proxies.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// Sets how long a request may take, its body included (`REQUEST_TIMEOUT`). Only the first
+    /// call counts; without one, [`crate::server::Limits::default`]'s applies.
+    pub fn set_request_timeout(&self, timeout: Duration) {
+        self.inner.request_timeout.set(timeout).ok();
+    }
+
+    /// How long a request may take, its body included.
+    #[must_use]
+    pub fn request_timeout(&self) -> Duration {
+        *self
+            .inner
+            .request_timeout
+            .get_or_init(|| crate::server::Limits::default().request_timeout)
     }
 
     /// Counts one calculator request from `client` (a [`crate::client::limit_key`]), or says

@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument as _;
 
+use crate::metrics::{OTHER_METHOD, method_label};
 use crate::{AppState, REQUEST_ID_HEADER};
 
 /// A request id longer than this is not an id but an attempt to bloat our logs.
@@ -15,16 +16,17 @@ const REQUEST_ID_LENGTH_MAX: usize = 64;
 
 /// The route label for requests that matched no route, so random paths cannot explode the
 /// number of metric series.
-const UNMATCHED_ROUTE: &str = "unmatched";
+pub(crate) const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// Middleware: assigns the request id, logs the request once it is answered, records metrics.
 ///
 /// Only the route template is logged, never the concrete path or query: those can carry
-/// personal data (a donor id, a NIK in a search).
+/// personal data (a donor id, a NIK in a search). The method is one of a fixed few labels:
+/// requests with any other method never get here (`routes::refuse_unknown_methods`).
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = request_id_of(&request);
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).unwrap_or(OTHER_METHOD);
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -36,7 +38,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let status = response.status().as_u16();
     state
         .metrics()
-        .record_request(&method, &route, status, elapsed.as_secs_f64());
+        .record_request(method, &route, status, elapsed.as_secs_f64());
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

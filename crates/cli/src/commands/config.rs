@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde_json::{Map, Value};
 
 use super::load_config;
-use crate::config::{Config, REDACTED, SecretKeyBase, env_vars as var};
+use crate::config::{Config, REDACTED, SecretKeyBase, env_vars as var, format_duration};
 
 /// Validates the configuration; the report (exit 78) is printed by the caller.
 pub fn check(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -96,6 +96,22 @@ pub(crate) fn effective(config: &Config) -> Vec<(&'static str, String)> {
                 .metrics_token
                 .as_ref()
                 .map_or_else(String::new, |_| REDACTED.to_owned()),
+        ),
+        (
+            var::MAX_CONNECTIONS,
+            config.http_limits.max_connections.to_string(),
+        ),
+        (
+            var::HEADER_READ_TIMEOUT,
+            format_duration(config.http_limits.header_read_timeout),
+        ),
+        (
+            var::KEEP_ALIVE_TIMEOUT,
+            format_duration(config.http_limits.keep_alive_timeout),
+        ),
+        (
+            var::REQUEST_TIMEOUT,
+            format_duration(config.http_limits.request_timeout),
         ),
     ]
 }

@@ -18,7 +18,9 @@ const LOG_LINES_QUOTED: usize = 20;
 
 /// Starts `start` detached, its output appended to the log in the runtime directory, and waits
 /// for it to report ready over a notification socket of our own (the `sd_notify` protocol
-/// `start` speaks to systemd anyway).
+/// `start` speaks to systemd anyway). The instance writes its log lines to that file itself
+/// ([`crate::telemetry::LOG_FILE_ENV`]) and rotates it by size; its stderr points there too,
+/// for what is written before logging starts (a configuration report) and panics.
 pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let files = runtime_files(env_file)?;
     if ops::control::is_answering(&files.control_socket) {
@@ -48,9 +50,13 @@ pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
             anyhow::anyhow!("cannot open the log {}: {err}", files.log_file.display())
         })?;
     let log_start = log.seek(SeekFrom::End(0))?;
-    let notify_path = files
-        .dir
-        .join(format!("daemon.{}.notify", std::process::id()));
+    // Absolute: `sd_notify` ignores a relative `NOTIFY_SOCKET` (the default `./data` made the
+    // instance's READY=1 go nowhere and `daemon` wait out its 60 s).
+    let notify_path = std::path::absolute(
+        files
+            .dir
+            .join(format!("daemon.{}.notify", std::process::id())),
+    )?;
     std::fs::remove_file(&notify_path).ok();
     let notifications = UnixDatagram::bind(&notify_path)?;
     notifications.set_read_timeout(Some(Duration::from_millis(50)))?;
@@ -61,6 +67,7 @@ pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let spawned = command
         .arg("start")
         .env(DETACH_ENV, "1")
+        .env(crate::telemetry::LOG_FILE_ENV, &files.log_file)
         .env(ops::notify::NOTIFY_SOCKET, &notify_path)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)

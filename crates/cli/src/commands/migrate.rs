@@ -9,7 +9,7 @@ use crate::app::{connect_database, describe_database, migration_failure};
 /// Applies pending migrations, or with `check` only reports them (exit 1 when pending).
 pub fn run(env_file: Option<&Path>, check: bool) -> anyhow::Result<ExitCode> {
     let config = load_config(env_file)?;
-    crate::telemetry::init(&config);
+    let _log = crate::telemetry::init(&config);
     runtime()?.block_on(async {
         let database = connect_database(&config).await?;
         let target = describe_database(config.database_url.expose());

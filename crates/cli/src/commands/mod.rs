@@ -51,7 +51,7 @@ pub(crate) fn with_ledger<T>(
     work: impl AsyncFnOnce(&storage::Database, &domain::audit::CheckpointKey) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let config = load_config(env_file)?;
-    crate::telemetry::init(&config);
+    let _log = crate::telemetry::init(&config);
     runtime()?.block_on(async {
         let (database, key) = crate::app::open_ledger(&config).await?;
         let result = work(&database, &key).await;

@@ -71,4 +71,16 @@ env_vars! {
     METRICS_TOKEN = true;
     /// A file holding `METRICS_TOKEN`.
     METRICS_TOKEN_FILE = false;
+    /// Client connections open at once (default 8192, sized for 2 GB: see
+    /// `web::server::MAX_CONNECTIONS_DEFAULT`); beyond it the server stops accepting until one
+    /// closes.
+    MAX_CONNECTIONS = false;
+    /// How long a request head may take to arrive from its first byte (default `10s`; `500ms`
+    /// and `30` also work).
+    HEADER_READ_TIMEOUT = false;
+    /// How long a connection may sit idle before or between requests (default `60s`).
+    KEEP_ALIVE_TIMEOUT = false;
+    /// How long a request may take from its head to its response, body included (default
+    /// `30s`); 408 if the body stalled, else 503.
+    REQUEST_TIMEOUT = false;
 }

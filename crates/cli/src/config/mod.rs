@@ -9,6 +9,7 @@ mod secret;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub use report::{ConfigReport, Problem};
 pub use secret::{REDACTED, Secret};
@@ -219,6 +220,8 @@ pub struct Config {
     pub metrics_address: std::net::IpAddr,
     /// The bearer token `/metrics` requires, if any.
     pub metrics_token: Option<Secret>,
+    /// The connection cap and the HTTP timeouts.
+    pub http_limits: web::server::Limits,
 }
 
 impl Config {
@@ -249,6 +252,7 @@ impl Config {
         let metrics_port = metrics_port(env, port, &mut problems);
         let metrics_address = metrics_address(env, &mut problems);
         let metrics_token = metrics_token(env, &mut problems);
+        let http_limits = http_limits(env, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigReport::from(problems));
         }
@@ -271,6 +275,7 @@ impl Config {
             metrics_port,
             metrics_address,
             metrics_token,
+            http_limits,
         })
     }
 }
@@ -641,6 +646,99 @@ fn metrics_token(env: &Environment, problems: &mut Vec<Problem>) -> Option<Secre
         ));
     }
     Some(token)
+}
+
+/// More connections than this is a typo: each takes a file descriptor and memory (see
+/// `web::server::MAX_CONNECTIONS_DEFAULT` for the sizing).
+const MAX_CONNECTIONS_MAX: usize = 1_000_000;
+
+/// A timeout shorter than this would cut off ordinary clients on a slow network.
+const HTTP_TIMEOUT_MIN: Duration = Duration::from_millis(100);
+
+/// A timeout longer than this no longer protects anything.
+const HTTP_TIMEOUT_MAX: Duration = Duration::from_secs(3_600);
+
+fn http_limits(env: &Environment, problems: &mut Vec<Problem>) -> web::server::Limits {
+    let defaults = web::server::Limits::default();
+    let max_connections = match env.get(var::MAX_CONNECTIONS) {
+        None => defaults.max_connections,
+        Some(value) => match value.parse::<usize>() {
+            Ok(count) if (1..=MAX_CONNECTIONS_MAX).contains(&count) => count,
+            _ => {
+                problems.push(Problem::new(
+                    var::MAX_CONNECTIONS,
+                    format!(
+                        "{} is not a connection count: use a whole number from 1 to {MAX_CONNECTIONS_MAX}",
+                        quote(value)
+                    ),
+                    "MAX_CONNECTIONS=8192",
+                ));
+                defaults.max_connections
+            }
+        },
+    };
+    let mut timeout = |name: &'static str, default: Duration, example: &'static str| {
+        let Some(value) = env.get(name) else {
+            return default;
+        };
+        match parse_duration(value) {
+            Some(duration) if (HTTP_TIMEOUT_MIN..=HTTP_TIMEOUT_MAX).contains(&duration) => duration,
+            _ => {
+                problems.push(Problem::new(
+                    name,
+                    format!(
+                        "{} is not a timeout: use seconds (`30`, `30s`) or milliseconds (`500ms`), from 100ms to 3600s",
+                        quote(value)
+                    ),
+                    example,
+                ));
+                default
+            }
+        }
+    };
+    web::server::Limits {
+        max_connections,
+        header_read_timeout: timeout(
+            var::HEADER_READ_TIMEOUT,
+            defaults.header_read_timeout,
+            "HEADER_READ_TIMEOUT=10s",
+        ),
+        keep_alive_timeout: timeout(
+            var::KEEP_ALIVE_TIMEOUT,
+            defaults.keep_alive_timeout,
+            "KEEP_ALIVE_TIMEOUT=60s",
+        ),
+        request_timeout: timeout(
+            var::REQUEST_TIMEOUT,
+            defaults.request_timeout,
+            "REQUEST_TIMEOUT=30s",
+        ),
+    }
+}
+
+/// `30`, `30s` (seconds) or `500ms`.
+fn parse_duration(value: &str) -> Option<Duration> {
+    let (number, unit) = match value.strip_suffix("ms") {
+        Some(number) => (number, Duration::from_millis(1)),
+        None => (
+            value.strip_suffix('s').unwrap_or(value),
+            Duration::from_secs(1),
+        ),
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    unit.checked_mul(number.parse().ok()?)
+}
+
+/// A duration as `config show` prints it and the variables accept it: `30s`, `500ms`.
+#[must_use]
+pub fn format_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
 }
 
 fn host(env: &Environment, problems: &mut Vec<Problem>) -> String {

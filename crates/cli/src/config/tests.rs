@@ -227,3 +227,61 @@ fn audit_previous_public_keys_parse_as_comma_separated_hex_and_every_bad_one_is_
     );
     assert!(text.contains("key 3") && text.contains("weak"), "{text}");
 }
+
+#[test]
+fn connection_limits_default_like_a_reverse_proxy_and_accept_seconds_or_milliseconds() {
+    let config = load(&[]).unwrap();
+    assert_eq!(config.http_limits, web::server::Limits::default());
+    assert_eq!(config.http_limits.max_connections, 8_192);
+    assert_eq!(
+        config.http_limits.header_read_timeout,
+        Duration::from_secs(10)
+    );
+    assert_eq!(
+        config.http_limits.keep_alive_timeout,
+        Duration::from_secs(60)
+    );
+    assert_eq!(config.http_limits.request_timeout, Duration::from_secs(30));
+    let config = load(&[
+        ("MAX_CONNECTIONS", "100"),
+        ("HEADER_READ_TIMEOUT", "500ms"),
+        ("KEEP_ALIVE_TIMEOUT", "5"),
+        ("REQUEST_TIMEOUT", "2s"),
+    ])
+    .unwrap();
+    assert_eq!(config.http_limits.max_connections, 100);
+    assert_eq!(
+        config.http_limits.header_read_timeout,
+        Duration::from_millis(500)
+    );
+    assert_eq!(
+        config.http_limits.keep_alive_timeout,
+        Duration::from_secs(5)
+    );
+    assert_eq!(config.http_limits.request_timeout, Duration::from_secs(2));
+    assert_eq!(format_duration(Duration::from_millis(500)), "500ms");
+    assert_eq!(format_duration(Duration::from_secs(60)), "60s");
+}
+
+#[test]
+fn bad_connection_limits_are_each_named() {
+    let report = load(&[
+        ("MAX_CONNECTIONS", "0"),
+        ("HEADER_READ_TIMEOUT", "10 minutes"),
+        ("KEEP_ALIVE_TIMEOUT", "50ms"),
+        ("REQUEST_TIMEOUT", "-1s"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        variables(&report),
+        [
+            "MAX_CONNECTIONS",
+            "HEADER_READ_TIMEOUT",
+            "KEEP_ALIVE_TIMEOUT",
+            "REQUEST_TIMEOUT"
+        ]
+    );
+    let text = report.to_string();
+    assert!(text.contains("from 100ms to 3600s"), "{text}");
+    assert!(text.contains("from 1 to 1000000"), "{text}");
+}

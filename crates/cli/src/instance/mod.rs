@@ -55,7 +55,7 @@ pub fn run(env_file: Option<&Path>, attach: Attach) -> anyhow::Result<ExitCode> 
         ops::process::detach().ok();
     }
     let config = load_config(env_file)?;
-    crate::telemetry::init(&config);
+    let _log = crate::telemetry::init(&config);
     // Before the runtime starts threads: taking the descriptors edits the environment.
     let activated = ops::listeners::from_systemd().map_err(|err| {
         Exit::new(

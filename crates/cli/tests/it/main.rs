@@ -5,6 +5,7 @@
 mod app;
 mod audit;
 mod auth;
+mod bounds;
 mod cli;
 mod durability;
 mod faults;

@@ -52,6 +52,17 @@ impl BinaryCommand {
         Outcome::from(output)
     }
 
+    /// Starts the command in the background with its stdout and stderr going to pipes that
+    /// nobody reads: once they fill, every write to them blocks.
+    pub fn spawn_unread(mut self) -> Child {
+        self.command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts")
+    }
+
     /// Starts `start` (or whatever args were given) in the background.
     pub fn spawn_server(mut self) -> ServerProcess {
         let mut child = self
