@@ -31,15 +31,18 @@ const LATENCY_BUCKETS_SECONDS: [f64; 14] = [
     0.000_5, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0,
 ];
 
-/// The methods the platform serves (RFC 9110's, less `CONNECT` and `TRACE`: we are no proxy,
-/// and `TRACE` only helps cross-site tracing), as their metrics label and log field.
-pub const METHOD_LABELS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+/// RFC 9110's methods, as their metrics label and log field. The router answers those a
+/// route does not serve (`TRACE` and `CONNECT` on every route: we are no proxy, and `TRACE`
+/// only helps cross-site tracing) 405 with the route's `Allow`.
+pub const METHOD_LABELS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+];
 
 /// The method label of a request refused for its method; the method itself is never recorded.
 pub const OTHER_METHOD: &str = "other";
 
-/// The label of `method`, if it is one the platform serves; `None` for every other method,
-/// which is refused before anything records it.
+/// The label of `method`, if it is one of RFC 9110's; `None` for every other (extension)
+/// method, which is refused before anything records it.
 #[must_use]
 pub fn method_label(method: &Method) -> Option<&'static str> {
     let label = match *method {
@@ -50,6 +53,8 @@ pub fn method_label(method: &Method) -> Option<&'static str> {
         Method::PATCH => "PATCH",
         Method::DELETE => "DELETE",
         Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
         _ => return None,
     };
     Some(label)

@@ -127,6 +127,19 @@ async fn unique_huge_methods_are_refused_and_leave_no_trace_in_metrics_logs_or_m
     assert_eq!(answer.headers()["content-type"], "application/problem+json");
     assert!(answer.text().await.unwrap().len() < 300, "a short answer");
 
+    // A standard method no route serves is the router's ordinary 405, with the route's Allow.
+    let trace = client
+        .request(reqwest::Method::TRACE, server.url("/api/v1/funds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trace.status(), 405);
+    assert!(
+        trace.headers().contains_key("allow"),
+        "{:?}",
+        trace.headers()
+    );
+
     let metrics = client
         .get(server.url("/metrics"))
         .send()

@@ -64,7 +64,7 @@ async fn close_when_draining(
     response
 }
 
-/// Answers 501 to a method outside the few we serve (see [`crate::metrics::METHOD_LABELS`]),
+/// Answers 501 to a method that is not one of RFC 9110's (see [`crate::metrics::METHOD_LABELS`]),
 /// before telemetry sees the request: a method is client-chosen text of any length, and once
 /// it became a metrics label and a log field (3,000 requests with unique 60 KB methods grew
 /// the process by 360 MB). It is counted as `other`, with no log line, and never echoed.
