@@ -9,6 +9,7 @@ use axum::response::Response;
 use tracing::Instrument as _;
 
 use crate::metrics::{OTHER_METHOD, method_label};
+use crate::routes::ExtensionMethod;
 use crate::{AppState, REQUEST_ID_HEADER};
 
 /// A request id longer than this is not an id but an attempt to bloat our logs.
@@ -26,7 +27,11 @@ pub(crate) const UNMATCHED_ROUTE: &str = "unmatched";
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = request_id_of(&request);
-    let method = method_label(request.method()).unwrap_or(OTHER_METHOD);
+    let method = if request.extensions().get::<ExtensionMethod>().is_some() {
+        OTHER_METHOD
+    } else {
+        method_label(request.method()).unwrap_or(OTHER_METHOD)
+    };
     let route = request
         .extensions()
         .get::<MatchedPath>()
