@@ -13,6 +13,13 @@
 //! Each connection's task watches its own phase (see [`Activity`]); hyper's own header timer
 //! starts when a connection goes idle, so it cannot tell "idle" from "slow head" and serves
 //! only as a backstop here.
+//!
+//! Cheap while idle: hyper keeps a read and a write buffer (8–16 KiB each) for an HTTP/1
+//! connection's whole life, so an HTTP/1 connection idle for [`PARK_AFTER`] is parked (hyper's
+//! connection taken down, the socket kept) and served by a new one when its next request's
+//! bytes arrive; a parked keep-alive connection costs ~2–5 KiB instead of ~30 KiB
+//! (BENCHMARKS.md, "Connection bounds and logging"). The protocol is told from the first bytes
+//! without reading them (HTTP/2 with prior knowledge opens with its preface).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,8 +31,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ConnectInfo;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
@@ -78,10 +85,10 @@ pub struct Limits {
 }
 
 /// The default connection cap, sized for a 2 GB machine. Measured (BENCHMARKS.md, "Connection
-/// bounds and logging"): a connection costs the process 10–31 KiB (idle keep-alive or a slow
-/// client filling its head, depending on the allocator's packing), plus the kernel's socket
-/// buffers, up to ~32 KiB for such a client: ~64 KiB at worst. 8,192 of them take ~512 MiB, a
-/// quarter of 2 GB, leaving the rest to the application, its database cache and the system.
+/// bounds and logging"): a connection costs the process ~5 KiB idle between requests and up to
+/// ~16 KiB for a slow client filling its head, plus the kernel's socket buffers, up to ~32 KiB
+/// for such a client: ~48 KiB at worst. 8,192 of them take under ~400 MiB, a fifth of 2 GB,
+/// leaving the rest to the application, its database cache and the system.
 /// The file-descriptor limit must exceed it (the systemd unit sets `LimitNOFILE=65536`).
 pub const MAX_CONNECTIONS_DEFAULT: usize = 8_192;
 
@@ -229,6 +236,13 @@ impl Activity {
         }
     }
 
+    /// When the connection became idle (no request in flight, no head arriving), if it is.
+    fn idle_since(&self) -> Option<Instant> {
+        (self.in_flight.load(Ordering::Relaxed) == 0
+            && self.head_started_at.load(Ordering::Relaxed) == 0)
+            .then(|| self.epoch + Duration::from_millis(self.changed_at.load(Ordering::Relaxed)))
+    }
+
     fn request_began(self: &Arc<Self>) -> RequestInFlight {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         self.head_started_at.store(0, Ordering::Relaxed);
@@ -308,6 +322,8 @@ impl Drop for RequestInFlight {
 struct WatchedStream {
     stream: TcpStream,
     activity: Arc<Activity>,
+    /// Bytes read from the socket by a parked connection's hyper but not used: read first.
+    pending: Bytes,
 }
 
 impl AsyncRead for WatchedStream {
@@ -317,6 +333,12 @@ impl AsyncRead for WatchedStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
+        if !this.pending.is_empty() {
+            let n = this.pending.len().min(buf.remaining());
+            buf.put_slice(&this.pending.split_to(n));
+            this.activity.bytes_arrived();
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
         if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
@@ -431,24 +453,31 @@ impl Drop for TrackedBody {
     }
 }
 
-/// hyper's connection settings: bounded head, HTTP/2 windows and streams, a timer.
-fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        // hyper starts this timer when a connection goes idle, so it covers idle + head: a
-        // backstop behind the connection's own watch, never the first to fire.
-        .header_read_timeout(limits.keep_alive_timeout + limits.header_read_timeout)
-        .max_buf_size(REQUEST_HEAD_BYTES_MAX);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(REQUEST_HEAD_BYTES_MAX).unwrap_or(u32::MAX))
-        .max_concurrent_streams(HTTP2_STREAMS_MAX)
-        .initial_stream_window_size(HTTP2_WINDOW_BYTES)
-        .initial_connection_window_size(HTTP2_WINDOW_BYTES);
-    builder
+/// hyper's settings for each protocol, shared by every connection: bounded head, HTTP/2
+/// windows and streams, a timer.
+struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+}
+
+impl Protocols {
+    fn new(limits: &Limits) -> Self {
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            // hyper starts this timer when a connection goes idle, so it covers idle + head: a
+            // backstop behind the connection's own watch, never the first to fire.
+            .header_read_timeout(limits.keep_alive_timeout + limits.header_read_timeout)
+            .max_buf_size(REQUEST_HEAD_BYTES_MAX);
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(REQUEST_HEAD_BYTES_MAX).unwrap_or(u32::MAX))
+            .max_concurrent_streams(HTTP2_STREAMS_MAX)
+            .initial_stream_window_size(HTTP2_WINDOW_BYTES)
+            .initial_connection_window_size(HTTP2_WINDOW_BYTES);
+        Protocols { http1, http2 }
+    }
 }
 
 /// Serves `app` on `listener` until `stop` resolves, then stops accepting, lets in-flight
@@ -464,7 +493,7 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
     drain_timeout: Duration,
 ) -> Drained {
-    let builder = builder(&limits);
+    let protocols = Arc::new(Protocols::new(&limits));
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (draining, drain) = watch::channel(false);
     let mut at_capacity = false;
@@ -501,7 +530,7 @@ pub async fn serve(
             () = &mut stop => break,
         };
         spawn_connection(
-            &builder,
+            &protocols,
             &app,
             (stream, peer),
             limits,
@@ -520,55 +549,239 @@ pub async fn serve(
 /// Serves one accepted connection on a task of its own, which closes it when its
 /// [`Activity`] says so. `held` (the open count and the cap's slot) is released with it.
 fn spawn_connection(
-    builder: &auto::Builder<TokioExecutor>,
+    protocols: &Arc<Protocols>,
     app: &Router,
     (stream, peer): (TcpStream, std::net::SocketAddr),
     limits: Limits,
-    mut drain: watch::Receiver<bool>,
+    drain: watch::Receiver<bool>,
     held: (OpenConnection, OwnedSemaphorePermit),
 ) {
     // Responses are written whole; waiting to coalesce small packets only adds latency.
     stream.set_nodelay(true).ok();
     let activity = Arc::new(Activity::new());
-    let service = {
-        let activity = Arc::clone(&activity);
-        let app = app.clone();
-        hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let in_flight = activity.request_began();
-            let received = ReceivedInFull::default();
-            let (mut parts, body) = request.into_parts();
-            // Handlers that limit per client (the public calculator) read the peer here.
-            parts.extensions.insert(ConnectInfo(peer));
-            parts.extensions.insert(received.clone());
-            let body = TrackedBody::new(body, Arc::clone(&activity), received);
-            let answered = app.clone().oneshot(hyper::Request::from_parts(parts, body));
-            async move {
-                let response = answered.await;
-                drop(in_flight);
-                response
-            }
-        })
+    let handler = Handler {
+        app: app.clone(),
+        activity: Arc::clone(&activity),
+        peer,
     };
-    let io = TokioIo::new(WatchedStream {
+    let io = WatchedStream {
         stream,
         activity: Arc::clone(&activity),
-    });
-    let connection = builder.serve_connection(io, service).into_owned();
+        pending: Bytes::new(),
+    };
+    let protocols = Arc::clone(protocols);
     tokio::spawn(async move {
         let _held = held;
-        tokio::pin!(connection);
-        let mut draining = *drain.borrow();
-        loop {
-            let until = match activity.verdict(&limits, draining) {
-                Verdict::WaitUntil(until) => until,
-                Verdict::Close(why) => {
-                    tracing::debug!(why, "closing a connection");
-                    connection.as_mut().graceful_shutdown();
-                    tokio::time::timeout(CLOSE_WAIT, connection.as_mut())
-                        .await
-                        .ok();
+        let mut watcher = Watch {
+            activity,
+            limits,
+            drain,
+            draining: false,
+        };
+        watcher.draining = *watcher.drain.borrow();
+        serve_connection(&protocols, io, handler, &mut watcher).await;
+    });
+}
+
+/// Serves a connection until it closes. An HTTP/1 connection that has been idle for
+/// [`PARK_AFTER`] is parked: hyper's connection (its read and write buffers, 8–16 KiB each,
+/// kept for the connection's life) is taken down without closing the socket, and a new one
+/// is made when the next request's bytes arrive. So an idle keep-alive connection holds only
+/// its socket and this task, as nginx frees its buffers between requests.
+async fn serve_connection(
+    protocols: &Protocols,
+    mut io: WatchedStream,
+    handler: Handler,
+    watch: &mut Watch,
+) {
+    let mut first = true;
+    loop {
+        if io.pending.is_empty() {
+            match watch.until_bytes_arrive(&io.stream, first).await {
+                Arrived::Closed => return,
+                Arrived::Http2 => {
+                    let connection = protocols.http2.serve_connection(TokioIo::new(io), handler);
+                    watch.http2(Box::pin(connection)).await;
                     return;
                 }
+                Arrived::Http1 => {}
+            }
+        }
+        first = false;
+        // A request has begun (its bytes are waiting): the connection is no longer idle, so
+        // it is not parked before hyper reads them, and the header timeout applies.
+        io.activity.bytes_arrived();
+        // Boxed so that the task holds a pointer, not hyper's state, while parked.
+        let connection = Box::new(
+            protocols
+                .http1
+                .serve_connection(TokioIo::new(io), handler.clone()),
+        );
+        match watch.http1(connection).await {
+            Some(parked) => io = parked,
+            None => return,
+        }
+    }
+}
+
+/// What arrived on a parked connection.
+enum Arrived {
+    Http1,
+    Http2,
+    Closed,
+}
+
+/// What a peek at the first bytes of a connection saw.
+enum Seen {
+    Arrived(Arrived),
+    /// The beginning of the HTTP/2 preface, not all of it yet.
+    PartOfPreface,
+}
+
+/// What a client that speaks HTTP/2 without negotiation ("prior knowledge") sends first.
+const HTTP2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// How long to wait before peeking again at a preface that arrived in pieces.
+const PREFACE_RETRY: Duration = Duration::from_millis(10);
+
+/// How long an HTTP/1 connection must be idle before it is parked (see
+/// [`serve_connection`]): long enough that a client sending request after request keeps its
+/// hyper connection, short enough that idle ones give their buffers back at once.
+const PARK_AFTER: Duration = Duration::from_millis(100);
+
+/// Looks at the bytes waiting on the socket without taking them: the first bytes of a
+/// connection tell HTTP/2 (its preface) from HTTP/1; later, any byte means a request.
+async fn peek(stream: &TcpStream, first: bool) -> std::io::Result<Seen> {
+    let mut buf = [0; HTTP2_PREFACE.len()];
+    let want = if first { buf.len() } else { 1 };
+    let n = stream.peek(&mut buf[..want]).await?;
+    Ok(if n == 0 {
+        Seen::Arrived(Arrived::Closed)
+    } else if !first || buf[..n] != HTTP2_PREFACE[..n] {
+        Seen::Arrived(Arrived::Http1)
+    } else if n == HTTP2_PREFACE.len() {
+        Seen::Arrived(Arrived::Http2)
+    } else {
+        Seen::PartOfPreface
+    })
+}
+
+/// A connection's task: its [`Activity`], its bounds and whether the server is draining.
+struct Watch {
+    activity: Arc<Activity>,
+    limits: Limits,
+    drain: watch::Receiver<bool>,
+    draining: bool,
+}
+
+impl Watch {
+    /// The verdict on the connection now: close it (logged), or when to look again.
+    fn verdict(&self) -> Option<Instant> {
+        match self.activity.verdict(&self.limits, self.draining) {
+            Verdict::WaitUntil(until) => Some(until),
+            Verdict::Close(why) => {
+                tracing::debug!(why, "closing a connection");
+                None
+            }
+        }
+    }
+
+    async fn drain_changed(&mut self) {
+        let changed = self.drain.changed().await;
+        self.draining = changed.is_err() || *self.drain.borrow();
+    }
+
+    /// Waits, holding only the socket, until bytes arrive, the connection is closed by the
+    /// client, or it is to be closed by us (idle too long, draining).
+    async fn until_bytes_arrive(&mut self, stream: &TcpStream, first: bool) -> Arrived {
+        loop {
+            let Some(until) = self.verdict() else {
+                return Arrived::Closed;
+            };
+            tokio::select! {
+                seen = peek(stream, first) => match seen {
+                    Ok(Seen::Arrived(arrived)) => return arrived,
+                    Ok(Seen::PartOfPreface) => {
+                        // A head has begun: from now on the header timeout applies.
+                        self.activity.bytes_arrived();
+                        tokio::time::sleep(PREFACE_RETRY).await;
+                    }
+                    Err(_) => return Arrived::Closed,
+                },
+                () = tokio::time::sleep_until(until) => {}
+                () = self.drain_changed(), if !self.draining => {}
+            }
+        }
+    }
+
+    /// Serves an HTTP/1 connection until it ends (`None`) or has been idle for
+    /// [`PARK_AFTER`]: then it is taken down without closing the socket, which is returned
+    /// with any bytes hyper had read but not used.
+    async fn http1(
+        &mut self,
+        mut connection: Box<http1::Connection<TokioIo<WatchedStream>, Handler>>,
+    ) -> Option<WatchedStream> {
+        let mut parking = false;
+        loop {
+            let Some(mut until) = self.verdict() else {
+                Pin::new(&mut *connection).graceful_shutdown();
+                tokio::time::timeout(CLOSE_WAIT, &mut *connection)
+                    .await
+                    .ok();
+                return None;
+            };
+            if !parking {
+                let now = Instant::now();
+                match self.activity.idle_since() {
+                    Some(idle_since) if idle_since + PARK_AFTER <= now => {
+                        // hyper closes an idle connection at once; a response still being
+                        // written (its head already sent) is finished first.
+                        parking = true;
+                        Pin::new(&mut *connection).graceful_shutdown();
+                    }
+                    Some(idle_since) => until = until.min(idle_since + PARK_AFTER),
+                    // A request ends inside hyper's poll, which does not wake this loop: look
+                    // again a park's time from now.
+                    None => until = until.min(now + PARK_AFTER),
+                }
+            }
+            tokio::select! {
+                ended = std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)) => {
+                    return match ended {
+                        Ok(()) if parking => {
+                            let parts = connection.into_parts();
+                            let mut io = parts.io.into_inner();
+                            if !parts.read_buf.is_empty() {
+                                // Copied, so as not to keep hyper's whole buffer alive.
+                                io.pending = Bytes::copy_from_slice(&parts.read_buf);
+                            }
+                            Some(io)
+                        }
+                        Ok(()) => None,
+                        Err(err) => {
+                            tracing::debug!(error = %err, "connection ended with an error");
+                            None
+                        }
+                    };
+                }
+                () = tokio::time::sleep_until(until) => {}
+                () = self.drain_changed(), if !self.draining => {}
+            }
+        }
+    }
+
+    /// Serves an HTTP/2 connection until it ends or is to be closed.
+    async fn http2(
+        &mut self,
+        mut connection: Pin<Box<http2::Connection<TokioIo<WatchedStream>, Handler, TokioExecutor>>>,
+    ) {
+        loop {
+            let Some(until) = self.verdict() else {
+                connection.as_mut().graceful_shutdown();
+                tokio::time::timeout(CLOSE_WAIT, connection.as_mut())
+                    .await
+                    .ok();
+                return;
             };
             tokio::select! {
                 ended = connection.as_mut() => {
@@ -578,12 +791,47 @@ fn spawn_connection(
                     return;
                 }
                 () = tokio::time::sleep_until(until) => {}
-                changed = drain.changed(), if !draining => {
-                    draining = changed.is_err() || *drain.borrow();
-                }
+                () = self.drain_changed(), if !self.draining => {}
             }
         }
-    });
+    }
+}
+
+/// Answers a connection's requests with the router, noting each on the connection's
+/// [`Activity`].
+#[derive(Clone)]
+struct Handler {
+    app: Router,
+    activity: Arc<Activity>,
+    peer: std::net::SocketAddr,
+}
+
+impl hyper::service::Service<hyper::Request<Incoming>> for Handler {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    // Boxed so that hyper's HTTP/1 connection can be taken apart when parked (that needs an
+    // `Unpin` future).
+    type Future =
+        Pin<Box<dyn Future<Output = Result<axum::response::Response, Self::Error>> + Send>>;
+
+    fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
+        let in_flight = self.activity.request_began();
+        let received = ReceivedInFull::default();
+        let (mut parts, body) = request.into_parts();
+        // Handlers that limit per client (the public calculator) read the peer here.
+        parts.extensions.insert(ConnectInfo(self.peer));
+        parts.extensions.insert(received.clone());
+        let body = TrackedBody::new(body, Arc::clone(&self.activity), received);
+        let answered = self
+            .app
+            .clone()
+            .oneshot(hyper::Request::from_parts(parts, body));
+        Box::pin(async move {
+            let response = answered.await;
+            drop(in_flight);
+            response
+        })
+    }
 }
 
 #[cfg(test)]
@@ -604,6 +852,102 @@ mod tests {
         activity
             .changed_at
             .store(now.saturating_sub(changed_ms_ago), Ordering::Relaxed);
+    }
+
+    /// A server on a loopback port answering `GET /` with "ok", stopped when `stop` is sent.
+    async fn running() -> (
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<Drained>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = Router::new().route("/", axum::routing::get(|| async { "ok" }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            listener,
+            app,
+            Connections::default(),
+            limits(),
+            async {
+                stopped.await.ok();
+            },
+            Duration::from_secs(5),
+        ));
+        (address, stop, server)
+    }
+
+    /// Reads from `stream` until `count` whole "ok" responses have arrived.
+    async fn responses(stream: &mut TcpStream, count: usize) -> String {
+        use tokio::io::AsyncReadExt as _;
+        let mut seen = Vec::new();
+        let mut buf = [0; 1024];
+        while String::from_utf8_lossy(&seen).matches("\r\n\r\nok").count() < count {
+            let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+                .await
+                .expect("a response within 5 s")
+                .unwrap();
+            assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(seen).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_parked_keep_alive_connection_answers_its_next_requests_pipelined_ones_too() {
+        use tokio::io::AsyncWriteExt as _;
+        let (address, stop, server) = running().await;
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let get = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n";
+        stream.write_all(get).await.unwrap();
+        let first = responses(&mut stream, 1).await;
+        assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+        assert!(
+            !first.to_ascii_lowercase().contains("connection: close"),
+            "{first}"
+        );
+        // Idle past PARK_AFTER: hyper's connection is taken down, the socket kept.
+        tokio::time::sleep(PARK_AFTER * 3).await;
+        stream.write_all(get).await.unwrap();
+        assert!(responses(&mut stream, 1).await.starts_with("HTTP/1.1 200"));
+        tokio::time::sleep(PARK_AFTER * 3).await;
+        // Two requests at once, and a third in two pieces across a park.
+        stream
+            .write_all(&[&get[..], &get[..], &get[..10]].concat())
+            .await
+            .unwrap();
+        let two = responses(&mut stream, 2).await;
+        assert_eq!(two.matches("HTTP/1.1 200").count(), 2, "{two}");
+        tokio::time::sleep(PARK_AFTER * 3).await;
+        stream.write_all(&get[10..]).await.unwrap();
+        assert!(responses(&mut stream, 1).await.starts_with("HTTP/1.1 200"));
+        stop.send(()).unwrap();
+        assert_eq!(server.await.unwrap(), Drained::Completely);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_opens_with_the_http2_preface_is_served_http2() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (address, stop, server) = running().await;
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        // The preface in two pieces, then an empty SETTINGS frame.
+        stream.write_all(&HTTP2_PREFACE[..5]).await.unwrap();
+        tokio::time::sleep(PREFACE_RETRY * 3).await;
+        stream.write_all(&HTTP2_PREFACE[5..]).await.unwrap();
+        stream
+            .write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0])
+            .await
+            .unwrap();
+        // The server's first frame is its SETTINGS (type 4 on stream 0).
+        let mut head = [0; 9];
+        tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut head))
+            .await
+            .expect("a frame within 5 s")
+            .unwrap();
+        assert_eq!((head[3], &head[5..]), (4, &[0, 0, 0, 0][..]), "{head:?}");
+        drop(stream);
+        stop.send(()).unwrap();
+        assert_eq!(server.await.unwrap(), Drained::Completely);
     }
 
     #[tokio::test(start_paused = true)]
