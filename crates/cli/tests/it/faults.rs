@@ -18,7 +18,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::durability::{Instance, body};
-use crate::support::postgres::{PostgresServer, running_as_root};
 
 /// Clients writing donations throughout.
 const CLIENTS: usize = 4;
@@ -416,7 +415,7 @@ fn fill(file: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothing() {
-    if !running_as_root() {
+    if !throwaway_postgres::running_as_root() {
         eprintln!(
             "SKIPPED: mounting a small tmpfs needs root (CI runs as root); run as root to cover the full disk"
         );
@@ -491,13 +490,12 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume_when_it_is_back() {
-    let mut postgres = match PostgresServer::start() {
-        Ok(server) => server,
-        Err(why) => {
-            eprintln!("SKIPPED: {why}");
-            return;
-        }
-    };
+    if let Err(why) = throwaway_postgres::bin_dir() {
+        eprintln!("SKIPPED: {why:#}");
+        return;
+    }
+    let mut postgres = throwaway_postgres::Server::start(throwaway_postgres::Options::default())
+        .expect("a throwaway PostgreSQL starts");
     let data = tempfile::tempdir().unwrap();
     let instance = Instance::on(postgres.url(), data.path().join("data"));
     let mut server = instance.start().await;
@@ -506,7 +504,7 @@ async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume
     load.wait_acknowledged(20, "before the stop").await;
     assert_eq!(load.unavailable(), 0, "no 503 before the stop");
 
-    tokio::task::block_in_place(|| postgres.stop());
+    tokio::task::block_in_place(|| postgres.stop()).unwrap();
     let failed_after = load.wait_unavailable("PostgreSQL stopped").await;
     let (ready, _) = wait_readyz(&instance, 503, "PostgreSQL stopped").await;
     assert_eq!(
@@ -525,7 +523,7 @@ async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume
 
     // No write comes while PostgreSQL starts: readiness recovers by the writer's own probe.
     load.pause().await;
-    tokio::task::block_in_place(|| postgres.start_again());
+    tokio::task::block_in_place(|| postgres.start_again()).unwrap();
     let (ready, ready_after) = wait_readyz(&instance, 200, "PostgreSQL back").await;
     assert_eq!(ready["status"], "ready");
     load.resume();

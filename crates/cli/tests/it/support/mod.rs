@@ -2,7 +2,6 @@
 //! generator is `bench/loadgen`, shared with the benchmarks).
 
 pub mod binary;
-pub mod postgres;
 pub mod release;
 pub mod test_app;
 
