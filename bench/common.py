@@ -1,5 +1,5 @@
 """What the bench scripts share: BENCHMARKS.md sections (each script owns one `## ` section and
-replaces or appends it), a free loopback port, and the readiness probe."""
+replaces or appends it), a free loopback port, the readiness probe and a process's RSS."""
 
 import os
 import re
@@ -23,6 +23,13 @@ def write_section(heading, text):
     return PATH
 
 
+def publish(heading, text, write):
+    """Prints the section `text` and, if `write`, puts it in BENCHMARKS.md under `heading`."""
+    print(text)
+    if write:
+        log(f"wrote section to {write_section(heading, text)}")
+
+
 def log(message):
     """A progress line on stderr (stdout carries the Markdown)."""
     print(f"bench: {message}", file=sys.stderr, flush=True)
@@ -43,3 +50,12 @@ def ready(port, timeout=1.0):
             return s.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
+
+
+def rss_kib(pid):
+    """The resident memory of process `pid` in KiB (`VmRSS` of `/proc/PID/status`)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")

@@ -154,9 +154,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dp-zakat-") as temp:
         http = over_http(args, temp)
     text = report(local, http, args)
-    print(text)
-    if args.write:
-        common.log(f"wrote section to {common.write_section(SECTION, text)}")
+    common.publish(SECTION, text, args.write)
 
 
 if __name__ == "__main__":

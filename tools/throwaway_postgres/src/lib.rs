@@ -7,6 +7,7 @@
 //! `/usr/lib/postgresql/*/bin`, and run as the `postgres` user when we are root (the server
 //! refuses to run as root).
 
+use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -79,12 +80,13 @@ impl Server {
             server.port
         );
         if let Some(max) = options.max_connections {
-            conf.push_str(&format!("max_connections = {max}\n"));
+            writeln!(conf, "max_connections = {max}")?;
         }
         if options.tls {
-            conf.push_str(&format!(
-                "ssl = on\nssl_cert_file = '{base}/server.pem'\nssl_key_file = '{base}/server.key'\n"
-            ));
+            writeln!(
+                conf,
+                "ssl = on\nssl_cert_file = '{base}/server.pem'\nssl_key_file = '{base}/server.key'"
+            )?;
         }
         conf.push_str("fsync = on\n");
         append(&data.join("postgresql.conf"), &conf)?;
@@ -93,21 +95,25 @@ impl Server {
     }
 
     /// The URL of its `postgres` database, plain TCP to 127.0.0.1.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
     /// The throwaway CA's certificate (written when started with [`Options::tls`]).
+    #[must_use]
     pub fn ca_file(&self) -> PathBuf {
         self.base.join("ca.pem")
     }
 
     /// Its port on 127.0.0.1, the same after [`Server::start_again`].
+    #[must_use]
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// Its directory: the data, the log, the certificates.
+    #[must_use]
     pub fn dir(&self) -> &Path {
         &self.base
     }
@@ -256,6 +262,7 @@ pub fn bin_dir() -> anyhow::Result<PathBuf> {
 /// restarts. A port taken from the ephemeral range (bind to 0, release) can be handed to any
 /// client socket of a test running alongside before the server binds it again; one below the
 /// range cannot.
+#[must_use]
 pub fn stable_port() -> u16 {
     loop {
         let mut random = [0u8; 2];
@@ -268,6 +275,7 @@ pub fn stable_port() -> u16 {
 }
 
 /// Whether this process runs as root (PostgreSQL's programs then run as `postgres`).
+#[must_use]
 pub fn running_as_root() -> bool {
     Command::new("id")
         .arg("-u")

@@ -111,14 +111,7 @@ async fn client(
                 Instant::now() < deadline,
                 "donation {key} never acknowledged"
             );
-            let sent = http
-                .post(url)
-                .bearer_auth(&token)
-                .header("Idempotency-Key", &key)
-                .json(&request)
-                .send()
-                .await;
-            match sent {
+            match post_donation(&http, url, &token, &key, &request).await {
                 Ok(response) if response.status() == 201 => {
                     acknowledged.insert(key, response.json::<Value>().await.unwrap());
                     break;
@@ -139,8 +132,24 @@ async fn client(
     acknowledged
 }
 
+/// One attempt at donation `key` (a retry sends the same key and body).
+pub(crate) async fn post_donation(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    key: &str,
+    request: &Value,
+) -> reqwest::Result<reqwest::Response> {
+    http.post(url)
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(request)
+        .send()
+        .await
+}
+
 /// Tells the clients to stop after their current donation and gathers what they acknowledged.
-async fn stop_clients(
+pub(crate) async fn stop_clients(
     stop: &watch::Sender<bool>,
     clients: Vec<tokio::task::JoinHandle<HashMap<String, Value>>>,
 ) -> HashMap<String, Value> {
