@@ -23,7 +23,6 @@ Prints a Markdown section; `--write` replaces `## Connection bounds and logging`
 import argparse
 import json
 import os
-import re
 import signal
 import socket
 import statistics
@@ -144,15 +143,7 @@ def wrk(server, temp, method, path, args):
     with open(script, "w") as f:
         f.write(WRK_LUA % {"body": "[[" + MAAL + "]]", "path": "[[" + path + "]]",
                            "method": "[[" + method + "]]"})
-    command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
-               "--timeout", "30s", "-s", script, f"http://127.0.0.1:{server.port}"]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
-    match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
-    if out.returncode != 0 or not match:
-        raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    result = json.loads(match.group(1))
-    result["rate"] = (result["requests"] - result["non_2xx"]) / (result["duration_us"] / 1e6)
-    return result
+    return common.wrk(script, server.port, args)
 
 
 def logging_cost(binary, temp, args):

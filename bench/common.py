@@ -1,9 +1,12 @@
 """What the bench scripts share: BENCHMARKS.md sections (each script owns one `## ` section and
-replaces or appends it), a free loopback port, the readiness probe and a process's RSS."""
+replaces or appends it), a free loopback port, the readiness probe, a process's RSS and a wrk
+run."""
 
+import json
 import os
 import re
 import socket
+import subprocess
 import sys
 
 PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
@@ -59,3 +62,19 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def wrk(script, port, args):
+    """Runs wrk with the Lua `script` (which prints one `BENCH_JSON {...}` line when done) against
+    127.0.0.1:`port` for `args.seconds` with `args.connections`; that JSON, with the `rate` of
+    2xx answers per second added."""
+    command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
+               "--timeout", "30s", "-s", script, f"http://127.0.0.1:{port}"]
+    log(" ".join(command))
+    out = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
+    match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
+    if out.returncode != 0 or not match:
+        raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+    result = json.loads(match.group(1))
+    result["rate"] = (result["requests"] - result["non_2xx"]) / (result["duration_us"] / 1e6)
+    return result

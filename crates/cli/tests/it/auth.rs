@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use storage::ledger::Actor;
 
 use crate::support::binary::temp_dir;
-use crate::support::{BinaryCommand, GOOD_SECRET, RawConnection, TestApp};
+use crate::support::{BinaryCommand, GOOD_SECRET, RawConnection, TestApp, text_of};
 
 fn price(value: &str) -> Value {
     json!({"name": "gold_price_per_gram", "value": value, "effective_from": "2025-01-01",
@@ -495,14 +495,7 @@ async fn prod_serves_metrics_only_on_the_metrics_listener_or_with_the_token() {
             status_of(&client, format!("http://{main}/metrics"), None).await,
             404
         );
-        let text = client
-            .get(format!("http://{metrics}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = text_of(&client, format!("http://{metrics}/metrics")).await;
         assert!(text.contains("# EOF"), "{text}");
         assert_eq!(
             status_of(&client, format!("http://{metrics}/api/v1/funds"), None).await,

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use crate::support::binary::{ServerProcess, temp_dir};
-use crate::support::{BinaryCommand, metric};
+use crate::support::{BinaryCommand, metric, text_of};
 
 /// A dev server on a free port with `vars`, ready for traffic.
 async fn server(dir: &std::path::Path, vars: &[(&str, &str)]) -> ServerProcess {
@@ -127,14 +127,7 @@ async fn unique_huge_methods_are_refused_and_leave_no_trace_in_metrics_logs_or_m
     assert_eq!(answer.headers()["content-type"], "application/problem+json");
     assert!(answer.text().await.unwrap().len() < 300, "a short answer");
 
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text_of(&client, server.url("/metrics")).await;
     assert!(
         metrics.len() < 100 * 1024,
         "{} bytes of metrics",
