@@ -25,14 +25,6 @@ import common
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 def one_run(binary, data_parent, fresh):
     port = common.free_port()
     cwd = tempfile.mkdtemp(dir=data_parent) if fresh else data_parent
@@ -48,7 +40,7 @@ def one_run(binary, data_parent, fresh):
         time.sleep(0.0005)
     boot_ms = (time.perf_counter() - start) * 1000
     time.sleep(1.0)
-    rss = rss_kib(proc.pid)
+    rss = common.rss_kib(proc.pid)
     stop_start = time.perf_counter()
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=30)

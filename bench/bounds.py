@@ -23,7 +23,6 @@ Prints a Markdown section; `--write` replaces `## Connection bounds and logging`
 import argparse
 import json
 import os
-import re
 import signal
 import socket
 import statistics
@@ -58,14 +57,6 @@ end
 """
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 class Server:
     def __init__(self, binary, temp, **env):
         self.port = common.free_port()
@@ -84,7 +75,7 @@ class Server:
             time.sleep(0.05)
 
     def rss(self):
-        return rss_kib(self.proc.pid)
+        return common.rss_kib(self.proc.pid)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -105,6 +96,18 @@ def healthz_on(sock):
         raise RuntimeError(answer[:100])
 
 
+def rss_while_open(server, sockets):
+    """The server's RSS 1 s after `sockets` were opened, then 3 s and 15 s after they are closed."""
+    time.sleep(1)
+    opened = server.rss()
+    for s in sockets:
+        s.close()
+    time.sleep(3)
+    after = server.rss()
+    time.sleep(12)
+    return opened, after, server.rss()
+
+
 def memory(binary, temp):
     server = Server(binary, temp)
     try:
@@ -118,14 +121,7 @@ def memory(binary, temp):
             s = socket.create_connection(("127.0.0.1", server.port))
             healthz_on(s)
             idle.append(s)
-        time.sleep(1)
-        with_idle = server.rss()
-        for s in idle:
-            s.close()
-        time.sleep(3)
-        after_idle = server.rss()
-        time.sleep(12)
-        later_idle = server.rss()
+        with_idle, after_idle, later_idle = rss_while_open(server, idle)
         common.log(f"RSS ready {ready} KiB, 5,000 idle {with_idle} KiB, after {after_idle} KiB, {later_idle} KiB")
         slow = []
         head = b"GET /healthz HTTP/1.1\r\nHost: bench\r\nX-Slow: " + b"a" * (15 * 1024)
@@ -133,14 +129,7 @@ def memory(binary, temp):
             s = socket.create_connection(("127.0.0.1", server.port))
             s.sendall(head)
             slow.append(s)
-        time.sleep(1)
-        with_slow = server.rss()
-        for s in slow:
-            s.close()
-        time.sleep(3)
-        after_slow = server.rss()
-        time.sleep(12)
-        later_slow = server.rss()
+        with_slow, after_slow, later_slow = rss_while_open(server, slow)
         common.log(f"RSS 2,000 slow heads {with_slow} KiB, after {after_slow} KiB, {later_slow} KiB")
         return {"ready": ready, "with_idle": with_idle, "after_idle": after_idle, "later_idle": later_idle,
                 "before_slow": later_idle, "with_slow": with_slow, "after_slow": after_slow,
@@ -154,15 +143,7 @@ def wrk(server, temp, method, path, args):
     with open(script, "w") as f:
         f.write(WRK_LUA % {"body": "[[" + MAAL + "]]", "path": "[[" + path + "]]",
                            "method": "[[" + method + "]]"})
-    command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
-               "--timeout", "30s", "-s", script, f"http://127.0.0.1:{server.port}"]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
-    match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
-    if out.returncode != 0 or not match:
-        raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    result = json.loads(match.group(1))
-    result["rate"] = (result["requests"] - result["non_2xx"]) / (result["duration_us"] / 1e6)
-    return result
+    return common.wrk(script, server.port, args)
 
 
 def logging_cost(binary, temp, args):
@@ -237,9 +218,7 @@ def main():
         mem = memory(args.binary, temp)
         cost = logging_cost(args.binary, temp, args)
     text = report(mem, cost, args)
-    print(text)
-    if args.write:
-        common.log(f"wrote section to {common.write_section(SECTION, text)}")
+    common.publish(SECTION, text, args.write)
 
 
 if __name__ == "__main__":

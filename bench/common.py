@@ -1,9 +1,12 @@
 """What the bench scripts share: BENCHMARKS.md sections (each script owns one `## ` section and
-replaces or appends it), a free loopback port, and the readiness probe."""
+replaces or appends it), a free loopback port, the readiness probe, a process's RSS and a wrk
+run."""
 
+import json
 import os
 import re
 import socket
+import subprocess
 import sys
 
 PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "BENCHMARKS.md")
@@ -21,6 +24,13 @@ def write_section(heading, text):
     with open(PATH, "w") as f:
         f.write(doc)
     return PATH
+
+
+def publish(heading, text, write):
+    """Prints the section `text` and, if `write`, puts it in BENCHMARKS.md under `heading`."""
+    print(text)
+    if write:
+        log(f"wrote section to {write_section(heading, text)}")
 
 
 def log(message):
@@ -43,3 +53,28 @@ def ready(port, timeout=1.0):
             return s.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
+
+
+def rss_kib(pid):
+    """The resident memory of process `pid` in KiB (`VmRSS` of `/proc/PID/status`)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def wrk(script, port, args):
+    """Runs wrk with the Lua `script` (which prints one `BENCH_JSON {...}` line when done) against
+    127.0.0.1:`port` for `args.seconds` with `args.connections`; that JSON, with the `rate` of
+    2xx answers per second added."""
+    command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
+               "--timeout", "30s", "-s", script, f"http://127.0.0.1:{port}"]
+    log(" ".join(command))
+    out = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
+    match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
+    if out.returncode != 0 or not match:
+        raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+    result = json.loads(match.group(1))
+    result["rate"] = (result["requests"] - result["non_2xx"]) / (result["duration_us"] / 1e6)
+    return result

@@ -21,7 +21,6 @@ Prints a Markdown section; `--write` replaces `## Zakat calculator` in BENCHMARK
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import tempfile
@@ -105,15 +104,7 @@ def over_http(args, temp):
         script = os.path.join(temp, "zakat.lua")
         with open(script, "w") as f:
             f.write(WRK_LUA % {"requests": requests})
-        command = ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
-                   "--timeout", "30s", "-s", script, f"http://127.0.0.1:{port}"]
-        common.log(" ".join(command))
-        out = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
-        match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
-        if out.returncode != 0 or not match:
-            raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-        result = json.loads(match.group(1))
-        result["rate"] = (result["requests"] - result["non_2xx"]) / (result["duration_us"] / 1e6)
+        result = common.wrk(script, port, args)
         result["errors"] = sum(result[k] for k in ("err_connect", "err_read", "err_write", "err_timeout"))
         return result
     finally:
@@ -154,9 +145,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dp-zakat-") as temp:
         http = over_http(args, temp)
     text = report(local, http, args)
-    print(text)
-    if args.write:
-        common.log(f"wrote section to {common.write_section(SECTION, text)}")
+    common.publish(SECTION, text, args.write)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@
 //! - `release`: the release layout and tarball (see `release.rs`).
 //! - `schemathesis`: only that last step, to iterate on what it finds.
 
-mod postgres;
 mod release;
 mod schemathesis;
 
@@ -81,7 +80,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     tally.run("tests on SQLite", on_sqlite)?;
 
     // A PostgreSQL that fails to start fails the run: the suite never silently skips it.
-    let server = postgres::Server::start().context("cannot start the throwaway PostgreSQL")?;
+    let server = start_postgres()?;
     let mut on_postgres = cargo(&TEST_ARGS);
     on_postgres
         .env(NEXT_RELEASE_ENV, &next_release)
@@ -90,7 +89,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     tally.run("tests on PostgreSQL", on_postgres)?;
 
     let findings = fuzz(&server, schemathesis::Depth::default())?;
-    server.stop()?;
+    server.stop_and_remove()?;
     // One closing line for every run, so CI reads the total and not the last binary's count;
     // a schemathesis run with findings counts as one failed test.
     tally.failed += findings.len() as u64;
@@ -115,9 +114,9 @@ fn schemathesis_only(args: &[String]) -> anyhow::Result<()> {
         }
     }
     schemathesis::check_installed()?;
-    let server = postgres::Server::start().context("cannot start the throwaway PostgreSQL")?;
+    let server = start_postgres()?;
     let findings = fuzz(&server, depth)?;
-    server.stop()?;
+    server.stop_and_remove()?;
     if !findings.is_empty() {
         bail!("{} failed", findings.join(" and "));
     }
@@ -128,7 +127,7 @@ fn schemathesis_only(args: &[String]) -> anyhow::Result<()> {
 /// the names of the runs that had findings. Both run even when the first has findings: they
 /// often differ, and CI then shows both.
 fn fuzz(
-    postgres: &postgres::Server,
+    postgres: &throwaway_postgres::Server,
     depth: schemathesis::Depth,
 ) -> anyhow::Result<Vec<&'static str>> {
     let binary = build_server()?;
@@ -145,6 +144,22 @@ fn fuzz(
         }
     }
     Ok(findings)
+}
+
+/// The suite's throwaway PostgreSQL: TLS (the application connects with `verify-full`), and
+/// enough connections for the parallel tests, each with its own database and pool.
+fn start_postgres() -> anyhow::Result<throwaway_postgres::Server> {
+    let server = throwaway_postgres::Server::start(throwaway_postgres::Options {
+        tls: true,
+        max_connections: Some(300),
+    })
+    .context("cannot start the throwaway PostgreSQL")?;
+    eprintln!(
+        "xtask: PostgreSQL (TLS) on 127.0.0.1:{}, data in {}",
+        server.port(),
+        server.dir().display()
+    );
+    Ok(server)
 }
 
 /// Names the 0.2.0 build for the upgrade tests.

@@ -94,14 +94,7 @@ pub fn init(config: &Config) -> LogGuard {
         LogFormat::Text => {
             let builder = builder.with_ansi(to_terminal).with_filter_reloading();
             let handle = builder.reload_handle();
-            builder
-                .try_init()
-                .map(|()| {
-                    remember(Box::new(move |filter| {
-                        handle.reload(filter).map_err(|err| err.to_string())
-                    }));
-                })
-                .is_ok()
+            remember_if_installed(builder.try_init(), handle)
         }
         LogFormat::Json => {
             let builder = builder
@@ -111,14 +104,7 @@ pub fn init(config: &Config) -> LogGuard {
                 .with_span_list(false)
                 .with_filter_reloading();
             let handle = builder.reload_handle();
-            builder
-                .try_init()
-                .map(|()| {
-                    remember(Box::new(move |filter| {
-                        handle.reload(filter).map_err(|err| err.to_string())
-                    }));
-                })
-                .is_ok()
+            remember_if_installed(builder.try_init(), handle)
         }
     };
     if installed {
@@ -127,8 +113,18 @@ pub fn init(config: &Config) -> LogGuard {
     LogGuard { _writer: guard }
 }
 
-fn remember(reload: Reload) {
-    RELOAD.set(reload).ok();
+/// Keeps `handle` to reload the filter with, if `init` installed the subscriber; whether it
+/// did.
+fn remember_if_installed<S: 'static>(
+    init: Result<(), Box<dyn std::error::Error + Send + Sync>>,
+    handle: tracing_subscriber::reload::Handle<EnvFilter, S>,
+) -> bool {
+    init.map(|()| {
+        let reload: Reload =
+            Box::new(move |filter| handle.reload(filter).map_err(|err| err.to_string()));
+        RELOAD.set(reload).ok();
+    })
+    .is_ok()
 }
 
 /// Log lines dropped since the process started because the writer fell behind.

@@ -228,7 +228,7 @@ struct Auditor<'a> {
 }
 
 /// What a verifier said: its exit code and the sequence number it named.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Verdict {
     code: i32,
     seq: Option<u64>,
@@ -307,6 +307,17 @@ impl<'a> Auditor<'a> {
             code: outcome.code(),
             seq: named_seq(&outcome.stdout),
         }
+    }
+
+    /// Both verifiers, the binary and the reference one (with the public key alone), give
+    /// `expected`.
+    fn assert_both(&self, expected: Verdict) {
+        assert_eq!(self.binary(&[], &[]), expected, "audit verify");
+        assert_eq!(
+            self.python(&["--public-key", &self.public_key()]),
+            expected,
+            "the reference verifier"
+        );
     }
 
     /// The app's public key, as `audit head` prints it.
@@ -476,11 +487,7 @@ async fn relabelled_checkpoint_keys_fail_in_the_binary_and_the_reference_verifie
         bytes_literal(&raw, &unknown.to_bytes())
     );
     raw.execute(&relabel).await.unwrap();
-    assert_eq!(auditor.binary(&[], &[]), broken_at(first));
-    assert_eq!(
-        auditor.python(&["--public-key", &auditor.public_key()]),
-        broken_at(first)
-    );
+    auditor.assert_both(broken_at(first));
     // A broken chain is never witnessed.
     let head = auditor.run(&["audit", "head"], &[]);
     assert_eq!(head.code(), 1, "{}", head.all_output());
@@ -492,11 +499,7 @@ async fn relabelled_checkpoint_keys_fail_in_the_binary_and_the_reference_verifie
         bytes_literal(&raw, &[1, 2, 3, 4, 5, 6, 7, 8])
     );
     raw.execute(&relabel).await.unwrap();
-    assert_eq!(auditor.binary(&[], &[]), broken_at(first));
-    assert_eq!(
-        auditor.python(&["--public-key", &auditor.public_key()]),
-        broken_at(first)
-    );
+    auditor.assert_both(broken_at(first));
     finish(app).await;
 }
 
@@ -506,11 +509,7 @@ async fn a_chain_rewritten_and_re_signed_with_another_key_fails() {
     let auditor = Auditor::new(&app);
     let attacker = CheckpointKey::derive(OTHER_SECRET.as_bytes());
     let resigned = rewrite_from(&app, &auditor, 5, &attacker).await;
-    assert_eq!(auditor.binary(&[], &[]), broken_at(resigned[0]));
-    assert_eq!(
-        auditor.python(&["--public-key", &auditor.public_key()]),
-        broken_at(resigned[0])
-    );
+    auditor.assert_both(broken_at(resigned[0]));
     // Deleting the checkpoints instead leaves the newest entry unsigned.
     let entries = RawConnection::open(app.database_url())
         .await
@@ -519,11 +518,7 @@ async fn a_chain_rewritten_and_re_signed_with_another_key_fails() {
     let mut raw = unlocked(&app).await;
     raw.execute("DELETE FROM audit_checkpoints").await.unwrap();
     let newest = u64::try_from(entries).unwrap();
-    assert_eq!(auditor.binary(&[], &[]), broken_at(newest));
-    assert_eq!(
-        auditor.python(&["--public-key", &auditor.public_key()]),
-        broken_at(newest)
-    );
+    auditor.assert_both(broken_at(newest));
     finish(app).await;
 }
 

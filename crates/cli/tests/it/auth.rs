@@ -11,43 +11,7 @@ use serde_json::{Value, json};
 use storage::ledger::Actor;
 
 use crate::support::binary::temp_dir;
-use crate::support::{BinaryCommand, GOOD_SECRET, RawConnection, TestApp};
-
-/// A user with `role` and a token for them, expiring at `expires_at`: (token, token id).
-async fn user_with_token(
-    app: &TestApp,
-    role: Role,
-    expires_at: Option<time::OffsetDateTime>,
-) -> (String, i64, String) {
-    let email = format!(
-        "{}-{}@example.org",
-        role.as_str(),
-        uuid::Uuid::new_v4().simple()
-    );
-    let hash =
-        domain::credentials::hash_password("a test password of some length", [1; 16]).unwrap();
-    let key = app.state.checkpoint_key();
-    let operator = Actor::Operator("test".to_owned());
-    let database = app.state.database();
-    database
-        .create_user(key, &operator, &email, role, &hash)
-        .await
-        .unwrap();
-    let mut random = [0; 32];
-    getrandom::fill(&mut random).unwrap();
-    let token = domain::credentials::token_from_bytes(random);
-    let id = database
-        .create_token(
-            key,
-            &operator,
-            &email,
-            &domain::credentials::token_hash(&token),
-            expires_at,
-        )
-        .await
-        .unwrap();
-    (token, id, email)
-}
+use crate::support::{BinaryCommand, GOOD_SECRET, RawConnection, TestApp, text_of};
 
 fn price(value: &str) -> Value {
     json!({"name": "gold_price_per_gram", "value": value, "effective_from": "2025-01-01",
@@ -93,7 +57,7 @@ async fn a_revoked_token_or_a_disabled_admin_writes_nothing_even_within_the_cach
 
     // Revoked: the token was seen live a moment ago, so the request is admitted on the cached
     // authentication; the write's own transaction refuses it.
-    let (token, id, _) = user_with_token(&app, Role::Admin, None).await;
+    let (token, id, _) = app.user_with_token(Role::Admin, None).await;
     assert_eq!(
         post_zakat_datum(&app, &token, "1600000").await.status(),
         201
@@ -137,7 +101,7 @@ async fn a_revoked_token_or_a_disabled_admin_writes_nothing_even_within_the_cach
     }
 
     // Disabled: the same.
-    let (token, _, email) = user_with_token(&app, Role::Admin, None).await;
+    let (token, _, email) = app.user_with_token(Role::Admin, None).await;
     assert_eq!(put_amil_share(&app, &token, "12").await.status(), 200);
     app.state
         .database()
@@ -165,7 +129,7 @@ async fn an_expired_token_gets_401_naming_its_expiry_and_writes_nothing() {
 
     // Expired when it arrives: refused at the door, naming when.
     let past = time::macros::datetime!(2026-01-02 03:04:05 UTC);
-    let (expired, _, _) = user_with_token(&app, Role::Admin, Some(past)).await;
+    let (expired, _, _) = app.user_with_token(Role::Admin, Some(past)).await;
     let response = app.get_as("/api/v1/funds", &expired).await;
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     let (status, body) = problem(response).await;
@@ -183,7 +147,7 @@ async fn an_expired_token_gets_401_naming_its_expiry_and_writes_nothing() {
 
     // A token that is still valid works.
     let later = time::OffsetDateTime::now_utc() + Duration::from_secs(3600);
-    let (valid, id, _) = user_with_token(&app, Role::Admin, Some(later)).await;
+    let (valid, id, _) = app.user_with_token(Role::Admin, Some(later)).await;
     assert_eq!(put_amil_share(&app, &valid, "12.5").await.status(), 200);
 
     // Expiring between authentication (cached as valid) and the write: the write's own
@@ -531,14 +495,7 @@ async fn prod_serves_metrics_only_on_the_metrics_listener_or_with_the_token() {
             status_of(&client, format!("http://{main}/metrics"), None).await,
             404
         );
-        let text = client
-            .get(format!("http://{metrics}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = text_of(&client, format!("http://{metrics}/metrics")).await;
         assert!(text.contains("# EOF"), "{text}");
         assert_eq!(
             status_of(&client, format!("http://{metrics}/api/v1/funds"), None).await,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use crate::support::BinaryCommand;
 use crate::support::binary::{ServerProcess, temp_dir};
+use crate::support::{BinaryCommand, metric, text_of};
 
 /// A dev server on a free port with `vars`, ready for traffic.
 async fn server(dir: &std::path::Path, vars: &[(&str, &str)]) -> ServerProcess {
@@ -149,14 +149,7 @@ async fn unique_huge_methods_are_refused_and_leave_no_trace_in_metrics_logs_or_m
     );
     a_single_unknown_method_gets_the_routes_allow(&client, &mut server).await;
 
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text_of(&client, server.url("/metrics")).await;
     assert!(
         metrics.len() < 100 * 1024,
         "{} bytes of metrics",
@@ -314,19 +307,7 @@ async fn two_thousand_slow_connections_leave_room_for_others_and_do_not_hold_a_s
         "{}",
         calculated.text().await.unwrap()
     );
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let open: usize = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("http_connections_open "))
-        .and_then(|n| n.parse().ok())
-        .expect("http_connections_open in /metrics");
+    let open: usize = metric(&client, server.url("/metrics"), "http_connections_open").await;
     assert!(open >= 2_000, "{open} connections open");
     // Only the slow connections remain (the client's own keep-alive ones would get a short
     // grace, as any recently busy connection does).
@@ -384,19 +365,12 @@ async fn with_stderr_unread_the_server_keeps_answering_and_counts_the_lines_it_d
     }))
     .await;
     assert_eq!(answered.len(), 8);
-    let metrics = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let dropped: u64 = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("log_lines_dropped_total "))
-        .and_then(|n| n.parse().ok())
-        .expect("log_lines_dropped_total in /metrics");
+    let dropped: u64 = metric(
+        &client,
+        format!("{base}/metrics"),
+        "log_lines_dropped_total",
+    )
+    .await;
     assert!(
         dropped > 0,
         "20,000 lines cannot fit an unread pipe: {dropped} dropped"

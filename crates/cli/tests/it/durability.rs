@@ -2,7 +2,6 @@
 //! under write load, and several instances writing to one database.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -30,20 +29,6 @@ pub(crate) struct Instance {
     port: u16,
 }
 
-/// A free port below the kernel's ephemeral range (32768 and up), kept across restarts. A port
-/// taken from the ephemeral range (bind to 0, release) can be handed to any client socket of a
-/// test running alongside before the server binds it again; one below the range cannot.
-fn stable_port() -> u16 {
-    loop {
-        let mut random = [0u8; 2];
-        getrandom::fill(&mut random).unwrap();
-        let port = 20_000 + u16::from_le_bytes(random) % 12_000;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
 impl Instance {
     fn new(database: &TestDatabase) -> Instance {
         Instance::on(database.url.clone(), database.dir().join("data"))
@@ -55,7 +40,8 @@ impl Instance {
             dir: temp_dir(),
             data_dir,
             database_url,
-            port: stable_port(),
+            // Kept across restarts: below the ephemeral range, no client socket takes it.
+            port: throwaway_postgres::stable_port(),
         }
     }
 
@@ -125,14 +111,7 @@ async fn client(
                 Instant::now() < deadline,
                 "donation {key} never acknowledged"
             );
-            let sent = http
-                .post(url)
-                .bearer_auth(&token)
-                .header("Idempotency-Key", &key)
-                .json(&request)
-                .send()
-                .await;
-            match sent {
+            match post_donation(&http, url, &token, &key, &request).await {
                 Ok(response) if response.status() == 201 => {
                     acknowledged.insert(key, response.json::<Value>().await.unwrap());
                     break;
@@ -153,8 +132,24 @@ async fn client(
     acknowledged
 }
 
+/// One attempt at donation `key` (a retry sends the same key and body).
+pub(crate) async fn post_donation(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    key: &str,
+    request: &Value,
+) -> reqwest::Result<reqwest::Response> {
+    http.post(url)
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(request)
+        .send()
+        .await
+}
+
 /// Tells the clients to stop after their current donation and gathers what they acknowledged.
-async fn stop_clients(
+pub(crate) async fn stop_clients(
     stop: &watch::Sender<bool>,
     clients: Vec<tokio::task::JoinHandle<HashMap<String, Value>>>,
 ) -> HashMap<String, Value> {

@@ -17,8 +17,8 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::durability::{Instance, body};
-use crate::support::postgres::{PostgresServer, running_as_root};
+use crate::durability::{Instance, body, post_donation, stop_clients};
+use crate::support::metric;
 
 /// Clients writing donations throughout.
 const CLIENTS: usize = 4;
@@ -92,6 +92,24 @@ impl Load {
         self.shared.paused.store(false, Ordering::SeqCst);
     }
 
+    /// Repairs the fault with no write in flight, so readiness must recover by the writer's
+    /// own probe, then lets the clients go on: (time to `/readyz` 200, time to 20 more
+    /// donations).
+    async fn recover(
+        &self,
+        instance: &Instance,
+        what: &str,
+        repair: impl FnOnce(),
+    ) -> (Duration, Duration) {
+        self.pause().await;
+        tokio::task::block_in_place(repair);
+        let (ready, ready_after) = wait_readyz(instance, 200, what).await;
+        assert_eq!(ready["status"], "ready", "{what}");
+        self.resume();
+        let writing_after = self.wait_acknowledged(20, &format!("after {what}")).await;
+        (ready_after, writing_after)
+    }
+
     /// Waits until `more` donations beyond those acknowledged so far are.
     async fn wait_acknowledged(&self, more: usize, what: &str) -> Duration {
         let target = self.acknowledged() + more;
@@ -121,12 +139,7 @@ impl Load {
 
     /// Stops the clients after their current donation; what they acknowledged, by key.
     async fn finish(self) -> HashMap<String, Value> {
-        self.stop.send(true).unwrap();
-        let mut acknowledged = HashMap::new();
-        for client in self.clients {
-            acknowledged.extend(client.await.unwrap());
-        }
-        acknowledged
+        stop_clients(&self.stop, self.clients).await
     }
 }
 
@@ -160,14 +173,8 @@ async fn client(
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 shared.in_flight.fetch_add(1, Ordering::SeqCst);
             }
-            let sent = http
-                .post(&url)
-                .bearer_auth(&token)
-                .header("Idempotency-Key", &key)
-                .json(&request)
-                .send()
-                .await;
-            let response = sent
+            let response = post_donation(&http, &url, &token, &key, &request)
+                .await
                 .unwrap_or_else(|err| panic!("{key}: no answer within {ANSWER_TIMEOUT:?}: {err}"));
             let outcome = match response.status().as_u16() {
                 201 => Some(response.json::<Value>().await.unwrap()),
@@ -235,18 +242,8 @@ async fn wait_readyz(instance: &Instance, status: u16, what: &str) -> (Value, Du
 
 /// The count of failed writes with `reason` in `/metrics`.
 async fn write_failures(instance: &Instance, reason: &str) -> u64 {
-    let text = reqwest::get(instance.at("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let series = format!("ledger_write_failures_total{{reason=\"{reason}\"}} ");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&series))
-        .unwrap_or_else(|| panic!("no `{series}` in /metrics:\n{text}"))
-        .parse()
-        .unwrap()
+    let series = format!("ledger_write_failures_total{{reason=\"{reason}\"}}");
+    metric(&reqwest::Client::new(), instance.at("/metrics"), &series).await
 }
 
 /// Every donation stored, paged through `GET /api/v1/donations`.
@@ -416,7 +413,7 @@ fn fill(file: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothing() {
-    if !running_as_root() {
+    if !throwaway_postgres::running_as_root() {
         eprintln!(
             "SKIPPED: mounting a small tmpfs needs root (CI runs as root); run as root to cover the full disk"
         );
@@ -459,13 +456,11 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
     tokio::time::sleep(Duration::from_secs(1)).await;
     let acknowledged_while_full = load.acknowledged();
 
-    // No write comes while the space is freed: readiness recovers by the writer's own probe.
-    load.pause().await;
-    std::fs::remove_file(&filler).unwrap();
-    let (ready, ready_after) = wait_readyz(&instance, 200, "space freed").await;
-    assert_eq!(ready["status"], "ready");
-    load.resume();
-    let writing_after = load.wait_acknowledged(20, "after space was freed").await;
+    let (ready_after, writing_after) = load
+        .recover(&instance, "space was freed", || {
+            std::fs::remove_file(&filler).unwrap();
+        })
+        .await;
     eprintln!(
         "full disk: first 503 after {failed_after:?}; after freeing space, /readyz 200 after \
          {ready_after:?}, 20 more donations after {writing_after:?}; {} writes answered 503; {} \
@@ -491,13 +486,12 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume_when_it_is_back() {
-    let mut postgres = match PostgresServer::start() {
-        Ok(server) => server,
-        Err(why) => {
-            eprintln!("SKIPPED: {why}");
-            return;
-        }
-    };
+    if let Err(why) = throwaway_postgres::bin_dir() {
+        eprintln!("SKIPPED: {why:#}");
+        return;
+    }
+    let mut postgres = throwaway_postgres::Server::start(throwaway_postgres::Options::default())
+        .expect("a throwaway PostgreSQL starts");
     let data = tempfile::tempdir().unwrap();
     let instance = Instance::on(postgres.url(), data.path().join("data"));
     let mut server = instance.start().await;
@@ -506,7 +500,7 @@ async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume
     load.wait_acknowledged(20, "before the stop").await;
     assert_eq!(load.unavailable(), 0, "no 503 before the stop");
 
-    tokio::task::block_in_place(|| postgres.stop());
+    tokio::task::block_in_place(|| postgres.stop()).unwrap();
     let failed_after = load.wait_unavailable("PostgreSQL stopped").await;
     let (ready, _) = wait_readyz(&instance, 503, "PostgreSQL stopped").await;
     assert_eq!(
@@ -523,14 +517,10 @@ async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume
     assert!(write_failures(&instance, "connection").await > 0);
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    // No write comes while PostgreSQL starts: readiness recovers by the writer's own probe.
-    load.pause().await;
-    tokio::task::block_in_place(|| postgres.start_again());
-    let (ready, ready_after) = wait_readyz(&instance, 200, "PostgreSQL back").await;
-    assert_eq!(ready["status"], "ready");
-    load.resume();
-    let writing_after = load
-        .wait_acknowledged(20, "after PostgreSQL came back")
+    let (ready_after, writing_after) = load
+        .recover(&instance, "PostgreSQL came back", || {
+            postgres.start_again().unwrap();
+        })
         .await;
     eprintln!(
         "PostgreSQL stop: first 503 after {failed_after:?}; after the start, /readyz 200 after \

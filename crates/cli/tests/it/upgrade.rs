@@ -31,13 +31,7 @@ async fn upgrade_and_rollback_under_load_fail_no_request_and_store_every_donatio
     tokio::time::sleep(Duration::from_secs(6)).await;
 
     let upgraded = operate(&release, &["upgrade", NEXT]).await;
-    assert_eq!(
-        upgraded.code(),
-        0,
-        "{}\n{}",
-        upgraded.all_output(),
-        release.log()
-    );
+    assert_succeeded(&upgraded, &release);
     assert!(
         upgraded
             .stdout
@@ -60,13 +54,7 @@ async fn upgrade_and_rollback_under_load_fail_no_request_and_store_every_donatio
     tokio::time::sleep(Duration::from_secs(6)).await;
 
     let rolled_back = operate(&release, &["rollback"]).await;
-    assert_eq!(
-        rolled_back.code(),
-        0,
-        "{}\n{}",
-        rolled_back.all_output(),
-        release.log()
-    );
+    assert_succeeded(&rolled_back, &release);
     assert!(
         rolled_back.stdout.contains(&format!("({NEXT}) -> pid ")),
         "{}",
@@ -479,13 +467,7 @@ async fn assert_a_signed_release_installs(release: &ReleaseRoot, keys: &Keys, pi
     let mut command = release.command(&["upgrade", NEXT]);
     command.env("RELEASE_PUBLIC_KEY", &keys.release.0);
     let upgraded = operate_owned(command).await;
-    assert_eq!(
-        upgraded.code(),
-        0,
-        "{}\n{}",
-        upgraded.all_output(),
-        release.log()
-    );
+    assert_succeeded(&upgraded, release);
     assert!(
         upgraded
             .stdout
@@ -563,6 +545,17 @@ async fn assert_stored_exactly_the_acknowledged(
 }
 
 /// Runs an operating command off the async runtime, as an operator's shell would.
+/// `outcome` exited 0; if not, its output and the release's log say why.
+fn assert_succeeded(outcome: &crate::support::binary::Outcome, release: &ReleaseRoot) {
+    assert_eq!(
+        outcome.code(),
+        0,
+        "{}\n{}",
+        outcome.all_output(),
+        release.log()
+    );
+}
+
 async fn operate(release: &ReleaseRoot, args: &[&str]) -> crate::support::binary::Outcome {
     operate_owned(release.command(args)).await
 }

@@ -2,7 +2,6 @@
 //! generator is `bench/loadgen`, shared with the benchmarks).
 
 pub mod binary;
-pub mod postgres;
 pub mod release;
 pub mod test_app;
 
@@ -11,3 +10,30 @@ pub use test_app::{RawConnection, TestApp, WriterLock};
 
 /// A secret long enough for prod.
 pub const GOOD_SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// The body of a GET to `url`, which must answer (with any status).
+pub async fn text_of(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The value of `series` (a metric's name, with its labels if any, as exposed) in the
+/// `/metrics` text at `url`; the text itself when it is not there.
+pub async fn metric<T>(client: &reqwest::Client, url: impl reqwest::IntoUrl, series: &str) -> T
+where
+    T: std::str::FromStr<Err: std::fmt::Debug>,
+{
+    let text = text_of(client, url).await;
+    let prefix = format!("{series} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no `{series}` in /metrics:\n{text}"))
+        .parse()
+        .unwrap()
+}

@@ -75,6 +75,16 @@ impl TestApp {
 
     /// A bearer token for a new user with `role`.
     pub async fn token(&self, role: Role) -> String {
+        self.user_with_token(role, None).await.0
+    }
+
+    /// A new user with `role` and a token for them, expiring at `expires_at`: (token, token
+    /// id, email).
+    pub async fn user_with_token(
+        &self,
+        role: Role,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> (String, i64, String) {
         let email = format!(
             "{}-{}@example.org",
             role.as_str(),
@@ -93,11 +103,11 @@ impl TestApp {
         getrandom::fill(&mut random).unwrap();
         let token = domain::credentials::token_from_bytes(random);
         let hash = domain::credentials::token_hash(&token);
-        database
-            .create_token(key, &operator, &email, &hash, None)
+        let id = database
+            .create_token(key, &operator, &email, &hash, expires_at)
             .await
             .expect("a token can be created");
-        token
+        (token, id, email)
     }
 
     /// POSTs JSON with a token and, if given, an idempotency key.
