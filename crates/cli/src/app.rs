@@ -40,7 +40,7 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<Database> {
         };
         Exit::new(
             exit::UNAVAILABLE,
-            format!("cannot connect to {target}: {}{hint}", error_chain(&err)),
+            format!("cannot connect to {target}: {}{hint}", storage::error_chain(&err)),
         )
         .into()
     })
@@ -82,7 +82,7 @@ pub async fn prepare_schema(database: &Database, app_env: AppEnv) -> anyhow::Res
 pub fn migration_failure(err: &StorageError) -> anyhow::Error {
     Exit::new(
         exit::UNAVAILABLE,
-        format!("cannot migrate the database: {}", error_chain(err)),
+        format!("cannot migrate the database: {}", storage::error_chain(err)),
     )
     .into()
 }
@@ -369,19 +369,4 @@ pub fn describe_database(url: &str) -> String {
         ),
         Err(_) => "the database".to_owned(),
     }
-}
-
-/// An error and its causes on one line, as `a: b: c`.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -142,6 +142,17 @@ pub fn parse_token_lifetime(text: &str) -> Result<time::Duration, TokenLifetimeE
     Ok(lifetime)
 }
 
+/// When a token whose lifetime ends at `expires_at` (none: no expiry) stopped working, if it
+/// has by `now`. A token expires at its expiry, not a moment later. The one rule for the door
+/// (401 naming the time) and for the write's own transaction.
+#[must_use]
+pub fn token_expired(
+    expires_at: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+) -> Option<time::OffsetDateTime> {
+    expires_at.filter(|at| *at <= now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +226,15 @@ mod tests {
         assert_eq!(token.len(), TOKEN_PREFIX.len() + 43);
         assert_ne!(token_from_bytes([1; 32]), token_from_bytes([2; 32]));
         assert_ne!(token_hash(&token), token_hash("dpt_other"));
+    }
+
+    #[test]
+    fn a_token_expires_at_its_expiry_not_a_moment_later() {
+        let now = time::macros::datetime!(2026-12-01 05:00 UTC);
+        let second = time::Duration::seconds(1);
+        assert_eq!(token_expired(None, now), None);
+        assert_eq!(token_expired(Some(now + second), now), None);
+        assert_eq!(token_expired(Some(now), now), Some(now));
+        assert_eq!(token_expired(Some(now - second), now), Some(now - second));
     }
 }

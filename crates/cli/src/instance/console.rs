@@ -238,7 +238,7 @@ impl Console {
             }
             Err(err) => Reply::error(format!(
                 "cannot read the audit chain: {}",
-                crate::app::error_chain(&err)
+                storage::error_chain(&err)
             )),
         }
     }

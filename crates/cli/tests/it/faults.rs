@@ -411,11 +411,21 @@ fn fill(file: &Path) {
     out.sync_all().ok();
 }
 
+/// Says why a fault test cannot run here; under CI (`CI` set, as `.ci/run` is run) that is a
+/// failure, never a silent pass: CI runs as root with the PostgreSQL programs installed.
+fn skip(why: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "this fault test must run under CI, but cannot: {why}"
+    );
+    eprintln!("SKIPPED: {why}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothing() {
     if !throwaway_postgres::running_as_root() {
-        eprintln!(
-            "SKIPPED: mounting a small tmpfs needs root (CI runs as root); run as root to cover the full disk"
+        skip(
+            "mounting a small tmpfs needs root (CI runs as root); run as root to cover the full disk",
         );
         return;
     }
@@ -487,7 +497,7 @@ async fn a_full_disk_fails_writes_with_503_until_space_is_freed_and_loses_nothin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_under_write_load_fails_writes_with_503_and_they_resume_when_it_is_back() {
     if let Err(why) = throwaway_postgres::bin_dir() {
-        eprintln!("SKIPPED: {why:#}");
+        skip(&format!("{why:#}"));
         return;
     }
     let mut postgres = throwaway_postgres::Server::start(throwaway_postgres::Options::default())

@@ -68,9 +68,7 @@ pub struct Authenticated {
 impl Authenticated {
     /// Refuses a token past its expiry, or a role that may not make a change needing `roles`.
     pub fn check(&self, roles: &[Role], now: OffsetDateTime) -> Result<(), Refusal> {
-        if let Some(at) = self.expires_at
-            && at <= now
-        {
+        if let Some(at) = domain::credentials::token_expired(self.expires_at, now) {
             return Err(Refusal::CredentialExpired(at));
         }
         if !roles.contains(&self.role) {

@@ -77,11 +77,9 @@ impl FromRequestParts<AppState> for Caller {
 
 /// Refuses a token past its expiry (401 naming when it expired).
 fn live(found: &Authenticated) -> Result<(), ApiError> {
-    match found.expires_at {
-        Some(at) if at <= OffsetDateTime::now_utc() => {
-            Err(ApiError::Refused(Refusal::CredentialExpired(at)))
-        }
-        _ => Ok(()),
+    match domain::credentials::token_expired(found.expires_at, OffsetDateTime::now_utc()) {
+        Some(at) => Err(ApiError::Refused(Refusal::CredentialExpired(at))),
+        None => Ok(()),
     }
 }
 
