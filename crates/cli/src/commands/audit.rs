@@ -14,6 +14,10 @@ use super::with_ledger;
 /// memory and checked as the chain is read.
 const SAVED_HEADS_MAX: usize = 11_000;
 
+/// The most bytes `--against` reads: a head line is about 400 bytes; read no further than
+/// [`SAVED_HEADS_MAX`] of them could need.
+const SAVED_HEADS_BYTES_MAX: u64 = SAVED_HEADS_MAX as u64 * 1024;
+
 /// Verifies the chain (and, with `against`, the heads saved in that file); exit 1 naming the
 /// first bad entry.
 pub fn verify(
@@ -45,8 +49,25 @@ pub fn verify(
 
 /// Saved heads, one JSON line each (blank lines skipped).
 fn read_heads(path: &Path) -> anyhow::Result<Vec<HeadLine>> {
-    let text = std::fs::read_to_string(path)
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            std::io::Read::read_to_string(
+                &mut std::io::Read::take(file, SAVED_HEADS_BYTES_MAX + 1),
+                &mut text,
+            )
+        })
         .with_context(|| format!("cannot read the saved heads in `{}`", path.display()))?;
+    if text.len() as u64 > SAVED_HEADS_BYTES_MAX {
+        return Err(crate::exit::Exit::new(
+            crate::exit::USAGE,
+            format!(
+                "`{}` is larger than {SAVED_HEADS_BYTES_MAX} bytes, more than {SAVED_HEADS_MAX} saved heads: keep the newest ones",
+                path.display()
+            ),
+        )
+        .into());
+    }
     let mut heads = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -582,6 +582,12 @@ async fn a_saved_head_beyond_the_end_or_under_an_unknown_key_fails() {
     let refused = auditor.run(&["audit", "verify", "--against", &garbage], &[]);
     assert_eq!(refused.code(), 64, "{}", refused.all_output());
     assert!(refused.stderr.contains("line 1 of"), "{}", refused.stderr);
+    // A file larger than any set of saved heads could be is refused before it is read whole.
+    let huge = auditor.path("huge.jsonl");
+    std::fs::write(&huge, "\n".repeat(12 * 1024 * 1024)).unwrap();
+    let refused = auditor.run(&["audit", "verify", "--against", &huge], &[]);
+    assert_eq!(refused.code(), 64, "{}", refused.all_output());
+    assert!(refused.stderr.contains("larger than"), "{}", refused.stderr);
     let export = auditor.path("export.jsonl");
     let python = std::process::Command::new("python3")
         .args([REFERENCE_VERIFIER, &export, "--public-key", &public_key])
