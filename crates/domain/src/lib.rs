@@ -12,7 +12,10 @@ mod names;
 pub mod role;
 pub mod zakat;
 
-pub use ledger::{Account, AmilShare, Asnaf, DonationType, Fund, PaymentMethod, ReceiptNumber};
+pub use ledger::{
+    Account, Asnaf, DonationType, Fund, PaymentMethod, PublicPurpose, ReceiptNumber, Share,
+    ShareCap,
+};
 pub use money::{AmountError, Currency, Money};
 pub use names::UnknownName;
 pub use role::Role;

@@ -13,7 +13,7 @@ use std::str::FromStr;
 pub const AMOUNT_MINOR_MAX: i64 = 1_000_000_000_000_000;
 
 /// A currency we accept, with its ISO 4217 minor-unit exponent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency {
     code: &'static str,
     exponent: u8,

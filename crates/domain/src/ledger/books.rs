@@ -1,0 +1,1089 @@
+//! The books as a state machine: what a batch of changes depends on (settings, receipt serial,
+//! the donations it reverses, the campaigns and people it names, the balances it draws on),
+//! and [`Books::apply`], which decides a change — refused with a typed [`Refusal`], or its
+//! [`Effects`]: the records to store, the balanced journal entries, the audit notes — and
+//! takes those effects in, so the next change of the batch sees them. No I/O, no clock: the
+//! time and the ids come from the caller.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::json;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::rules::{self, AsnafList, BOOKS_CURRENCY, Target};
+use super::shares::part_of;
+use super::{
+    Account, AmilShortfall, Asnaf, Balance, DistributionRule, DonationType, Fund, Line,
+    PublicPurpose, RateToIdr, RateToIdrError, ReceiptNumber, Setting, Settings, Share, ShareCap,
+    ShareError,
+};
+use crate::{Currency, Money, PaymentMethod, Role};
+
+mod records;
+
+pub use records::{
+    Campaign, CampaignRules, Distribution, Donation, DonationStatus, Reversal, WakafBenefit,
+};
+
+/// Personal data of a donor (muzaki) or recipient (mustahik). Never in the audit chain.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PersonalData {
+    /// Full name as printed on receipts.
+    pub name: String,
+    /// NIK (national identity number).
+    pub nik: Option<String>,
+    /// NPWP (tax number), needed for a tax-deductible receipt.
+    pub npwp: Option<String>,
+    /// NPWZ (BAZNAS payer number).
+    pub npwz: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+}
+
+/// Who gave a donation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DonorRef {
+    /// A donor already on file.
+    Existing(Uuid),
+    /// A new donor, filed with the donation.
+    New(PersonalData),
+    /// No donor on file.
+    Anonymous,
+}
+
+/// Who receives a distribution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecipientRef {
+    /// A recipient already on file.
+    Existing(Uuid),
+    /// A new recipient, filed with the distribution.
+    New(PersonalData),
+}
+
+/// A donation to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDonation {
+    /// Its type, which decides the fund.
+    pub donation_type: DonationType,
+    /// The campaign it was given for, if any: its purpose restricts the money.
+    pub campaign_id: Option<Uuid>,
+    /// Who gave it.
+    pub donor: DonorRef,
+    /// How much, in the currency it was given in.
+    pub amount: Money,
+    /// Rupiah per unit at receipt: required for another currency than IDR.
+    pub rate_to_idr: Option<RateToIdr>,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// When the institution received it.
+    pub received_on: Date,
+    /// A free-text note.
+    pub note: Option<String>,
+}
+
+/// A void (the whole remaining amount) or a refund (part or all of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReversalKind {
+    /// Recorded in error (a bounced transfer, say); the receipt stays, marked void.
+    Void,
+    /// Paid back to the donor: this many minor units of the donation's own currency.
+    Refund(i64),
+}
+
+impl ReversalKind {
+    /// `void` or `refund`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReversalKind::Void => "void",
+            ReversalKind::Refund(_) => "refund",
+        }
+    }
+}
+
+/// A reversal of a donation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReversal {
+    /// The donation reversed.
+    pub donation_id: Uuid,
+    /// Void or refund.
+    pub kind: ReversalKind,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A distribution (penyaluran) to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDistribution {
+    /// The fund it is paid from.
+    pub fund: Fund,
+    /// For money kept per campaign: the campaign whose money it is.
+    pub campaign_id: Option<Uuid>,
+    /// Who receives it.
+    pub recipient: RecipientRef,
+    /// The recipient's asnaf (every fund but `non_halal`).
+    pub asnaf: Option<Asnaf>,
+    /// The public-interest use (the `non_halal` fund only).
+    pub purpose: Option<PublicPurpose>,
+    /// The program it is paid under.
+    pub program: String,
+    /// How much.
+    pub amount: Money,
+    /// How it is paid.
+    pub method: PaymentMethod,
+    /// When it was paid.
+    pub distributed_on: Date,
+    /// A free-text note.
+    pub note: Option<String>,
+}
+
+/// What a wakaf asset earned (rent, crops, profit), to record into the distributable
+/// `wakaf_benefits` fund; the principal stays in `wakaf`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewWakafBenefit {
+    /// How much, in rupiah.
+    pub amount: Money,
+    /// How it came in.
+    pub method: PaymentMethod,
+    /// When.
+    pub received_on: Date,
+    /// What earned it (`sewa ruko wakaf`).
+    pub source: String,
+    /// The nazhir's share, taken at receipt: at most 10 %.
+    pub nazhir_share: Share,
+    /// A free-text note.
+    pub note: Option<String>,
+}
+
+/// A campaign to open: a purpose donors can give for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCampaign {
+    /// Its name.
+    pub name: String,
+    /// What its money may be used for.
+    pub purpose: String,
+    /// The asnaf its money may pay; `None`: every asnaf but the amil.
+    pub allowed_asnaf: Option<Vec<Asnaf>>,
+    /// The amil's share of infak/sedekah given for it, at most 20 %.
+    pub amil_share: Share,
+}
+
+/// A change to the books.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Record a donation.
+    Donation(NewDonation),
+    /// Void or refund a donation.
+    Reversal(NewReversal),
+    /// Record a distribution.
+    Distribution(NewDistribution),
+    /// Record what a wakaf earned.
+    WakafBenefit(NewWakafBenefit),
+    /// File a donor.
+    Donor(PersonalData),
+    /// Open a campaign.
+    Campaign(NewCampaign),
+    /// Change a setting.
+    Setting(Setting),
+}
+
+impl Change {
+    /// The roles that may make this change.
+    #[must_use]
+    pub fn roles(&self) -> &'static [Role] {
+        match self {
+            Change::Donation(_)
+            | Change::Reversal(_)
+            | Change::Distribution(_)
+            | Change::WakafBenefit(_)
+            | Change::Donor(_) => crate::role::RECORDERS,
+            Change::Campaign(_) | Change::Setting(_) => crate::role::ADMINS,
+        }
+    }
+}
+
+/// What a change produced, as the caller answers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The donation recorded.
+    Donation(Donation),
+    /// The reversal and the donation as it now stands.
+    Reversal {
+        /// The reversal.
+        reversal: Reversal,
+        /// The donation after it.
+        donation: Donation,
+    },
+    /// The distribution recorded.
+    Distribution(Distribution),
+    /// The wakaf benefit recorded.
+    WakafBenefit(WakafBenefit),
+    /// The donor's id.
+    Donor(Uuid),
+    /// The campaign opened.
+    Campaign(Campaign),
+    /// The settings now in force.
+    Settings(Settings),
+}
+
+/// A row to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A donor filed.
+    Donor(Uuid, PersonalData),
+    /// A recipient filed.
+    Recipient(Uuid, PersonalData),
+    /// A campaign opened.
+    Campaign(Campaign),
+    /// A donation.
+    Donation(Donation),
+    /// A void or refund.
+    Reversal(Reversal),
+    /// A distribution.
+    Distribution(Distribution),
+    /// A wakaf benefit.
+    WakafBenefit(WakafBenefit),
+    /// A setting's new value.
+    Setting(Setting),
+}
+
+/// A balanced journal entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Its id.
+    pub id: Uuid,
+    /// `donation`, `void`, `refund`, `distribution`, `wakaf_benefit`.
+    pub kind: &'static str,
+    /// The record it books.
+    pub source_id: Uuid,
+    /// The currency of its lines.
+    pub currency: Currency,
+    /// Its lines; they sum to zero.
+    pub lines: Vec<Line>,
+}
+
+impl Entry {
+    /// How the audit chain records it.
+    #[must_use]
+    pub fn describe(&self) -> serde_json::Value {
+        let lines: Vec<_> = self
+            .lines
+            .iter()
+            .map(
+                |line| json!({ "account": line.account.code(), "amount_minor": line.amount_minor }),
+            )
+            .collect();
+        json!({ "id": self.id, "currency": self.currency.code(), "lines": lines })
+    }
+}
+
+/// What the audit chain records of a change: never personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditNote {
+    /// `donation.record`, …
+    pub action: &'static str,
+    /// `donation:<id>`, …
+    pub subject: String,
+    /// The facts, as canonical JSON.
+    pub payload: serde_json::Value,
+}
+
+/// What an accepted change does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effects {
+    /// What the caller is answered.
+    pub outcome: Outcome,
+    /// Rows to store, parents first.
+    pub records: Vec<Record>,
+    /// Journal entries.
+    pub entries: Vec<Entry>,
+    /// Audit notes, in order.
+    pub audit: Vec<AuditNote>,
+}
+
+/// Why a change was refused. Nothing of it is written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No such donor.
+    #[error("no donor with id `{0}`")]
+    UnknownDonor(Uuid),
+    /// No such campaign.
+    #[error("no campaign with id `{0}`")]
+    UnknownCampaign(Uuid),
+    /// No such recipient.
+    #[error("no recipient with id `{0}`")]
+    UnknownRecipient(Uuid),
+    /// No such donation.
+    #[error("no donation with id `{0}`")]
+    UnknownDonation(Uuid),
+    /// The donation was voided already.
+    #[error("the donation is void; nothing is left to reverse")]
+    AlreadyVoid,
+    /// Everything was refunded already.
+    #[error("the donation was refunded in full; nothing is left to reverse")]
+    NothingLeft,
+    /// More than what is left was asked back.
+    #[error("only {} {} can still be refunded", .remaining, .remaining.currency())]
+    RefundTooLarge {
+        /// What is left.
+        remaining: Money,
+    },
+    /// Paying this would take a fund below zero.
+    #[error("the `{account}` balance is {balance}, less than the {} {} this needs", .needed, .needed.currency())]
+    InsufficientFunds {
+        /// The fund's account.
+        account: Account,
+        /// What it holds.
+        balance: Balance,
+        /// What is needed.
+        needed: Money,
+    },
+    /// Paying this would take cash or the bank below what it holds.
+    #[error("the `{account}` balance is {balance}, less than the {} {} this needs: pay from where the money is", .needed, .needed.currency())]
+    InsufficientCash {
+        /// The asset account.
+        account: Account,
+        /// What it holds.
+        balance: Balance,
+        /// What is needed.
+        needed: Money,
+    },
+    /// The amil fund has spent part of the share a reversal must give back, and the
+    /// institution chose to refuse such reversals (`amil_shortfall: refuse`).
+    #[error("the amil fund holds {balance}, less than the {} {} amil share this reversal gives back; set `amil_shortfall` to `receivable` to book the difference as owed by the amil", .needed, .needed.currency())]
+    AmilShareSpent {
+        /// What the amil fund holds.
+        balance: Balance,
+        /// The share to give back.
+        needed: Money,
+    },
+    /// A rule of the funds table.
+    #[error(transparent)]
+    Rule(#[from] DistributionRule),
+    /// A share above its cap.
+    #[error(transparent)]
+    Share(#[from] ShareError),
+    /// A campaign whose allowed asnaf include the amil, or none.
+    #[error(
+        "a campaign's `allowed_asnaf` must name at least one asnaf and never `amil`: the amil takes its share at receipt (`amil_share_percent`)"
+    )]
+    CampaignAsnaf,
+    /// A gift in another currency without its rate.
+    #[error(
+        "a gift in {0} needs `rate_to_idr`, the rupiah one {0} was worth at receipt: funds are kept in IDR"
+    )]
+    RateRequired(Currency),
+    /// A rate on a rupiah gift.
+    #[error("`rate_to_idr` is only for gifts in another currency than IDR; leave it out")]
+    RateForIdr,
+    /// A rate that does not book.
+    #[error(transparent)]
+    Rate(#[from] RateToIdrError),
+    /// Wakaf benefits are recorded in rupiah.
+    #[error("wakaf benefits are recorded in IDR, not {0}")]
+    NotInRupiah(Currency),
+}
+
+impl Refusal {
+    /// The refusal's name, the last segment of its problem type.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Refusal::UnknownDonor(_) => "unknown-donor",
+            Refusal::UnknownCampaign(_) => "unknown-campaign",
+            Refusal::UnknownRecipient(_) => "unknown-recipient",
+            Refusal::UnknownDonation(_) => "not-found",
+            Refusal::AlreadyVoid | Refusal::NothingLeft => "already-reversed",
+            Refusal::RefundTooLarge { .. } => "refund-too-large",
+            Refusal::InsufficientFunds { .. } => "insufficient-funds",
+            Refusal::InsufficientCash { .. } => "insufficient-cash",
+            Refusal::AmilShareSpent { .. } => "amil-share-spent",
+            Refusal::Rule(rule) => rule.name(),
+            Refusal::Share(_) => "share-above-cap",
+            Refusal::CampaignAsnaf => "campaign-asnaf",
+            Refusal::RateRequired(_) | Refusal::RateForIdr | Refusal::Rate(_) => "rate-to-idr",
+            Refusal::NotInRupiah(_) => "not-in-rupiah",
+        }
+    }
+}
+
+/// What the books hold that a batch of changes depends on. Storage loads it for the batch's
+/// [`Needs`], applies the changes in order and writes their effects.
+#[derive(Clone, Debug)]
+pub struct Books {
+    /// The time every record of the batch is stamped with.
+    pub now: OffsetDateTime,
+    /// The settings in force.
+    pub settings: Settings,
+    /// The highest receipt serial of `now`'s receipt year.
+    pub receipt_serial_max: i64,
+    /// Donations the batch reverses.
+    pub donations: HashMap<Uuid, Donation>,
+    /// Campaigns the batch names, with their rules.
+    pub campaigns: HashMap<Uuid, CampaignRules>,
+    /// Donors the batch names that exist.
+    pub donors: HashSet<Uuid>,
+    /// Recipients the batch names that exist.
+    pub recipients: HashSet<Uuid>,
+    /// Signed line sums (debits positive) of the accounts the batch draws on; an account
+    /// missing here holds nothing.
+    pub balances: HashMap<(Account, Currency), i64>,
+}
+
+/// What a batch must load before it can be applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Donations reversed.
+    pub donations: Vec<Uuid>,
+    /// Donors named.
+    pub donors: Vec<Uuid>,
+    /// Campaigns named.
+    pub campaigns: Vec<Uuid>,
+    /// Recipients named.
+    pub recipients: Vec<Uuid>,
+}
+
+impl Needs {
+    /// What `changes` name.
+    pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Needs {
+        let mut needs = Needs::default();
+        for change in changes {
+            match change {
+                Change::Donation(donation) => {
+                    if let DonorRef::Existing(id) = donation.donor {
+                        needs.donors.push(id);
+                    }
+                    needs.campaigns.extend(donation.campaign_id);
+                }
+                Change::Reversal(reversal) => needs.donations.push(reversal.donation_id),
+                Change::Distribution(distribution) => {
+                    if let RecipientRef::Existing(id) = distribution.recipient {
+                        needs.recipients.push(id);
+                    }
+                    needs.campaigns.extend(distribution.campaign_id);
+                }
+                Change::WakafBenefit(_)
+                | Change::Donor(_)
+                | Change::Campaign(_)
+                | Change::Setting(_) => {}
+            }
+        }
+        needs
+    }
+
+    /// The accounts whose balances `changes` draw on, once the reversed donations are loaded.
+    pub fn accounts<'a>(
+        changes: impl IntoIterator<Item = &'a Change>,
+        donations: &HashMap<Uuid, Donation>,
+    ) -> Vec<(Account, Currency)> {
+        let mut accounts = Vec::new();
+        for change in changes {
+            match change {
+                Change::Reversal(reversal) => {
+                    if let Some(donation) = donations.get(&reversal.donation_id) {
+                        let currency = donation.booked_currency();
+                        for account in [
+                            donation.account,
+                            Account::AMIL,
+                            Account::for_method(donation.method),
+                        ] {
+                            accounts.push((account, currency));
+                        }
+                    }
+                }
+                Change::Distribution(distribution) => {
+                    let currency = distribution.amount.currency();
+                    let fund = Account::Fund(distribution.fund, distribution.campaign_id);
+                    accounts.push((fund, currency));
+                    accounts.push((Account::for_method(distribution.method), currency));
+                }
+                _ => {}
+            }
+        }
+        accounts.sort();
+        accounts.dedup();
+        accounts
+    }
+}
+
+impl Books {
+    /// Empty books at `now` with default settings.
+    #[must_use]
+    pub fn new(now: OffsetDateTime) -> Books {
+        Books {
+            now,
+            settings: Settings::default(),
+            receipt_serial_max: 0,
+            donations: HashMap::new(),
+            campaigns: HashMap::new(),
+            donors: HashSet::new(),
+            recipients: HashSet::new(),
+            balances: HashMap::new(),
+        }
+    }
+
+    /// What `account` holds in `currency`.
+    #[must_use]
+    pub fn held(&self, account: Account, currency: Currency) -> i64 {
+        account.held(
+            self.balances
+                .get(&(account, currency))
+                .copied()
+                .unwrap_or(0),
+        )
+    }
+
+    /// Decides `change`, made by user `by`; on success takes its effects in (a refused change
+    /// leaves the books as they were). `new_id` gives
+    /// the ids of what it creates (time-ordered UUIDs in production).
+    pub fn apply(
+        &mut self,
+        change: &Change,
+        by: i64,
+        new_id: &mut dyn FnMut() -> Uuid,
+    ) -> Result<Effects, Refusal> {
+        let mut effects = Effects {
+            outcome: Outcome::Donor(Uuid::nil()),
+            records: Vec::new(),
+            entries: Vec::new(),
+            audit: Vec::new(),
+        };
+        let mut step = Step {
+            books: self,
+            by,
+            new_id,
+            effects: &mut effects,
+        };
+        let outcome = match change {
+            Change::Donation(new) => step.donation(new)?,
+            Change::Reversal(new) => step.reversal(new)?,
+            Change::Distribution(new) => step.distribution(new)?,
+            Change::WakafBenefit(new) => step.wakaf_benefit(new)?,
+            Change::Donor(person) => Outcome::Donor(step.file_donor(person)),
+            Change::Campaign(new) => step.campaign(new)?,
+            Change::Setting(setting) => step.setting(*setting)?,
+        };
+        effects.outcome = outcome;
+        self.absorb(&effects);
+        Ok(effects)
+    }
+
+    /// Takes accepted effects in, so later changes of the batch see them.
+    fn absorb(&mut self, effects: &Effects) {
+        for entry in &effects.entries {
+            for line in &entry.lines {
+                *self
+                    .balances
+                    .entry((line.account, entry.currency))
+                    .or_default() += line.amount_minor;
+            }
+        }
+        for record in &effects.records {
+            match record {
+                Record::Donor(id, _) => {
+                    self.donors.insert(*id);
+                }
+                Record::Recipient(id, _) => {
+                    self.recipients.insert(*id);
+                }
+                Record::Campaign(campaign) => {
+                    self.campaigns.insert(campaign.id, campaign.rules);
+                }
+                Record::Donation(donation) => self.receipt_serial_max = donation.receipt.serial,
+                Record::Setting(setting) => self.settings = self.settings.with(*setting),
+                Record::Reversal(_) | Record::Distribution(_) | Record::WakafBenefit(_) => {}
+            }
+        }
+        if let Outcome::Reversal { donation, .. } = &effects.outcome {
+            self.donations.insert(donation.id, donation.clone());
+        }
+    }
+}
+
+/// One change being decided: the books as they were before it, and its effects so far.
+struct Step<'a> {
+    books: &'a Books,
+    by: i64,
+    new_id: &'a mut dyn FnMut() -> Uuid,
+    effects: &'a mut Effects,
+}
+
+impl Step<'_> {
+    fn note(&mut self, action: &'static str, subject: String, payload: serde_json::Value) {
+        self.effects.audit.push(AuditNote {
+            action,
+            subject,
+            payload,
+        });
+    }
+
+    /// Books `lines` as one entry after checking that no account it draws on goes below
+    /// zero; returns the entry as the audit chain records it.
+    fn post(
+        &mut self,
+        kind: &'static str,
+        source_id: Uuid,
+        currency: Currency,
+        lines: Vec<Line>,
+    ) -> Result<serde_json::Value, Refusal> {
+        let sum: i128 = lines.iter().map(|l| i128::from(l.amount_minor)).sum();
+        assert_eq!(sum, 0, "journal entry does not balance: {lines:?}");
+        let mut moved: Vec<(Account, i64)> = Vec::new();
+        for line in &lines {
+            match moved.iter_mut().find(|(a, _)| *a == line.account) {
+                Some((_, total)) => *total += line.amount_minor,
+                None => moved.push((line.account, line.amount_minor)),
+            }
+        }
+        for (account, delta) in moved {
+            let taken = -account.held(delta);
+            let held = self.books.held(account, currency);
+            if taken > 0 && held < taken {
+                let balance = Balance {
+                    minor: held,
+                    currency,
+                };
+                let needed = Money::from_minor(taken, currency).expect("a movement's amount");
+                return Err(match account {
+                    Account::Fund(..) => Refusal::InsufficientFunds {
+                        account,
+                        balance,
+                        needed,
+                    },
+                    _ => Refusal::InsufficientCash {
+                        account,
+                        balance,
+                        needed,
+                    },
+                });
+            }
+        }
+        let entry = Entry {
+            id: (self.new_id)(),
+            kind,
+            source_id,
+            currency,
+            lines,
+        };
+        let described = entry.describe();
+        self.effects.entries.push(entry);
+        Ok(described)
+    }
+
+    fn campaign_rules(&self, campaign: Option<Uuid>) -> Result<Option<CampaignRules>, Refusal> {
+        campaign
+            .map(|id| {
+                self.books
+                    .campaigns
+                    .get(&id)
+                    .copied()
+                    .ok_or(Refusal::UnknownCampaign(id))
+            })
+            .transpose()
+    }
+
+    /// Files a donor. The chain records the id only: personal data must stay erasable
+    /// (UU 27/2022) while the chain is immutable.
+    fn file_donor(&mut self, person: &PersonalData) -> Uuid {
+        let id = (self.new_id)();
+        self.effects.records.push(Record::Donor(id, person.clone()));
+        self.note("donor.create", format!("donor:{id}"), json!({ "id": id }));
+        id
+    }
+
+    fn file_recipient(&mut self, person: &PersonalData) -> Uuid {
+        let id = (self.new_id)();
+        self.effects
+            .records
+            .push(Record::Recipient(id, person.clone()));
+        self.note(
+            "recipient.create",
+            format!("recipient:{id}"),
+            json!({ "id": id }),
+        );
+        id
+    }
+
+    fn donation(&mut self, new: &NewDonation) -> Result<Outcome, Refusal> {
+        let campaign = self.campaign_rules(new.campaign_id)?;
+        let donor_id = match &new.donor {
+            DonorRef::Existing(id) if self.books.donors.contains(id) => Some(*id),
+            DonorRef::Existing(id) => return Err(Refusal::UnknownDonor(*id)),
+            DonorRef::New(person) => Some(self.file_donor(person)),
+            DonorRef::Anonymous => None,
+        };
+        let currency = new.amount.currency();
+        let booked_minor = match (currency == BOOKS_CURRENCY, new.rate_to_idr) {
+            (true, None) => new.amount.minor(),
+            (true, Some(_)) => return Err(Refusal::RateForIdr),
+            (false, None) => return Err(Refusal::RateRequired(currency)),
+            (false, Some(rate)) => rate.booked(new.amount)?,
+        };
+        let fund = new.donation_type.fund(new.campaign_id.is_some());
+        let share = match (new.donation_type, campaign) {
+            (t, _) if t.is_zakat() => self.books.settings.amil_share,
+            (DonationType::Infak | DonationType::Sedekah, Some(rules)) => rules.amil_share,
+            (DonationType::Infak | DonationType::Sedekah, None) => {
+                self.books.settings.amil_share_infak
+            }
+            _ => Share::ZERO,
+        };
+        let donation = Donation {
+            id: (self.new_id)(),
+            receipt: ReceiptNumber {
+                year: ReceiptNumber::year_of(self.books.now),
+                serial: self.books.receipt_serial_max + 1,
+            },
+            donation_type: new.donation_type,
+            fund,
+            account: fund.account(new.campaign_id),
+            campaign_id: new.campaign_id,
+            donor_id,
+            amount: new.amount,
+            rate_to_idr: new.rate_to_idr,
+            booked_minor,
+            method: new.method,
+            received_on: new.received_on,
+            note: new.note.clone(),
+            amil_share_minor: share.of(booked_minor, BOOKS_CURRENCY),
+            reversed_minor: 0,
+            voided: false,
+            recorded_by: self.by,
+            recorded_at: self.books.now,
+        };
+        let lines = received(
+            Account::for_method(donation.method),
+            donation.account,
+            booked_minor,
+            donation.amil_share_minor,
+        );
+        let entry = self.post("donation", donation.id, BOOKS_CURRENCY, lines)?;
+        self.note(
+            "donation.record",
+            format!("donation:{}", donation.id),
+            donation.audit_payload(&entry),
+        );
+        self.effects
+            .records
+            .push(Record::Donation(donation.clone()));
+        Ok(Outcome::Donation(donation))
+    }
+
+    fn reversal(&mut self, new: &NewReversal) -> Result<Outcome, Refusal> {
+        let donation = self
+            .books
+            .donations
+            .get(&new.donation_id)
+            .ok_or(Refusal::UnknownDonation(new.donation_id))?
+            .clone();
+        if donation.voided {
+            return Err(Refusal::AlreadyVoid);
+        }
+        let remaining = donation.remaining_minor();
+        if remaining == 0 {
+            return Err(Refusal::NothingLeft);
+        }
+        let amount_minor = match new.kind {
+            ReversalKind::Void => remaining,
+            ReversalKind::Refund(amount) if amount > remaining => {
+                return Err(Refusal::RefundTooLarge {
+                    remaining: Money::from_minor(remaining, donation.amount.currency())
+                        .expect("something is left"),
+                });
+            }
+            ReversalKind::Refund(amount) => amount,
+        };
+        let whole = donation.amount.minor();
+        let before = donation.reversed_minor;
+        let booked = part_of(donation.booked_minor, whole, before, amount_minor);
+        let share = part_of(donation.amil_share_minor, whole, before, amount_minor);
+        let currency = donation.booked_currency();
+        let amil_holds = self.books.held(Account::AMIL, currency);
+        let receivable_minor = if amil_holds >= share {
+            0
+        } else if self.books.settings.amil_shortfall == AmilShortfall::Receivable {
+            share - amil_holds.max(0)
+        } else {
+            return Err(Refusal::AmilShareSpent {
+                balance: Balance {
+                    minor: amil_holds,
+                    currency,
+                },
+                needed: Money::from_minor(share, currency).expect("a share above what is held"),
+            });
+        };
+        let mut lines = received(
+            Account::for_method(donation.method),
+            donation.account,
+            booked,
+            share,
+        );
+        for line in &mut lines {
+            line.amount_minor = -line.amount_minor;
+        }
+        if receivable_minor > 0 {
+            let amil = lines
+                .iter_mut()
+                .find(|l| l.account == Account::AMIL)
+                .expect("a share has its amil line");
+            amil.amount_minor -= receivable_minor;
+            if amil.amount_minor == 0 {
+                lines.retain(|l| l.account != Account::AMIL);
+            }
+            lines.push(Line {
+                account: Account::AmilShareReceivable,
+                amount_minor: receivable_minor,
+            });
+        }
+        let reversal = Reversal {
+            id: (self.new_id)(),
+            donation_id: donation.id,
+            kind: new.kind,
+            amount_minor,
+            booked_minor: booked,
+            amil_share_minor: share,
+            receivable_minor,
+            reason: new.reason.clone(),
+            recorded_by: self.by,
+            recorded_at: self.books.now,
+        };
+        let kind = new.kind.as_str();
+        let entry = self.post(kind, reversal.id, currency, lines)?;
+        self.note(
+            if kind == "void" {
+                "donation.void"
+            } else {
+                "donation.refund"
+            },
+            format!("donation:{}", donation.id),
+            json!({
+                "id": reversal.id,
+                "donation_id": donation.id,
+                "amount": donation.amount.currency().format_minor(amount_minor),
+                "currency": donation.amount.currency().code(),
+                "amount_booked": currency.format_minor(booked),
+                "booked_currency": currency.code(),
+                "amil_share_minor": share,
+                "receivable_minor": receivable_minor,
+                "journal_entry": entry,
+            }),
+        );
+        self.effects
+            .records
+            .push(Record::Reversal(reversal.clone()));
+        let mut after = donation;
+        after.reversed_minor += amount_minor;
+        after.voided = new.kind == ReversalKind::Void;
+        Ok(Outcome::Reversal {
+            reversal,
+            donation: after,
+        })
+    }
+
+    fn distribution(&mut self, new: &NewDistribution) -> Result<Outcome, Refusal> {
+        let rules = self.campaign_rules(new.campaign_id)?;
+        let campaign = new.campaign_id.zip(rules);
+        let target = Target {
+            asnaf: new.asnaf,
+            purpose: new.purpose,
+        };
+        let account = rules::distribution_account(
+            new.fund,
+            campaign.as_ref().map(|(id, rules)| (*id, rules)),
+            target,
+        )?;
+        let recipient_id = match &new.recipient {
+            RecipientRef::Existing(id) if self.books.recipients.contains(id) => *id,
+            RecipientRef::Existing(id) => return Err(Refusal::UnknownRecipient(*id)),
+            RecipientRef::New(person) => self.file_recipient(person),
+        };
+        let id = (self.new_id)();
+        let currency = new.amount.currency();
+        let amount = new.amount.minor();
+        let lines = vec![
+            Line {
+                account,
+                amount_minor: amount,
+            },
+            Line {
+                account: Account::for_method(new.method),
+                amount_minor: -amount,
+            },
+        ];
+        let entry = self.post("distribution", id, currency, lines)?;
+        let distribution = Distribution {
+            id,
+            fund: new.fund,
+            campaign_id: new.campaign_id,
+            recipient_id,
+            asnaf: new.asnaf,
+            purpose: new.purpose,
+            program: new.program.clone(),
+            amount: new.amount,
+            method: new.method,
+            distributed_on: new.distributed_on,
+            note: new.note.clone(),
+            recorded_by: self.by,
+            recorded_at: self.books.now,
+        };
+        self.note(
+            "distribution.record",
+            format!("distribution:{id}"),
+            json!({
+                "id": id,
+                "fund": distribution.fund,
+                "campaign_id": distribution.campaign_id,
+                "recipient_id": recipient_id,
+                "asnaf": distribution.asnaf,
+                "purpose": distribution.purpose,
+                "program": distribution.program,
+                "amount": distribution.amount.to_string(),
+                "currency": currency.code(),
+                "method": distribution.method,
+                "distributed_on": distribution.distributed_on.to_string(),
+                "journal_entry": entry,
+            }),
+        );
+        self.effects
+            .records
+            .push(Record::Distribution(distribution.clone()));
+        Ok(Outcome::Distribution(distribution))
+    }
+
+    fn wakaf_benefit(&mut self, new: &NewWakafBenefit) -> Result<Outcome, Refusal> {
+        let currency = new.amount.currency();
+        if currency != BOOKS_CURRENCY {
+            return Err(Refusal::NotInRupiah(currency));
+        }
+        if new.nazhir_share > ShareCap::Nazhir.max() {
+            return Err(ShareError::AboveCap(ShareCap::Nazhir).into());
+        }
+        let benefit = WakafBenefit {
+            id: (self.new_id)(),
+            amount: new.amount,
+            method: new.method,
+            received_on: new.received_on,
+            source: new.source.clone(),
+            nazhir_share_minor: new.nazhir_share.of(new.amount.minor(), currency),
+            note: new.note.clone(),
+            recorded_by: self.by,
+            recorded_at: self.books.now,
+        };
+        let lines = received(
+            Account::for_method(new.method),
+            Account::Fund(Fund::WakafBenefits, None),
+            new.amount.minor(),
+            benefit.nazhir_share_minor,
+        );
+        let entry = self.post("wakaf_benefit", benefit.id, currency, lines)?;
+        self.note(
+            "wakaf_benefit.record",
+            format!("wakaf_benefit:{}", benefit.id),
+            json!({
+                "id": benefit.id,
+                "amount": benefit.amount.to_string(),
+                "currency": currency.code(),
+                "method": benefit.method,
+                "received_on": benefit.received_on.to_string(),
+                "source": benefit.source,
+                "nazhir_share_minor": benefit.nazhir_share_minor,
+                "journal_entry": entry,
+            }),
+        );
+        self.effects
+            .records
+            .push(Record::WakafBenefit(benefit.clone()));
+        Ok(Outcome::WakafBenefit(benefit))
+    }
+
+    fn campaign(&mut self, new: &NewCampaign) -> Result<Outcome, Refusal> {
+        let allowed = match &new.allowed_asnaf {
+            None => CampaignRules::DEFAULT_ASNAF,
+            Some(list) if list.is_empty() || list.contains(&Asnaf::Amil) => {
+                return Err(Refusal::CampaignAsnaf);
+            }
+            Some(list) => AsnafList::of(list),
+        };
+        if new.amil_share > ShareCap::Infak.max() {
+            return Err(ShareError::AboveCap(ShareCap::Infak).into());
+        }
+        let campaign = Campaign {
+            id: (self.new_id)(),
+            name: new.name.clone(),
+            purpose: new.purpose.clone(),
+            rules: CampaignRules {
+                allowed_asnaf: allowed,
+                amil_share: new.amil_share,
+            },
+        };
+        let allowed: Vec<Asnaf> = allowed.iter().collect();
+        self.note(
+            "campaign.create",
+            format!("campaign:{}", campaign.id),
+            json!({
+                "id": campaign.id,
+                "name": campaign.name,
+                "purpose": campaign.purpose,
+                "allowed_asnaf": allowed,
+                "amil_share_percent": new.amil_share.to_string(),
+            }),
+        );
+        self.effects
+            .records
+            .push(Record::Campaign(campaign.clone()));
+        Ok(Outcome::Campaign(campaign))
+    }
+
+    fn setting(&mut self, setting: Setting) -> Result<Outcome, Refusal> {
+        match setting {
+            Setting::AmilShare(share) if share > ShareCap::Zakat.max() => {
+                return Err(ShareError::AboveCap(ShareCap::Zakat).into());
+            }
+            Setting::AmilShareInfak(share) if share > ShareCap::Infak.max() => {
+                return Err(ShareError::AboveCap(ShareCap::Infak).into());
+            }
+            _ => {}
+        }
+        self.note(
+            "setting.change",
+            format!("setting:{}", setting.key()),
+            json!({ "value": setting.value() }),
+        );
+        self.effects.records.push(Record::Setting(setting));
+        Ok(Outcome::Settings(self.books.settings.with(setting)))
+    }
+}
+
+/// The lines of money received into `fund` through `asset`, of which `share` moves on to the
+/// amil fund (the amil share of zakat or infak, the nazhir share of wakaf benefits).
+fn received(asset: Account, fund: Account, amount: i64, share: i64) -> Vec<Line> {
+    let mut lines = vec![
+        Line {
+            account: asset,
+            amount_minor: amount,
+        },
+        Line {
+            account: fund,
+            amount_minor: -amount,
+        },
+    ];
+    if share > 0 {
+        lines.push(Line {
+            account: fund,
+            amount_minor: share,
+        });
+        lines.push(Line {
+            account: Account::AMIL,
+            amount_minor: -share,
+        });
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests;
