@@ -19,7 +19,7 @@ pub use books::{
 };
 pub use invariants::{Posting, Violation, check_postings};
 pub use receipt::{NotAReceiptNumber, RECEIPT_YEAR_OFFSET, ReceiptNumber};
-pub use rules::{DistributionRule, RateToIdr, RateToIdrError};
+pub use rules::{AsnafList, BOOKS_CURRENCY, DistributionRule, RateToIdr, RateToIdrError, Target};
 pub use shares::{AmilShortfall, Setting, SettingError, Settings, Share, ShareCap, ShareError};
 
 use crate::names::named_enum;

@@ -7,7 +7,7 @@
 use sqlx::{Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use super::model::Donation;
+use domain::ledger::Donation;
 use super::plan::{AuditRow, EntryRow, KeyRow, LineRow};
 
 /// Pushes one bulk INSERT per table onto a query being built.
@@ -31,7 +31,8 @@ pub(crate) const POSTGRES: Bulk<Postgres> = Bulk {
 fn donations(query: &mut QueryBuilder<'static, Postgres>, rows: &[Donation]) {
     query.push(
         "INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
-         currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) SELECT * FROM UNNEST(",
+         currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at, account, rate_to_idr, booked_minor) \
+         SELECT * FROM UNNEST(",
     );
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|d| d.id).collect::<Vec<_>>());
@@ -65,6 +66,13 @@ fn donations(query: &mut QueryBuilder<'static, Postgres>, rows: &[Donation]) {
     args.push_bind(rows.iter().map(|d| d.amil_share_minor).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|d| d.recorded_by).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|d| d.recorded_at).collect::<Vec<_>>());
+    args.push_bind(rows.iter().map(|d| d.account.code()).collect::<Vec<_>>());
+    args.push_bind(
+        rows.iter()
+            .map(|d| d.rate_to_idr.map(|rate| rate.to_string()))
+            .collect::<Vec<_>>(),
+    );
+    args.push_bind(rows.iter().map(|d| d.booked_minor).collect::<Vec<_>>());
     query.push(")");
 }
 

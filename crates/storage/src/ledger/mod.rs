@@ -20,10 +20,14 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 pub use audit::{AuditProblem, AuditReport, ExportLine, HeadLine};
+pub use domain::ledger::{
+    Campaign, Change, Distribution, Donation, DonationStatus, DonorRef, NewCampaign,
+    NewDistribution, NewDonation, NewReversal, NewWakafBenefit, Outcome, PersonalData,
+    RecipientRef, Reversal, ReversalKind, WakafBenefit,
+};
 pub use model::{
-    Actor, Applied, Authenticated, Change, Credential, Distribution, Donation, DonationStatus,
-    DonorRef, Idempotency, LedgerError, NewCampaign, NewDistribution, NewDonation, NewReversal,
-    Outcome, PersonalData, RecipientRef, Refusal, Rendered, Renderer, Request, ReversalKind, User,
+    Actor, Applied, Authenticated, Credential, Idempotency, LedgerError, Refusal, Rendered,
+    Renderer, Request, User,
 };
 pub use read::{
     AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DonationFilter, FundBalance, NewZakatDatum,
@@ -386,9 +390,9 @@ impl Database {
         .await)?)
     }
 
-    /// The amil share in force.
-    pub async fn amil_share(&self) -> Result<domain::AmilShare, StorageError> {
-        Ok(on_backend!(self, |pool, sql| sql::amil_share(pool).await)?)
+    /// The ledger's settings in force.
+    pub async fn settings(&self) -> Result<domain::ledger::Settings, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::settings(pool).await)?)
     }
 
     /// The zakat data values that took effect on or before `date` (`YYYY-MM-DD`), newest first

@@ -1,11 +1,11 @@
-//! What callers hand the ledger and what it hands back.
+//! What callers hand the ledger and what it hands back, around the books' own types
+//! (`domain::ledger`): who asks, with which token and idempotency key, and why it was refused.
 
 use std::sync::Arc;
 
-use domain::ledger::{DistributionRule, ReceiptNumber};
-use domain::{Asnaf, DonationType, Fund, Money, PaymentMethod, Role};
-use time::{Date, OffsetDateTime};
-use uuid::Uuid;
+use domain::Role;
+use domain::ledger::{Change, Outcome};
+use time::OffsetDateTime;
 
 use crate::StorageError;
 
@@ -84,147 +84,6 @@ fn rfc3339(at: &OffsetDateTime) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
-/// Personal data of a donor (muzaki). Never logged, never in the audit chain.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct PersonalData {
-    /// Full name as printed on receipts.
-    pub name: String,
-    /// NIK (national identity number).
-    pub nik: Option<String>,
-    /// NPWP (tax number), needed for a tax-deductible receipt.
-    pub npwp: Option<String>,
-    /// NPWZ (BAZNAS payer number).
-    pub npwz: Option<String>,
-    /// Phone number.
-    pub phone: Option<String>,
-    /// E-mail address.
-    pub email: Option<String>,
-    /// Postal address.
-    pub address: Option<String>,
-}
-
-/// Who gave a donation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DonorRef {
-    /// A donor already on file.
-    Existing(Uuid),
-    /// A new donor, filed with the donation.
-    New(PersonalData),
-    /// No donor on file.
-    Anonymous,
-}
-
-/// A donation to record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewDonation {
-    /// Its type, which decides the fund.
-    pub donation_type: DonationType,
-    /// The campaign it was given for, if any.
-    pub campaign_id: Option<Uuid>,
-    /// Who gave it.
-    pub donor: DonorRef,
-    /// How much.
-    pub amount: Money,
-    /// How it was paid.
-    pub method: PaymentMethod,
-    /// When the institution received it.
-    pub received_on: Date,
-    /// A free-text note.
-    pub note: Option<String>,
-}
-
-/// A void (the whole remaining amount) or a refund (part or all of it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReversalKind {
-    /// The donation was recorded in error; its receipt stays, marked void.
-    Void,
-    /// Money was paid back to the donor: this many minor units of the donation's currency.
-    Refund(i64),
-}
-
-/// A reversal of a donation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewReversal {
-    /// The donation reversed.
-    pub donation_id: Uuid,
-    /// Void or refund.
-    pub kind: ReversalKind,
-    /// Why.
-    pub reason: Option<String>,
-}
-
-/// Who receives a distribution.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RecipientRef {
-    /// A recipient already on file.
-    Existing(Uuid),
-    /// A new recipient (mustahik), filed with the distribution.
-    New(PersonalData),
-}
-
-/// A distribution (penyaluran) to record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewDistribution {
-    /// The fund it is paid from.
-    pub fund: Fund,
-    /// For restricted funds: the campaign whose money it is.
-    pub campaign_id: Option<Uuid>,
-    /// Who receives it.
-    pub recipient: RecipientRef,
-    /// The recipient's asnaf.
-    pub asnaf: Asnaf,
-    /// The program it is paid under.
-    pub program: String,
-    /// How much.
-    pub amount: Money,
-    /// How it is paid.
-    pub method: PaymentMethod,
-    /// When it was paid.
-    pub distributed_on: Date,
-    /// A free-text note.
-    pub note: Option<String>,
-}
-
-/// A campaign (a restricted purpose donors can give for).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewCampaign {
-    /// Its name.
-    pub name: String,
-    /// What its money may be used for.
-    pub purpose: String,
-}
-
-/// A change to the ledger.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// Record a donation.
-    Donation(NewDonation),
-    /// Void or refund a donation.
-    Reversal(NewReversal),
-    /// Record a distribution.
-    Distribution(NewDistribution),
-    /// File a donor.
-    Donor(PersonalData),
-    /// Open a campaign.
-    Campaign(NewCampaign),
-    /// Set the share of zakat that goes to the amil fund.
-    AmilShare(domain::AmilShare),
-}
-
-impl Change {
-    /// The roles that may make this change.
-    #[must_use]
-    pub fn roles(&self) -> &'static [Role] {
-        match self {
-            Change::Donation(_)
-            | Change::Reversal(_)
-            | Change::Distribution(_)
-            | Change::Donor(_) => domain::role::RECORDERS,
-            Change::Campaign(_) | Change::AmilShare(_) => domain::role::ADMINS,
-        }
-    }
-}
-
 /// A response as sent, kept for replays.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rendered {
@@ -278,130 +137,6 @@ impl Request {
     }
 }
 
-/// A donation as stored, with what happened to it since.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Donation {
-    /// Its id.
-    pub id: Uuid,
-    /// Its receipt number.
-    pub receipt: ReceiptNumber,
-    /// Its type.
-    pub donation_type: DonationType,
-    /// The fund it feeds.
-    pub fund: Fund,
-    /// The campaign, if any.
-    pub campaign_id: Option<Uuid>,
-    /// The donor, unless anonymous.
-    pub donor_id: Option<Uuid>,
-    /// How much.
-    pub amount: Money,
-    /// How it was paid.
-    pub method: PaymentMethod,
-    /// When it was received.
-    pub received_on: Date,
-    /// The note.
-    pub note: Option<String>,
-    /// The part moved to the amil fund.
-    pub amil_share_minor: i64,
-    /// How much was refunded or voided so far.
-    pub reversed_minor: i64,
-    /// Whether it was voided.
-    pub voided: bool,
-    /// Who recorded it.
-    pub recorded_by: i64,
-    /// When.
-    pub recorded_at: OffsetDateTime,
-}
-
-/// Where a donation stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DonationStatus {
-    /// Recorded, nothing reversed.
-    Recorded,
-    /// Part of it was refunded.
-    PartiallyRefunded,
-    /// All of it was refunded.
-    Refunded,
-    /// Voided; the receipt keeps its number and shows as void.
-    Void,
-}
-
-impl Donation {
-    /// Where it stands.
-    #[must_use]
-    pub fn status(&self) -> DonationStatus {
-        if self.voided {
-            DonationStatus::Void
-        } else if self.reversed_minor == 0 {
-            DonationStatus::Recorded
-        } else if self.reversed_minor < self.amount.minor() {
-            DonationStatus::PartiallyRefunded
-        } else {
-            DonationStatus::Refunded
-        }
-    }
-
-    /// What can still be refunded or voided.
-    #[must_use]
-    pub fn remaining_minor(&self) -> i64 {
-        self.amount.minor() - self.reversed_minor
-    }
-}
-
-/// A distribution as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Distribution {
-    /// Its id.
-    pub id: Uuid,
-    /// The fund it was paid from.
-    pub fund: Fund,
-    /// The campaign, for restricted funds.
-    pub campaign_id: Option<Uuid>,
-    /// Who received it.
-    pub recipient_id: Uuid,
-    /// Their asnaf.
-    pub asnaf: Asnaf,
-    /// The program.
-    pub program: String,
-    /// How much.
-    pub amount: Money,
-    /// How it was paid.
-    pub method: PaymentMethod,
-    /// When.
-    pub distributed_on: Date,
-    /// The note.
-    pub note: Option<String>,
-    /// Who recorded it.
-    pub recorded_by: i64,
-    /// When it was recorded.
-    pub recorded_at: OffsetDateTime,
-}
-
-/// What a change produced.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// The donation recorded.
-    Donation(Donation),
-    /// The donation after the reversal, and the reversal's id.
-    Reversal {
-        /// The reversal's id.
-        id: Uuid,
-        /// Void or refund.
-        kind: ReversalKind,
-        /// The donation as it now stands.
-        donation: Donation,
-    },
-    /// The distribution recorded.
-    Distribution(Distribution),
-    /// The donor's id.
-    Donor(Uuid),
-    /// The campaign's id.
-    Campaign(Uuid),
-    /// The amil share now in force.
-    AmilShare(domain::AmilShare),
-}
-
 /// What a change returns: a fresh outcome (with its rendered response when the request had an
 /// idempotency key) or the response of an earlier request with the same key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -433,43 +168,9 @@ pub enum Refusal {
         "this `Idempotency-Key` was already used for a different request; use a new key for a new request"
     )]
     IdempotencyKeyReused,
-    /// No such donor.
-    #[error("no donor with id `{0}`")]
-    UnknownDonor(Uuid),
-    /// No such campaign.
-    #[error("no campaign with id `{0}`")]
-    UnknownCampaign(Uuid),
-    /// No such recipient.
-    #[error("no recipient with id `{0}`")]
-    UnknownRecipient(Uuid),
-    /// No such donation.
-    #[error("no donation with id `{0}`")]
-    UnknownDonation(Uuid),
-    /// The donation was voided already.
-    #[error("the donation is void; nothing is left to reverse")]
-    AlreadyVoid,
-    /// Everything was refunded already.
-    #[error("the donation was refunded in full; nothing is left to reverse")]
-    NothingLeft,
-    /// More than what is left was asked back.
-    #[error("only {remaining} can still be refunded")]
-    RefundTooLarge {
-        /// What is left, formatted with its currency.
-        remaining: String,
-    },
-    /// Paying this would take a fund below zero.
-    #[error("the `{account}` balance is {balance}, less than the {needed} this needs")]
-    InsufficientFunds {
-        /// The account.
-        account: String,
-        /// Its balance.
-        balance: String,
-        /// What is needed.
-        needed: String,
-    },
-    /// A rule of the funds table.
+    /// The books refused it (a rule of the ledger's; see `domain::ledger::Refusal`).
     #[error(transparent)]
-    Rule(#[from] DistributionRule),
+    Books(#[from] domain::ledger::Refusal),
 }
 
 /// Why a change did not happen.

@@ -1,21 +1,19 @@
-//! Planning a batch: given what the database holds (read once per batch, under the writer
-//! lock), decide for each request what to write or why to refuse, and keep a running view so
-//! later requests in the batch see the effects of earlier ones. No I/O here.
+//! Planning a batch: the books as the database holds them (read once per batch, under the
+//! writer lock), each request checked for its credential and idempotency key and then applied
+//! to the books (`domain::ledger::Books`, where every ledger rule lives), its effects gathered
+//! as rows to insert. No I/O here, and no ledger rule.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use domain::audit::{self, Hash};
-use domain::ledger::{self, Account, Line, ReceiptNumber};
-use domain::{AmilShare, Fund};
-use serde_json::json;
+use domain::ledger::{Account, Books, Effects, Record};
+use domain::Currency;
+use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::model::{
-    Applied, Authenticated, Change, Distribution, Donation, DonorRef, NewCampaign, NewDistribution,
-    NewDonation, NewReversal, Outcome, PersonalData, RecipientRef, Refusal, Rendered, Request,
-    ReversalKind, user_label,
-};
+use super::model::{Applied, Authenticated, Refusal, Rendered, Request, user_label};
+use domain::ledger::{Campaign, Distribution, Donation, PersonalData, Reversal, WakafBenefit};
 
 /// A response kept under an idempotency key.
 #[derive(Clone, Debug)]
@@ -27,144 +25,44 @@ pub(crate) struct StoredKey {
 /// What the database holds that a batch's decisions depend on.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
-    /// The time every row of the batch is stamped with.
-    pub now: OffsetDateTime,
     /// The chain's length and last hash before the batch.
     pub head_seq: i64,
     pub head_hash: Hash,
-    /// The highest receipt serial of `now`'s receipt year.
-    pub receipt_serial_max: i64,
-    /// The amil share in force.
-    pub amil_share: AmilShare,
+    /// The books as the batch's changes need them (`books.now` stamps every row).
+    pub books: Books,
     /// Stored idempotency keys among those the batch claims, by (user, key).
     pub keys: HashMap<(i64, String), StoredKey>,
-    /// Donations the batch reverses.
-    pub donations: HashMap<Uuid, Donation>,
-    /// Signed sums of journal lines, by (account code, currency), for accounts the batch debits.
-    pub balances: HashMap<(String, String), i64>,
     /// Live tokens (not revoked, user enabled) among those the batch's requests came with.
     pub credentials: HashMap<Vec<u8>, Authenticated>,
-    /// Which referenced donors, campaigns and recipients exist.
-    pub donors: HashSet<Uuid>,
-    pub campaigns: HashSet<Uuid>,
-    pub recipients: HashSet<Uuid>,
 }
 
-impl Snapshot {
-    /// Refuses a campaign that does not exist.
-    fn check_campaign(&self, campaign: Option<Uuid>) -> Result<(), Refusal> {
-        match campaign {
-            Some(campaign) if !self.campaigns.contains(&campaign) => {
-                Err(Refusal::UnknownCampaign(campaign))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Takes an accepted request's effects into the running view, so later requests in the
-    /// batch see them.
-    fn absorb(&mut self, mine: &Writes, outcome: &Outcome) {
-        for line in &mine.lines {
-            *self
-                .balances
-                .entry((line.account.clone(), line.currency.to_owned()))
-                .or_default() += line.amount_minor;
-        }
-        for (id, _) in &mine.donors {
-            self.donors.insert(*id);
-        }
-        for (id, _) in &mine.recipients {
-            self.recipients.insert(*id);
-        }
-        for (id, _) in &mine.campaigns {
-            self.campaigns.insert(*id);
-        }
-        match outcome {
-            Outcome::Donation(donation) => self.receipt_serial_max = donation.receipt.serial,
-            Outcome::Reversal { donation, .. } => {
-                self.donations.insert(donation.id, donation.clone());
-            }
-            Outcome::AmilShare(share) => self.amil_share = *share,
-            _ => {}
-        }
-    }
-}
-
-/// What a batch must read before it can be planned.
+/// What a batch must read besides the books: token hashes and claimed keys.
 #[derive(Debug, Default)]
-pub(crate) struct Needs {
+pub(crate) struct Claims {
     /// Token hashes the requests came with.
     pub credentials: Vec<[u8; 32]>,
     /// Claimed idempotency keys, by user.
     pub keys: HashMap<i64, Vec<String>>,
-    pub donations: Vec<Uuid>,
-    pub donors: Vec<Uuid>,
-    pub campaigns: Vec<Uuid>,
-    pub recipients: Vec<Uuid>,
 }
 
-impl Needs {
-    pub fn of(requests: &[Request]) -> Needs {
-        let mut needs = Needs::default();
+impl Claims {
+    pub fn of(requests: &[Request]) -> Claims {
+        let mut claims = Claims::default();
         for request in requests {
             if let Some((user_id, claim)) = request.claim() {
-                needs
+                claims
                     .keys
                     .entry(user_id)
                     .or_default()
                     .push(claim.key.clone());
             }
             if let Some(credential) = request.credential
-                && !needs.credentials.contains(&credential)
+                && !claims.credentials.contains(&credential)
             {
-                needs.credentials.push(credential);
-            }
-            match &request.change {
-                Change::Donation(donation) => {
-                    if let DonorRef::Existing(id) = donation.donor {
-                        needs.donors.push(id);
-                    }
-                    needs.campaigns.extend(donation.campaign_id);
-                }
-                Change::Reversal(reversal) => needs.donations.push(reversal.donation_id),
-                Change::Distribution(distribution) => {
-                    if let RecipientRef::Existing(id) = distribution.recipient {
-                        needs.recipients.push(id);
-                    }
-                    needs.campaigns.extend(distribution.campaign_id);
-                }
-                Change::Donor(_) | Change::Campaign(_) | Change::AmilShare(_) => {}
+                claims.credentials.push(credential);
             }
         }
-        needs
-    }
-
-    /// The accounts whose balances the batch's debits must check, once the reversed donations
-    /// are known: fund accounts only (a fund may never go below zero; reference §10).
-    pub fn accounts(
-        requests: &[Request],
-        donations: &HashMap<Uuid, Donation>,
-    ) -> Vec<(String, String)> {
-        let mut accounts = Vec::new();
-        for request in requests {
-            match &request.change {
-                Change::Reversal(reversal) => {
-                    if let Some(donation) = donations.get(&reversal.donation_id) {
-                        let currency = donation.amount.currency().code().to_owned();
-                        accounts.push((fund_account(donation).code(), currency.clone()));
-                        accounts.push((Account::Fund(Fund::Amil, None).code(), currency));
-                    }
-                }
-                Change::Distribution(distribution) => {
-                    accounts.push((
-                        Account::Fund(distribution.fund, distribution.campaign_id).code(),
-                        distribution.amount.currency().code().to_owned(),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        accounts
+        claims
     }
 }
 
@@ -173,10 +71,11 @@ impl Needs {
 pub(crate) struct Writes {
     pub donors: Vec<(Uuid, PersonalData)>,
     pub recipients: Vec<(Uuid, PersonalData)>,
-    pub campaigns: Vec<(Uuid, NewCampaign)>,
+    pub campaigns: Vec<Campaign>,
     pub donations: Vec<Donation>,
-    pub reversals: Vec<ReversalRow>,
+    pub reversals: Vec<Reversal>,
     pub distributions: Vec<Distribution>,
+    pub wakaf_benefits: Vec<WakafBenefit>,
     pub entries: Vec<EntryRow>,
     pub lines: Vec<LineRow>,
     pub keys: Vec<KeyRow>,
@@ -185,30 +84,49 @@ pub(crate) struct Writes {
 }
 
 impl Writes {
-    fn append(&mut self, other: Writes) {
-        self.donors.extend(other.donors);
-        self.recipients.extend(other.recipients);
-        self.campaigns.extend(other.campaigns);
-        self.donations.extend(other.donations);
-        self.reversals.extend(other.reversals);
-        self.distributions.extend(other.distributions);
-        self.entries.extend(other.entries);
-        self.lines.extend(other.lines);
-        self.keys.extend(other.keys);
-        self.settings.extend(other.settings);
-        self.audit.extend(other.audit);
+    /// Takes the rows of an accepted change, made by `actor`.
+    fn add(&mut self, actor: &str, effects: Effects) {
+        for record in effects.records {
+            match record {
+                Record::Donor(id, person) => self.donors.push((id, person)),
+                Record::Recipient(id, person) => self.recipients.push((id, person)),
+                Record::Campaign(campaign) => self.campaigns.push(campaign),
+                Record::Donation(donation) => self.donations.push(donation),
+                Record::Reversal(reversal) => self.reversals.push(reversal),
+                Record::Distribution(distribution) => self.distributions.push(distribution),
+                Record::WakafBenefit(benefit) => self.wakaf_benefits.push(benefit),
+                Record::Setting(setting) => self.settings.push(SettingRow {
+                    key: setting.key(),
+                    value: setting.value(),
+                    changed_by: actor.to_owned(),
+                }),
+            }
+        }
+        for entry in effects.entries {
+            for (line_no, line) in (1..).zip(&entry.lines) {
+                self.lines.push(LineRow {
+                    entry_id: entry.id,
+                    line_no,
+                    account: line.account.code(),
+                    currency: entry.currency.code(),
+                    amount_minor: line.amount_minor,
+                });
+            }
+            self.entries.push(EntryRow {
+                id: entry.id,
+                kind: entry.kind,
+                source_id: entry.source_id,
+            });
+        }
+        for note in effects.audit {
+            self.audit.push(AuditDraft {
+                actor: actor.to_owned(),
+                action: note.action,
+                subject: note.subject,
+                payload: note.payload,
+            });
+        }
     }
-}
-
-#[derive(Debug)]
-pub(crate) struct ReversalRow {
-    pub id: Uuid,
-    pub donation_id: Uuid,
-    pub kind: &'static str,
-    pub amount_minor: i64,
-    pub amil_share_minor: i64,
-    pub reason: Option<String>,
-    pub recorded_by: i64,
 }
 
 #[derive(Debug)]
@@ -248,7 +166,7 @@ pub(crate) struct AuditDraft {
     pub actor: String,
     pub action: &'static str,
     pub subject: String,
-    pub payload: serde_json::Value,
+    pub payload: Value,
 }
 
 /// An audit entry as stored.
@@ -332,7 +250,7 @@ pub(crate) fn plan(
             snapshot.credentials.get(credential.as_slice()),
             request.user_id,
             request.change.roles(),
-            snapshot.now,
+            snapshot.books.now,
         )?;
     }
     let claim = request.claim();
@@ -345,26 +263,13 @@ pub(crate) fn plan(
             Err(Refusal::IdempotencyKeyReused)
         };
     }
-    let mut mine = Writes::default();
-    let actor = user_label(request.user_id);
-    let recorded_by = request.user_id;
-    let outcome = match &request.change {
-        Change::Donation(donation) => {
-            plan_donation(snapshot, donation, recorded_by, &actor, &mut mine)?
-        }
-        Change::Reversal(reversal) => {
-            plan_reversal(snapshot, reversal, recorded_by, &actor, &mut mine)?
-        }
-        Change::Distribution(distribution) => {
-            plan_distribution(snapshot, distribution, recorded_by, &actor, &mut mine)?
-        }
-        Change::Donor(_) | Change::Campaign(_) | Change::AmilShare(_) => {
-            plan_registry(&request.change, &actor, &mut mine)
-        }
-    };
+    let effects = snapshot
+        .books
+        .apply(&request.change, request.user_id, &mut Uuid::now_v7)?;
+    let outcome = effects.outcome.clone();
     let rendered = claim.map(|(user_id, claim)| {
         let rendered = (claim.render)(&outcome);
-        mine.keys.push(KeyRow {
+        writes.keys.push(KeyRow {
             user_id,
             key: claim.key.clone(),
             request_digest: claim.request_digest.to_vec(),
@@ -379,430 +284,57 @@ pub(crate) fn plan(
         );
         rendered
     });
-    snapshot.absorb(&mine, &outcome);
-    writes.append(mine);
+    writes.add(&user_label(request.user_id), effects);
     Ok(Applied::Done(outcome, rendered))
 }
 
-/// Donors, campaigns and settings: no money moves, but the chain records them.
-fn plan_registry(change: &Change, actor: &str, mine: &mut Writes) -> Outcome {
-    match change {
-        Change::Donor(person) => Outcome::Donor(file_donor(mine, actor, person)),
-        Change::Campaign(campaign) => {
-            let id = Uuid::now_v7();
-            mine.campaigns.push((id, campaign.clone()));
-            mine.audit.push(draft(
-                actor,
-                "campaign.create",
-                format!("campaign:{id}"),
-                json!({ "id": id, "name": campaign.name, "purpose": campaign.purpose }),
-            ));
-            Outcome::Campaign(id)
-        }
-        Change::AmilShare(share) => {
-            mine.settings.push(SettingRow {
-                key: AMIL_SHARE_SETTING,
-                value: share.to_string(),
-                changed_by: actor.to_owned(),
-            });
-            mine.audit.push(draft(
-                actor,
-                "setting.change",
-                format!("setting:{AMIL_SHARE_SETTING}"),
-                json!({ "value": share.to_string() }),
-            ));
-            Outcome::AmilShare(*share)
-        }
-        Change::Donation(_) | Change::Reversal(_) | Change::Distribution(_) => {
-            unreachable!("money movements are planned by their own functions")
-        }
-    }
-}
-
-/// The settings key of the amil share.
-pub(crate) const AMIL_SHARE_SETTING: &str = "amil_share_percent";
-
-fn draft(
-    actor: &str,
-    action: &'static str,
-    subject: String,
-    payload: serde_json::Value,
-) -> AuditDraft {
-    AuditDraft {
-        actor: actor.to_owned(),
-        action,
-        subject,
-        payload,
-    }
-}
-
-/// Files a donor. The chain records the id only, never personal data: that must stay
-/// erasable (UU 27/2022) while the chain is immutable.
-fn file_donor(mine: &mut Writes, actor: &str, person: &PersonalData) -> Uuid {
-    let id = Uuid::now_v7();
-    mine.donors.push((id, person.clone()));
-    mine.audit.push(draft(
-        actor,
-        "donor.create",
-        format!("donor:{id}"),
-        json!({ "id": id }),
-    ));
-    id
-}
-
-/// Files a recipient (mustahik); like [`file_donor`], the chain gets the id only.
-fn file_recipient(mine: &mut Writes, actor: &str, person: &PersonalData) -> Uuid {
-    let id = Uuid::now_v7();
-    mine.recipients.push((id, person.clone()));
-    mine.audit.push(draft(
-        actor,
-        "recipient.create",
-        format!("recipient:{id}"),
-        json!({ "id": id }),
-    ));
-    id
-}
-
-fn fund_account(donation: &Donation) -> Account {
-    let campaign = if donation.fund == Fund::InfakSedekahRestricted {
-        donation.campaign_id
-    } else {
-        None
-    };
-    Account::Fund(donation.fund, campaign)
-}
-
-fn post(
-    mine: &mut Writes,
-    kind: &'static str,
-    source_id: Uuid,
-    currency: domain::Currency,
-    lines: &[Line],
-) -> serde_json::Value {
-    let entry_id = Uuid::now_v7();
-    mine.entries.push(EntryRow {
-        id: entry_id,
-        kind,
-        source_id,
-    });
-    let mut described = Vec::with_capacity(lines.len());
-    for (line_no, line) in (1..).zip(lines) {
-        let account = line.account.code();
-        described.push(json!({ "account": account, "amount_minor": line.amount_minor }));
-        mine.lines.push(LineRow {
-            entry_id,
-            line_no,
-            account,
-            currency: currency.code(),
-            amount_minor: line.amount_minor,
-        });
-    }
-    json!({ "id": entry_id, "currency": currency.code(), "lines": described })
-}
-
-fn plan_donation(
-    snapshot: &Snapshot,
-    new: &NewDonation,
-    recorded_by: i64,
-    actor: &str,
-    mine: &mut Writes,
-) -> Result<Outcome, Refusal> {
-    snapshot.check_campaign(new.campaign_id)?;
-    let donor_id = match &new.donor {
-        DonorRef::Existing(id) if snapshot.donors.contains(id) => Some(*id),
-        DonorRef::Existing(id) => return Err(Refusal::UnknownDonor(*id)),
-        DonorRef::New(person) => Some(file_donor(mine, actor, person)),
-        DonorRef::Anonymous => None,
-    };
-    let fund = new.donation_type.fund(new.campaign_id.is_some());
-    let amil_share_minor = if new.donation_type.is_zakat() {
-        snapshot.amil_share.of(new.amount.minor())
-    } else {
-        0
-    };
-    let donation = Donation {
-        id: Uuid::now_v7(),
-        receipt: ReceiptNumber {
-            year: ReceiptNumber::year_of(snapshot.now),
-            serial: snapshot.receipt_serial_max + 1,
-        },
-        donation_type: new.donation_type,
-        fund,
-        campaign_id: new.campaign_id,
-        donor_id,
-        amount: new.amount,
-        method: new.method,
-        received_on: new.received_on,
-        note: new.note.clone(),
-        amil_share_minor,
-        reversed_minor: 0,
-        voided: false,
-        recorded_by,
-        recorded_at: snapshot.now,
-    };
-    let lines = ledger::donation_lines(
-        Account::for_method(new.method),
-        fund_account(&donation),
-        new.amount.minor(),
-        amil_share_minor,
-    );
-    let entry = post(mine, "donation", donation.id, new.amount.currency(), &lines);
-    mine.audit.push(draft(
-        actor,
-        "donation.record",
-        format!("donation:{}", donation.id),
-        donation_payload(&donation, &entry),
-    ));
-    mine.donations.push(donation.clone());
-    Ok(Outcome::Donation(donation))
-}
-
-/// What the chain records of a donation: the facts on its receipt and its journal entry, no
-/// personal data (the donor is only an id).
-fn donation_payload(donation: &Donation, entry: &serde_json::Value) -> serde_json::Value {
-    json!({
-        "id": donation.id,
-        "receipt_number": donation.receipt.to_string(),
-        "type": donation.donation_type,
-        "fund": donation.fund,
-        "campaign_id": donation.campaign_id,
-        "donor_id": donation.donor_id,
-        "amount": donation.amount.to_string(),
-        "currency": donation.amount.currency().code(),
-        "method": donation.method,
-        "received_on": donation.received_on.to_string(),
-        "amil_share_minor": donation.amil_share_minor,
-        "journal_entry": entry,
-    })
-}
-
-fn plan_reversal(
-    snapshot: &Snapshot,
-    new: &NewReversal,
-    recorded_by: i64,
-    actor: &str,
-    mine: &mut Writes,
-) -> Result<Outcome, Refusal> {
-    let donation = snapshot
-        .donations
-        .get(&new.donation_id)
-        .ok_or(Refusal::UnknownDonation(new.donation_id))?;
-    if donation.voided {
-        return Err(Refusal::AlreadyVoid);
-    }
-    let currency = donation.amount.currency();
-    let amount_minor = match new.kind {
-        ReversalKind::Void => donation.remaining_minor(),
-        ReversalKind::Refund(amount) => amount,
-    };
-    if donation.remaining_minor() == 0 {
-        return Err(Refusal::NothingLeft);
-    }
-    if amount_minor > donation.remaining_minor() {
-        return Err(Refusal::RefundTooLarge {
-            remaining: money_text(donation.remaining_minor(), currency),
-        });
-    }
-    let share = ledger::reversed_amil_share(
-        donation.amount.minor(),
-        donation.amil_share_minor,
-        donation.reversed_minor,
-        amount_minor,
-    );
-    let lines = ledger::reversal_lines(
-        Account::for_method(donation.method),
-        fund_account(donation),
-        amount_minor,
-        share,
-    );
-    check_balances(snapshot, &lines, currency)?;
-    let id = Uuid::now_v7();
-    let kind = match new.kind {
-        ReversalKind::Void => "void",
-        ReversalKind::Refund(_) => "refund",
-    };
-    let entry = post(mine, kind, id, currency, &lines);
-    mine.reversals.push(ReversalRow {
-        id,
-        donation_id: donation.id,
-        kind,
-        amount_minor,
-        amil_share_minor: share,
-        reason: new.reason.clone(),
-        recorded_by,
-    });
-    mine.audit.push(draft(
-        actor,
-        if kind == "void" {
-            "donation.void"
-        } else {
-            "donation.refund"
-        },
-        format!("donation:{}", donation.id),
-        json!({
-            "id": id,
-            "donation_id": donation.id,
-            "amount": money_text(amount_minor, currency),
-            "currency": currency.code(),
-            "amil_share_minor": share,
-            "journal_entry": entry,
-        }),
-    ));
-    let mut after = donation.clone();
-    after.reversed_minor += amount_minor;
-    after.voided = new.kind == ReversalKind::Void;
-    Ok(Outcome::Reversal {
-        id,
-        kind: new.kind,
-        donation: after,
-    })
-}
-
-fn plan_distribution(
-    snapshot: &Snapshot,
-    new: &NewDistribution,
-    recorded_by: i64,
-    actor: &str,
-    mine: &mut Writes,
-) -> Result<Outcome, Refusal> {
-    let account = ledger::distribution_account(new.fund, new.campaign_id, new.asnaf)?;
-    snapshot.check_campaign(new.campaign_id)?;
-    let recipient_id = match &new.recipient {
-        RecipientRef::Existing(id) if snapshot.recipients.contains(id) => *id,
-        RecipientRef::Existing(id) => return Err(Refusal::UnknownRecipient(*id)),
-        RecipientRef::New(person) => file_recipient(mine, actor, person),
-    };
-    let currency = new.amount.currency();
-    let lines =
-        ledger::distribution_lines(account, Account::for_method(new.method), new.amount.minor());
-    check_balances(snapshot, &lines, currency)?;
-    let distribution = Distribution {
-        id: Uuid::now_v7(),
-        fund: new.fund,
-        campaign_id: new.campaign_id,
-        recipient_id,
-        asnaf: new.asnaf,
-        program: new.program.clone(),
-        amount: new.amount,
-        method: new.method,
-        distributed_on: new.distributed_on,
-        note: new.note.clone(),
-        recorded_by,
-        recorded_at: snapshot.now,
-    };
-    let entry = post(mine, "distribution", distribution.id, currency, &lines);
-    mine.audit.push(draft(
-        actor,
-        "distribution.record",
-        format!("distribution:{}", distribution.id),
-        json!({
-            "id": distribution.id,
-            "fund": distribution.fund,
-            "campaign_id": distribution.campaign_id,
-            "recipient_id": recipient_id,
-            "asnaf": distribution.asnaf,
-            "program": distribution.program,
-            "amount": distribution.amount.to_string(),
-            "currency": currency.code(),
-            "method": distribution.method,
-            "distributed_on": distribution.distributed_on.to_string(),
-            "journal_entry": entry,
-        }),
-    ));
-    mine.distributions.push(distribution.clone());
-    Ok(Outcome::Distribution(distribution))
-}
-
 /// The ledger's invariants over a planned batch, before a row of it is written: every journal
-/// entry balances and no fund ends below zero (see [`ledger::check_postings`]).
-/// `balances_before` are the balances the batch read, as they were before planning absorbed
-/// the batch's own lines. The planner's per-request checks make a violation impossible; this
-/// re-checks the rows as they will be stored, so a bug in planning refuses the batch instead
-/// of writing it.
+/// entry balances and nothing is taken below zero (see [`domain::ledger::check_postings`]).
+/// `balances_before` are the balances the batch read, before the batch's own lines. The books
+/// refuse a change that would break them; this re-checks the rows as they will be stored, so
+/// a bug between the two refuses the batch instead of writing it.
 pub(crate) fn check_invariants(
-    balances_before: &HashMap<(String, String), i64>,
+    balances_before: &HashMap<(Account, Currency), i64>,
     writes: &Writes,
-) -> Result<(), ledger::Violation> {
-    let postings: Vec<ledger::Posting<'_>> = writes
+) -> Result<(), domain::ledger::Violation> {
+    let postings: Vec<domain::ledger::Posting<'_>> = writes
         .lines
         .iter()
-        .map(|line| ledger::Posting {
+        .map(|line| domain::ledger::Posting {
             entry: line.entry_id,
             account: &line.account,
             currency: line.currency,
             amount_minor: line.amount_minor,
         })
         .collect();
-    ledger::check_postings(&postings, |account, currency| {
+    domain::ledger::check_postings(&postings, |account, currency| {
+        let (Some(account), Ok(currency)) = (Account::from_code(account), currency.parse()) else {
+            return 0;
+        };
         balances_before
-            .get(&(account.to_owned(), currency.to_owned()))
+            .get(&(account, currency))
             .copied()
             .unwrap_or(0)
     })
 }
 
-/// Refuses lines that would take a fund account below zero. Fund accounts are credit-normal:
-/// the balance is the negated sum of lines.
-fn check_balances(
-    snapshot: &Snapshot,
-    lines: &[Line],
-    currency: domain::Currency,
-) -> Result<(), Refusal> {
-    let mut after: HashMap<Account, i64> = HashMap::new();
-    for line in lines {
-        if let Account::Fund(..) = line.account {
-            *after.entry(line.account).or_default() += line.amount_minor;
-        }
-    }
-    for (account, delta) in after {
-        if delta <= 0 {
-            continue;
-        }
-        let code = account.code();
-        let held = -snapshot
-            .balances
-            .get(&(code.clone(), currency.code().to_owned()))
-            .copied()
-            .unwrap_or(0);
-        if held - delta < 0 {
-            return Err(Refusal::InsufficientFunds {
-                account: code,
-                balance: money_text(held, currency),
-                needed: money_text(delta, currency),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// An amount in minor units as `12345.00 IDR` (zero and negatives included).
-fn money_text(minor: i64, currency: domain::Currency) -> String {
-    format!("{} {}", currency.format_minor(minor), currency.code())
-}
-
 #[cfg(test)]
 mod tests {
-    use domain::ledger::Violation;
-    use domain::{Asnaf, Currency, DonationType, Money, PaymentMethod, Role};
+    use domain::ledger::{
+        Change, DonorRef, NewDistribution, NewDonation, PersonalData, RecipientRef, Violation,
+    };
+    use domain::{Asnaf, Currency, DonationType, Fund, Money, PaymentMethod, Role};
     use time::macros::datetime;
 
     use super::*;
-    use crate::ledger::model::NewDistribution;
 
     fn snapshot() -> Snapshot {
         Snapshot {
-            now: OffsetDateTime::UNIX_EPOCH,
             head_seq: 0,
             head_hash: audit::GENESIS_PREV_HASH,
-            receipt_serial_max: 0,
-            amil_share: AmilShare::MAX,
+            books: Books::new(OffsetDateTime::UNIX_EPOCH),
             keys: HashMap::new(),
-            donations: HashMap::new(),
-            balances: HashMap::new(),
             credentials: HashMap::new(),
-            donors: HashSet::new(),
-            campaigns: HashSet::new(),
-            recipients: HashSet::new(),
         }
     }
 
@@ -825,7 +357,8 @@ mod tests {
             campaign_id: None,
             donor: DonorRef::Anonymous,
             amount: rupiah(minor),
-            method: PaymentMethod::Cash,
+            rate_to_idr: None,
+            method: PaymentMethod::BankTransfer,
             received_on: time::macros::date!(2026 - 01 - 01),
             note: None,
         }))
@@ -836,7 +369,8 @@ mod tests {
             fund: Fund::Zakat,
             campaign_id: None,
             recipient: RecipientRef::New(PersonalData::default()),
-            asnaf: Asnaf::Fakir,
+            asnaf: Some(Asnaf::Fakir),
+            purpose: None,
             program: "Bantuan pangan".to_owned(),
             amount: rupiah(minor),
             method: PaymentMethod::BankTransfer,
@@ -846,9 +380,9 @@ mod tests {
     }
 
     /// Plans `requests` as one batch: the balances it read, and its rows.
-    fn plan_batch(requests: &[Request]) -> (HashMap<(String, String), i64>, Writes) {
+    fn plan_batch(requests: &[Request]) -> (HashMap<(Account, Currency), i64>, Writes) {
         let mut snapshot = snapshot();
-        let before = snapshot.balances.clone();
+        let before = snapshot.books.balances.clone();
         let mut writes = Writes::default();
         for request in requests {
             plan(&mut snapshot, request, &mut writes).expect("accepted");
@@ -862,6 +396,8 @@ mod tests {
         // fund ends at exactly zero.
         let (before, writes) = plan_batch(&[zakat(1_000_000), distribution(875_000)]);
         assert_eq!(writes.entries.len(), 2);
+        assert_eq!(writes.recipients.len(), 1);
+        assert_eq!(writes.audit.len(), 3, "donation, recipient, distribution");
         assert_eq!(check_invariants(&before, &writes), Ok(()));
     }
 
@@ -882,10 +418,13 @@ mod tests {
 
     #[test]
     fn a_balanced_entry_that_overdraws_a_fund_refuses_the_batch() {
-        // The zakat fund holds 100; two payments of 100 slip in without the planner's check
+        // The zakat fund holds 100; two payments of 100 slip in without the books' check
         // (the bug this assertion is for): the entry balances, the fund would hold -100.
         let (_, mut writes) = plan_batch(&[]);
-        let before = HashMap::from([(("fund:zakat".to_owned(), "IDR".to_owned()), -100)]);
+        let before = HashMap::from([
+            ((Account::Fund(Fund::Zakat, None), Currency::IDR), -100),
+            ((Account::Bank, Currency::IDR), 1000),
+        ]);
         let entry = Uuid::now_v7();
         for (line_no, account, amount_minor) in [
             (1, "fund:zakat", 100),
@@ -903,7 +442,7 @@ mod tests {
         }
         assert_eq!(
             check_invariants(&before, &writes),
-            Err(Violation::FundBelowZero {
+            Err(Violation::BelowZero {
                 account: "fund:zakat".to_owned(),
                 currency: "IDR".to_owned(),
                 balance_minor: -100
@@ -912,16 +451,14 @@ mod tests {
     }
 
     #[test]
-    fn the_planner_refuses_an_overdraft_before_the_assertion_would_see_it() {
+    fn the_books_refuse_an_overdraft_before_the_assertion_would_see_it() {
         let mut snapshot = snapshot();
-        snapshot
-            .balances
-            .insert(("fund:zakat".to_owned(), "IDR".to_owned()), -100);
         let mut writes = Writes::default();
-        assert!(plan(&mut snapshot, &distribution(100), &mut writes).is_ok());
+        assert!(plan(&mut snapshot, &zakat(800), &mut writes).is_ok());
+        assert!(plan(&mut snapshot, &distribution(700), &mut writes).is_ok());
         assert!(matches!(
             plan(&mut snapshot, &distribution(1), &mut writes),
-            Err(Refusal::InsufficientFunds { .. })
+            Err(Refusal::Books(domain::ledger::Refusal::InsufficientFunds { .. }))
         ));
     }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 /// A donation row with its reversals folded in.
 pub(crate) const DONATION_SELECT: &str = "SELECT d.id, d.receipt_year, d.receipt_serial, d.type, d.fund, d.campaign_id, \
      d.donor_id, d.amount_minor, d.currency, d.method, d.received_on, d.note, d.amil_share_minor, d.recorded_by, \
-     d.recorded_at, \
+     d.recorded_at, d.account, d.rate_to_idr, d.booked_minor, \
      CAST(COALESCE((SELECT SUM(r.amount_minor) FROM donation_reversals r WHERE r.donation_id = d.id), 0) AS BIGINT) \
        AS reversed_minor, \
      EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id AND r.kind = 'void') AS voided \
@@ -149,4 +149,26 @@ pub(crate) struct Admin<'a> {
     pub payload: serde_json::Value,
     pub statement: &'static str,
     pub binds: Vec<Bind>,
+}
+
+/// A campaign's allowed asnaf as stored: comma-separated names.
+pub(crate) fn asnaf_column(allowed: domain::ledger::AsnafList) -> String {
+    allowed.iter().map(|asnaf| asnaf.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// A campaign's rules from its stored columns; a campaign opened before campaigns declared
+/// them pays every asnaf but the amil and takes no amil share.
+pub(crate) fn campaign_rules(
+    allowed_asnaf: Option<String>,
+    amil_share_percent: Option<String>,
+) -> Result<domain::ledger::CampaignRules, Box<dyn std::error::Error + Send + Sync>> {
+    let mut rules = domain::ledger::CampaignRules::LEGACY;
+    if let Some(allowed) = allowed_asnaf {
+        let asnaf = allowed.split(',').map(str::parse).collect::<Result<Vec<domain::Asnaf>, _>>()?;
+        rules.allowed_asnaf = domain::ledger::AsnafList::of(&asnaf);
+    }
+    if let Some(share) = amil_share_percent {
+        rules.amil_share = domain::Share::parse_percent(&share, domain::ShareCap::Infak)?;
+    }
+    Ok(rules)
 }

@@ -7,16 +7,17 @@ macro_rules! backend {
         use std::collections::{HashMap, HashSet};
 
         use domain::audit::{CheckpointKey, Hash, GENESIS_PREV_HASH};
-        use domain::ledger::ReceiptNumber;
-        use domain::{AmilShare, Currency, Money, Role};
+        use domain::ledger::{Account, Books, CampaignRules, Needs, ReceiptNumber, Setting, Settings};
+        use domain::{Currency, Money, Role};
         use sqlx::{Pool, QueryBuilder, Row as _, Transaction};
         use time::OffsetDateTime;
         use uuid::Uuid;
 
         use crate::StorageError;
         use crate::ledger::Failed;
-        use crate::ledger::model::{Applied, Authenticated, Donation, Rendered, Refusal, Request, User};
-        use crate::ledger::plan::{self, Needs, Snapshot, StoredKey, Writes};
+        use crate::ledger::model::{Applied, Authenticated, Rendered, Refusal, Request, User};
+        use crate::ledger::plan::{self, Claims, Snapshot, StoredKey, Writes};
+        use domain::ledger::Donation;
         use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance, ZakatDatum};
 
         type Db = $Db;
@@ -74,7 +75,7 @@ macro_rules! backend {
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             let mut snapshot = snapshot(tx, now, requests).await?;
             let head = (snapshot.head_seq, snapshot.head_hash);
-            let balances_before = snapshot.balances.clone();
+            let balances_before = snapshot.books.balances.clone();
             let mut writes = Writes::default();
             let results: Vec<_> = requests.iter().map(|request| plan::plan(&mut snapshot, request, &mut writes)).collect();
             plan::check_invariants(&balances_before, &writes)?;
@@ -98,11 +99,13 @@ macro_rules! backend {
         }
 
         /// In one round trip, what every batch needs: the year's highest receipt serial, the
-        /// amil share in force and the chain's head.
+        /// settings in force (`Setting::KEYS`) and the chain's head.
         const HEAD_SELECT: &str = "SELECT \
              CAST(COALESCE((SELECT MAX(receipt_serial) FROM donations WHERE receipt_year = $1), 0) AS BIGINT) \
                AS receipt_serial_max, \
-             (SELECT value FROM settings WHERE key = $2 ORDER BY id DESC LIMIT 1) AS amil_share, \
+             (SELECT value FROM settings WHERE key = $2 ORDER BY id DESC LIMIT 1) AS setting_1, \
+             (SELECT value FROM settings WHERE key = $3 ORDER BY id DESC LIMIT 1) AS setting_2, \
+             (SELECT value FROM settings WHERE key = $4 ORDER BY id DESC LIMIT 1) AS setting_3, \
              CAST(COALESCE((SELECT MAX(seq) FROM audit_entries), 0) AS BIGINT) AS head_seq, \
              (SELECT hash FROM audit_entries ORDER BY seq DESC LIMIT 1) AS head_hash";
 
@@ -120,28 +123,32 @@ macro_rules! backend {
             now: OffsetDateTime,
             requests: &[Request],
         ) -> Result<Snapshot, sqlx::Error> {
-            let needs = Needs::of(requests);
+            let claims = Claims::of(requests);
+            let changes = || requests.iter().map(|request| &request.change);
+            let needs = Needs::of(changes());
             // The batch's reads are planned afresh each time (`persistent(false)`): a cached
             // generic plan made while a table was small goes on scanning it as it grows
             // (measured on PostgreSQL: the key lookup went from 0.01 ms to 20 ms in 5 s).
-            let head = sqlx::query(HEAD_SELECT)
-                .persistent(false)
-                .bind(ReceiptNumber::year_of(now))
-                .bind(plan::AMIL_SHARE_SETTING)
-                .fetch_one(&mut **tx)
-                .await?;
-            let receipt_serial_max: i64 = head.try_get("receipt_serial_max")?;
-            let amil_share = amil_share_setting(head.try_get("amil_share")?)?;
+            let mut head = sqlx::query(HEAD_SELECT).persistent(false).bind(ReceiptNumber::year_of(now));
+            for key in Setting::KEYS {
+                head = head.bind(key);
+            }
+            let head = head.fetch_one(&mut **tx).await?;
+            let mut settings = Settings::default();
+            for (key, column) in Setting::KEYS.into_iter().zip(["setting_1", "setting_2", "setting_3"]) {
+                if let Some(value) = head.try_get::<Option<String>, _>(column)? {
+                    settings = settings.with(Setting::parse(key, &value).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+                }
+            }
             let head_seq: i64 = head.try_get("head_seq")?;
             let head_hash = match head.try_get::<Option<Vec<u8>>, _>("head_hash")? {
                 None => GENESIS_PREV_HASH,
                 Some(hash) => hash_of(hash)?,
             };
-            let keys = stored_keys(tx, &needs).await?;
-            let credentials = live_credentials(tx, &needs).await?;
-            let donations: HashMap<Uuid, Donation> = if needs.donations.is_empty() {
-                HashMap::new()
-            } else {
+            let mut books = Books::new(now);
+            books.settings = settings;
+            books.receipt_serial_max = head.try_get("receipt_serial_max")?;
+            if !needs.donations.is_empty() {
                 let mut query = QueryBuilder::<Db>::new(read::DONATION_SELECT);
                 query.push(" WHERE d.id IN (");
                 let mut list = query.separated(", ");
@@ -149,46 +156,76 @@ macro_rules! backend {
                     list.push_bind(*id);
                 }
                 query.push(")");
-                let mut donations = HashMap::new();
                 for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
                     let donation = donation_from_row(&row)?;
-                    donations.insert(donation.id, donation);
-                }
-                donations
-            };
-            let accounts = Needs::accounts(requests, &donations);
-            let mut balances = HashMap::new();
-            if !accounts.is_empty() {
-                let mut query = QueryBuilder::<Db>::new(
-                    "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) AS total FROM journal_lines WHERE account IN (",
-                );
-                let mut list = query.separated(", ");
-                for (account, _) in &accounts {
-                    list.push_bind(account.clone());
-                }
-                query.push(") GROUP BY account, currency");
-                for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
-                    balances.insert((row.try_get("account")?, row.try_get("currency")?), row.try_get("total")?);
+                    books.donations.insert(donation.id, donation);
                 }
             }
+            books.balances = balances_of(tx, &Needs::accounts(changes(), &books.donations)).await?;
+            books.campaigns = campaign_rules(tx, &needs.campaigns).await?;
+            books.donors = existing(tx, "donors", &needs.donors).await?;
+            books.recipients = existing(tx, "recipients", &needs.recipients).await?;
             Ok(Snapshot {
-                now,
                 head_seq,
                 head_hash,
-                receipt_serial_max,
-                amil_share,
-                keys,
-                donations,
-                balances,
-                credentials,
-                donors: existing(tx, "donors", &needs.donors).await?,
-                campaigns: existing(tx, "campaigns", &needs.campaigns).await?,
-                recipients: existing(tx, "recipients", &needs.recipients).await?,
+                books,
+                keys: stored_keys(tx, &claims).await?,
+                credentials: live_credentials(tx, &claims).await?,
             })
         }
 
+        /// The signed line sums of `accounts`.
+        async fn balances_of(
+            tx: &mut Transaction<'_, Db>,
+            accounts: &[(Account, Currency)],
+        ) -> Result<HashMap<(Account, Currency), i64>, sqlx::Error> {
+            let mut balances = HashMap::new();
+            if accounts.is_empty() {
+                return Ok(balances);
+            }
+            let mut query = QueryBuilder::<Db>::new(
+                "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) AS total FROM journal_lines WHERE account IN (",
+            );
+            let mut list = query.separated(", ");
+            for (account, _) in accounts {
+                list.push_bind(account.code());
+            }
+            query.push(") GROUP BY account, currency");
+            for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
+                let account = Account::from_code(&row.try_get::<String, _>("account")?);
+                let currency = row.try_get::<String, _>("currency")?.parse::<Currency>();
+                if let (Some(account), Ok(currency)) = (account, currency) {
+                    balances.insert((account, currency), row.try_get("total")?);
+                }
+            }
+            Ok(balances)
+        }
+
+        /// The rules of the campaigns among `ids` that exist.
+        async fn campaign_rules(
+            tx: &mut Transaction<'_, Db>,
+            ids: &[Uuid],
+        ) -> Result<HashMap<Uuid, CampaignRules>, sqlx::Error> {
+            if ids.is_empty() {
+                return Ok(HashMap::new());
+            }
+            let mut query = QueryBuilder::<Db>::new("SELECT id, allowed_asnaf, amil_share_percent FROM campaigns WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            query.push(")");
+            let mut campaigns = HashMap::new();
+            for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
+                let rules = read::campaign_rules(row.try_get("allowed_asnaf")?, row.try_get("amil_share_percent")?)
+                    .map_err(|e| sqlx::Error::Decode(e.into()))?;
+                campaigns.insert(row.try_get("id")?, rules);
+            }
+            Ok(campaigns)
+        }
+
         /// The stored responses of the idempotency keys the batch claims.
-        async fn stored_keys(tx: &mut Transaction<'_, Db>, needs: &Needs) -> Result<HashMap<(i64, String), StoredKey>, sqlx::Error> {
+        async fn stored_keys(tx: &mut Transaction<'_, Db>, needs: &Claims) -> Result<HashMap<(i64, String), StoredKey>, sqlx::Error> {
             let mut keys = HashMap::new();
             // One query per user in the batch (usually one), so the primary key (user_id, key)
             // finds the rows: a lookup by key alone would scan every key ever stored.
@@ -221,7 +258,7 @@ macro_rules! backend {
 
         /// Which of the tokens the batch's requests came with are still live (not revoked, their
         /// user enabled), whose, with which role and until when.
-        async fn live_credentials(tx: &mut Transaction<'_, Db>, needs: &Needs) -> Result<HashMap<Vec<u8>, Authenticated>, sqlx::Error> {
+        async fn live_credentials(tx: &mut Transaction<'_, Db>, needs: &Claims) -> Result<HashMap<Vec<u8>, Authenticated>, sqlx::Error> {
             let mut credentials = HashMap::new();
             if !needs.credentials.is_empty() {
                 let mut query = QueryBuilder::<Db>::new(LIVE_CREDENTIAL_SELECT);
@@ -265,23 +302,25 @@ macro_rules! backend {
             query.build().persistent(false).fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()
         }
 
-        /// The amil share in force: the newest setting, or the 12.5 % default.
-        pub(crate) async fn amil_share<'c, E>(executor: E) -> Result<AmilShare, sqlx::Error>
+        /// The settings in force: the newest value of each, or its default.
+        pub(crate) async fn settings<'c, E>(executor: E) -> Result<Settings, sqlx::Error>
         where
             E: sqlx::Executor<'c, Database = Db>,
         {
-            let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1 ORDER BY id DESC LIMIT 1")
-                .bind(plan::AMIL_SHARE_SETTING)
-                .fetch_optional(executor)
-                .await?;
-            amil_share_setting(value)
-        }
-
-        /// The stored setting, or the 12.5 % default when none was ever set.
-        fn amil_share_setting(value: Option<String>) -> Result<AmilShare, sqlx::Error> {
-            value.map_or(Ok(AmilShare::MAX), |value| {
-                AmilShare::parse_percent(&value).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-            })
+            let rows = sqlx::query(
+                "SELECT key, value FROM settings s WHERE id = (SELECT MAX(id) FROM settings t WHERE t.key = s.key)",
+            )
+            .fetch_all(executor)
+            .await?;
+            let mut settings = Settings::default();
+            for row in rows {
+                let key: String = row.try_get("key")?;
+                if Setting::KEYS.contains(&key.as_str()) {
+                    let setting = Setting::parse(&key, &row.try_get::<String, _>("value")?).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                    settings = settings.with(setting);
+                }
+            }
+            Ok(settings)
         }
 
         /// Where a batch's INSERTs go: gathered into one statement, one round trip instead of
@@ -342,7 +381,8 @@ macro_rules! backend {
         /// Inserts a batch's rows, parents before children.
         fn insert(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
             insert_registry(out, now, writes);
-            insert_movements(out, now, writes);
+            insert_movements(out, writes);
+            insert_wakaf_benefits(out, writes);
             insert_journal(out, now, writes);
         }
 
@@ -371,16 +411,21 @@ macro_rules! backend {
             }
             for chunk in writes.campaigns.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
-                    query.push("INSERT INTO campaigns (id, name, purpose, created_at) ");
-                    query.push_values(chunk, |mut row, (id, campaign)| {
-                        row.push_bind(*id).push_bind(campaign.name.clone()).push_bind(campaign.purpose.clone()).push_bind(now);
+                    query.push("INSERT INTO campaigns (id, name, purpose, allowed_asnaf, amil_share_percent, created_at) ");
+                    query.push_values(chunk, |mut row, campaign| {
+                        row.push_bind(campaign.id)
+                            .push_bind(campaign.name.clone())
+                            .push_bind(campaign.purpose.clone())
+                            .push_bind(read::asnaf_column(campaign.rules.allowed_asnaf))
+                            .push_bind(campaign.rules.amil_share.to_string())
+                            .push_bind(now);
                     });
                 });
             }
         }
 
         /// Donations, reversals and distributions.
-        fn insert_movements(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
+        fn insert_movements(out: &mut Inserts<'_, '_>, writes: &Writes) {
             if let Some(bulk) = &BULK {
                 if !writes.donations.is_empty() {
                     out.add_fixed(|query| (bulk.donations)(query, &writes.donations));
@@ -389,7 +434,7 @@ macro_rules! backend {
                 for chunk in writes.donations.chunks(INSERT_ROWS_MAX) {
                     out.add(|query| {
                         query.push("INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
-                         currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at) ");
+                         currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at, account, rate_to_idr, booked_minor) ");
                         query.push_values(chunk, |mut row, d| {
                             row.push_bind(d.id)
                                 .push_bind(d.receipt.year)
@@ -405,36 +450,43 @@ macro_rules! backend {
                                 .push_bind(d.note.clone())
                                 .push_bind(d.amil_share_minor)
                                 .push_bind(d.recorded_by)
-                                .push_bind(d.recorded_at);
+                                .push_bind(d.recorded_at)
+                                .push_bind(d.account.code())
+                                .push_bind(d.rate_to_idr.map(|rate| rate.to_string()))
+                                .push_bind(d.booked_minor);
                         });
                     });
                 }
             }
             for chunk in writes.reversals.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
-                    query.push("INSERT INTO donation_reversals (id, donation_id, kind, amount_minor, amil_share_minor, reason, recorded_by, recorded_at) ");
+                    query.push("INSERT INTO donation_reversals (id, donation_id, kind, amount_minor, amil_share_minor, reason, recorded_by, recorded_at, \
+                     booked_minor, receivable_minor) ");
                     query.push_values(chunk, |mut row, r| {
                         row.push_bind(r.id)
                             .push_bind(r.donation_id)
-                            .push_bind(r.kind)
+                            .push_bind(r.kind.as_str())
                             .push_bind(r.amount_minor)
                             .push_bind(r.amil_share_minor)
                             .push_bind(r.reason.clone())
                             .push_bind(r.recorded_by)
-                            .push_bind(now);
+                            .push_bind(r.recorded_at)
+                            .push_bind(r.booked_minor)
+                            .push_bind(r.receivable_minor);
                     });
                 });
             }
             for chunk in writes.distributions.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
-                    query.push("INSERT INTO distributions (id, fund, campaign_id, recipient_id, asnaf, program, amount_minor, currency, method, \
+                    query.push("INSERT INTO distributions (id, fund, campaign_id, recipient_id, asnaf, purpose, program, amount_minor, currency, method, \
                      distributed_on, note, recorded_by, recorded_at) ");
                     query.push_values(chunk, |mut row, d| {
                         row.push_bind(d.id)
                             .push_bind(d.fund.as_str())
                             .push_bind(d.campaign_id)
                             .push_bind(d.recipient_id)
-                            .push_bind(d.asnaf.as_str())
+                            .push_bind(d.asnaf.map(|asnaf| asnaf.as_str()))
+                            .push_bind(d.purpose.map(|purpose| purpose.as_str()))
                             .push_bind(d.program.clone())
                             .push_bind(d.amount.minor())
                             .push_bind(d.amount.currency().code())
@@ -443,6 +495,28 @@ macro_rules! backend {
                             .push_bind(d.note.clone())
                             .push_bind(d.recorded_by)
                             .push_bind(d.recorded_at);
+                    });
+                });
+            }
+        }
+
+        /// What wakaf assets earned.
+        fn insert_wakaf_benefits(out: &mut Inserts<'_, '_>, writes: &Writes) {
+            for chunk in writes.wakaf_benefits.chunks(INSERT_ROWS_MAX) {
+                out.add(|query| {
+                    query.push("INSERT INTO wakaf_benefits (id, amount_minor, currency, method, received_on, source, nazhir_share_minor, note, \
+                     recorded_by, recorded_at) ");
+                    query.push_values(chunk, |mut row, b| {
+                        row.push_bind(b.id)
+                            .push_bind(b.amount.minor())
+                            .push_bind(b.amount.currency().code())
+                            .push_bind(b.method.as_str())
+                            .push_bind(b.received_on)
+                            .push_bind(b.source.clone())
+                            .push_bind(b.nazhir_share_minor)
+                            .push_bind(b.note.clone())
+                            .push_bind(b.recorded_by)
+                            .push_bind(b.recorded_at);
                     });
                 });
             }
@@ -574,14 +648,27 @@ macro_rules! backend {
                 .parse()
                 .map_err(|_| sqlx::Error::Decode("unknown currency in the database".into()))?;
             let amount = Money::from_minor(row.try_get("amount_minor")?, currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let fund: domain::Fund = decode(&row.try_get::<String, _>("fund")?)?;
+            let campaign_id: Option<Uuid> = row.try_get("campaign_id")?;
+            let account = match row.try_get::<Option<String>, _>("account")? {
+                Some(code) => Account::from_code(&code).ok_or_else(|| sqlx::Error::Decode(format!("no account `{code}`").into()))?,
+                None => fund.legacy_donation_account(campaign_id),
+            };
+            let rate_to_idr = row
+                .try_get::<Option<String>, _>("rate_to_idr")?
+                .map(|rate| domain::ledger::RateToIdr::parse(&rate).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+                .transpose()?;
             Ok(Donation {
                 id: row.try_get("id")?,
                 receipt: ReceiptNumber { year: row.try_get("receipt_year")?, serial: row.try_get("receipt_serial")? },
                 donation_type: decode(&row.try_get::<String, _>("type")?)?,
-                fund: decode(&row.try_get::<String, _>("fund")?)?,
-                campaign_id: row.try_get("campaign_id")?,
+                fund,
+                account,
+                campaign_id,
                 donor_id: row.try_get("donor_id")?,
                 amount,
+                rate_to_idr,
+                booked_minor: row.try_get::<Option<i64>, _>("booked_minor")?.unwrap_or(amount.minor()),
                 method: decode(&row.try_get::<String, _>("method")?)?,
                 received_on: row.try_get("received_on")?,
                 note: row.try_get("note")?,
