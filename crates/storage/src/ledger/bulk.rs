@@ -7,8 +7,8 @@
 use sqlx::{Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use domain::ledger::Donation;
 use super::plan::{AuditRow, EntryRow, KeyRow, LineRow};
+use domain::ledger::Donation;
 
 /// Pushes one bulk INSERT per table onto a query being built.
 pub(crate) struct Bulk<Db: sqlx::Database> {

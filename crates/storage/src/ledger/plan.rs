@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
+use domain::Currency;
 use domain::audit::{self, Hash};
 use domain::ledger::{Account, Books, Effects, Record};
-use domain::Currency;
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -458,7 +458,9 @@ mod tests {
         assert!(plan(&mut snapshot, &distribution(700), &mut writes).is_ok());
         assert!(matches!(
             plan(&mut snapshot, &distribution(1), &mut writes),
-            Err(Refusal::Books(domain::ledger::Refusal::InsufficientFunds { .. }))
+            Err(Refusal::Books(
+                domain::ledger::Refusal::InsufficientFunds { .. }
+            ))
         ));
     }
 

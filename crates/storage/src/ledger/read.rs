@@ -153,7 +153,11 @@ pub(crate) struct Admin<'a> {
 
 /// A campaign's allowed asnaf as stored: comma-separated names.
 pub(crate) fn asnaf_column(allowed: domain::ledger::AsnafList) -> String {
-    allowed.iter().map(|asnaf| asnaf.as_str()).collect::<Vec<_>>().join(",")
+    allowed
+        .iter()
+        .map(|asnaf| asnaf.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A campaign's rules from its stored columns; a campaign opened before campaigns declared
@@ -164,7 +168,10 @@ pub(crate) fn campaign_rules(
 ) -> Result<domain::ledger::CampaignRules, Box<dyn std::error::Error + Send + Sync>> {
     let mut rules = domain::ledger::CampaignRules::LEGACY;
     if let Some(allowed) = allowed_asnaf {
-        let asnaf = allowed.split(',').map(str::parse).collect::<Result<Vec<domain::Asnaf>, _>>()?;
+        let asnaf = allowed
+            .split(',')
+            .map(str::parse)
+            .collect::<Result<Vec<domain::Asnaf>, _>>()?;
         rules.allowed_asnaf = domain::ledger::AsnafList::of(&asnaf);
     }
     if let Some(share) = amil_share_percent {

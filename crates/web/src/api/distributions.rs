@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use domain::{Asnaf, Fund, PaymentMethod};
+use domain::{Asnaf, Fund, PaymentMethod, PublicPurpose};
 use serde::{Deserialize, Serialize};
 use storage::ledger::{Change, Distribution, NewDistribution, Outcome, RecipientRef, Rendered};
 use utoipa::ToSchema;
@@ -45,7 +45,9 @@ pub struct RecipientInput {
 pub struct DistributionRequest {
     /// The fund it is paid from.
     pub fund: Fund,
-    /// For `infak_sedekah_restricted`: the campaign whose money this is (required there, refused elsewhere).
+    /// The campaign whose money this is: required for `infak_sedekah_restricted`; for zakat,
+    /// fidyah and kafarat given for a campaign, the campaign's own account; refused for the
+    /// other funds.
     #[serde(default)]
     pub campaign_id: Option<Uuid>,
     /// A recipient on file (give exactly one of `recipient_id` and `recipient`).
@@ -54,8 +56,13 @@ pub struct DistributionRequest {
     /// A new recipient to file with the distribution.
     #[serde(default)]
     pub recipient: Option<RecipientInput>,
-    /// The recipient's asnaf.
-    pub asnaf: Asnaf,
+    /// The recipient's asnaf: required for every fund but `non_halal`, refused there.
+    #[serde(default)]
+    pub asnaf: Option<Asnaf>,
+    /// For the `non_halal` fund only (and required there): the public-interest use it pays
+    /// for. Never worship, never the amil.
+    #[serde(default)]
+    pub purpose: Option<PublicPurpose>,
     /// The program it is paid under.
     #[schema(min_length = 1, max_length = 200, example = "Bantuan pendidikan")]
     pub program: String,
@@ -112,6 +119,7 @@ impl DistributionRequest {
             campaign_id: self.campaign_id,
             recipient,
             asnaf: self.asnaf,
+            purpose: self.purpose,
             program: input::text("program", &self.program, PROGRAM_LENGTH_MAX)?,
             amount: input::money(&self.amount, &self.currency)?,
             method: self.method.unwrap_or(PaymentMethod::BankTransfer),
@@ -135,8 +143,10 @@ pub struct DistributionView {
     pub campaign_id: Option<Uuid>,
     /// Who received it.
     pub recipient_id: Uuid,
-    /// Their asnaf.
-    pub asnaf: Asnaf,
+    /// Their asnaf (none for non-halal money).
+    pub asnaf: Option<Asnaf>,
+    /// The public-interest use (non-halal money only).
+    pub purpose: Option<PublicPurpose>,
     /// The program.
     pub program: String,
     /// Exact decimal string.
@@ -165,6 +175,7 @@ impl From<&Distribution> for DistributionView {
             campaign_id: d.campaign_id,
             recipient_id: d.recipient_id,
             asnaf: d.asnaf,
+            purpose: d.purpose,
             program: d.program.clone(),
             amount: d.amount.to_string(),
             currency: d.amount.currency().code().to_owned(),
@@ -177,9 +188,12 @@ impl From<&Distribution> for DistributionView {
     }
 }
 
-/// Record a distribution. Refused when it would overdraw the fund, when a restricted fund is
-/// used outside its campaign, when zakat would pay the amil outside the amil share, or when
-/// non-halal money would pay amil operations.
+/// Record a distribution. Refused (each with a problem type naming its rule; docs/BOOKS.md)
+/// when it would overdraw the fund or the cash or bank it is paid from, when campaign money
+/// would pay outside the campaign's purpose, when zakat, infak/sedekah or wakaf benefits would
+/// pay the amil outside the share taken at receipt, when wakaf principal would be spent, when
+/// non-halal money would pay anything but a public purpose, or when fidyah or kafarat would
+/// pay anyone but the fakir and miskin.
 #[utoipa::path(
     post, path = "/api/v1/distributions", tag = "distributions",
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),

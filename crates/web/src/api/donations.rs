@@ -58,7 +58,13 @@ pub struct DonationRequest {
     /// No donor on file.
     #[serde(default)]
     pub anonymous: Option<bool>,
-    /// The campaign it was given for: infak and sedekah for a campaign are restricted to it.
+    /// Rupiah one unit of `currency` was worth at receipt, a decimal string; required for
+    /// another currency than IDR (funds are kept in IDR), refused for IDR.
+    #[serde(default)]
+    #[schema(example = "15850.25", pattern = r"^[0-9]{1,17}(\.[0-9]{1,6})?$")]
+    pub rate_to_idr: Option<String>,
+    /// The campaign it was given for: zakat, infak, sedekah, fidyah and kafarat given for a
+    /// campaign are restricted to its purpose.
     #[serde(default)]
     pub campaign_id: Option<Uuid>,
     /// A free-text note.
@@ -156,25 +162,19 @@ impl DonationRequest {
             campaign_id: self.campaign_id,
             donor,
             amount: input::money(&self.amount, &self.currency)?,
+            rate_to_idr: self
+                .rate_to_idr
+                .as_deref()
+                .map(|rate| {
+                    domain::ledger::RateToIdr::parse(rate.trim())
+                        .map_err(|err| ApiError::invalid("rate_to_idr", err.to_string()))
+                })
+                .transpose()?,
             method: self.method,
             received_on: input::date("received_on", &self.received_on)?,
             note: input::optional_text("note", self.note.as_deref(), NOTE_LENGTH_MAX)?,
         })
     }
-}
-
-/// Where a donation stands.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Recorded; nothing reversed.
-    Recorded,
-    /// Part of it refunded.
-    PartiallyRefunded,
-    /// All of it refunded.
-    Refunded,
-    /// Voided: the receipt keeps its number and shows as void.
-    Void,
 }
 
 /// A donation.
@@ -208,12 +208,23 @@ pub struct DonationView {
     pub received_on: String,
     /// The note.
     pub note: Option<String>,
-    /// The part moved to the amil fund (zakat only).
+    /// Rupiah per unit at receipt, for another currency than IDR.
+    #[schema(example = "15850.25")]
+    pub rate_to_idr: Option<String>,
+    /// What the books hold of it, in `booked_currency` (IDR; a foreign gift recorded before
+    /// gifts carried their rate stays in its own currency).
+    #[schema(example = "2500000.00")]
+    pub amount_booked: String,
+    /// The currency of `amount_booked` and `amil_share`.
+    #[schema(example = "IDR")]
+    pub booked_currency: String,
+    /// The part moved to the amil fund at receipt (zakat, and infak/sedekah where a share is
+    /// set), whole rupiah.
     pub amil_share: String,
     /// How much was refunded or voided.
     pub refunded_amount: String,
     /// Where it stands.
-    pub status: Status,
+    pub status: DonationStatus,
     /// The user who recorded it.
     pub recorded_by: i64,
     /// When it was recorded (UTC).
@@ -224,6 +235,7 @@ pub struct DonationView {
 impl From<&Donation> for DonationView {
     fn from(donation: &Donation) -> Self {
         let currency = donation.amount.currency();
+        let booked = donation.booked_currency();
         DonationView {
             id: donation.id,
             receipt_number: donation.receipt.to_string(),
@@ -237,14 +249,12 @@ impl From<&Donation> for DonationView {
             method: donation.method,
             received_on: donation.received_on.to_string(),
             note: donation.note.clone(),
-            amil_share: currency.format_minor(donation.amil_share_minor),
+            rate_to_idr: donation.rate_to_idr.map(|rate| rate.to_string()),
+            amount_booked: booked.format_minor(donation.booked_minor),
+            booked_currency: booked.code().to_owned(),
+            amil_share: booked.format_minor(donation.amil_share_minor),
             refunded_amount: currency.format_minor(donation.reversed_minor),
-            status: match donation.status() {
-                DonationStatus::Recorded => Status::Recorded,
-                DonationStatus::PartiallyRefunded => Status::PartiallyRefunded,
-                DonationStatus::Refunded => Status::Refunded,
-                DonationStatus::Void => Status::Void,
-            },
+            status: donation.status(),
             recorded_by: donation.recorded_by,
             recorded_at: domain::audit::format_recorded_at(donation.recorded_at),
         }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::ledger::{DistributionRule, Refusal as BooksRefusal};
 use storage::StorageError;
 use storage::ledger::{LedgerError, Refusal};
 
@@ -179,34 +180,70 @@ fn refusal_problem(refusal: &Refusal) -> Problem {
             Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency-key-reused", detail)
                 .with_field("Idempotency-Key")
         }
-        Refusal::UnknownDonor(_) => {
+        Refusal::Books(refusal) => books_problem(refusal, detail),
+    }
+}
+
+/// A refusal of the books': one problem type per rule (docs/BOOKS.md), 409 where the books
+/// hold too little right now, 422 where the request itself breaks a rule.
+fn books_problem(refusal: &BooksRefusal, detail: String) -> Problem {
+    use StatusCode as S;
+    let name = refusal.name();
+    match refusal {
+        BooksRefusal::UnknownDonor(_) => {
             Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail)
                 .with_field("donor_id")
         }
-        Refusal::UnknownCampaign(_) => {
+        BooksRefusal::UnknownCampaign(_) => {
             Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail)
                 .with_field("campaign_id")
         }
-        Refusal::UnknownRecipient(_) => {
+        BooksRefusal::UnknownRecipient(_) => {
             Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-reference", detail)
                 .with_field("recipient_id")
         }
-        Refusal::UnknownDonation(_) => Problem::new(S::NOT_FOUND, "not-found", detail),
-        Refusal::AlreadyVoid | Refusal::NothingLeft => {
+        BooksRefusal::UnknownDonation(_) => Problem::new(S::NOT_FOUND, "not-found", detail),
+        BooksRefusal::AlreadyVoid | BooksRefusal::NothingLeft => {
             Problem::new(S::CONFLICT, "donation-closed", detail)
         }
-        Refusal::RefundTooLarge { .. } => Problem::new(
+        BooksRefusal::RefundTooLarge { .. } => Problem::new(
             S::UNPROCESSABLE_ENTITY,
             "invalid-field",
             format!("`amount`: {detail}"),
         )
         .with_field("amount"),
-        Refusal::InsufficientFunds { .. } => {
-            Problem::new(S::CONFLICT, "insufficient-funds", detail)
+        BooksRefusal::InsufficientFunds { .. }
+        | BooksRefusal::InsufficientCash { .. }
+        | BooksRefusal::AmilShareSpent { .. } => Problem::new(S::CONFLICT, name, detail),
+        BooksRefusal::Rule(rule) => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, name, detail).with_field(rule_field(*rule))
         }
-        Refusal::Rule(_) => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "fund-rule", detail).with_field("fund")
+        BooksRefusal::Share(_) => Problem::new(S::UNPROCESSABLE_ENTITY, name, detail),
+        BooksRefusal::CampaignAsnaf => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, name, detail).with_field("allowed_asnaf")
         }
+        BooksRefusal::RateRequired(_) | BooksRefusal::RateForIdr | BooksRefusal::Rate(_) => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, name, detail).with_field("rate_to_idr")
+        }
+        BooksRefusal::NotInRupiah(_) => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, name, detail).with_field("currency")
+        }
+    }
+}
+
+/// The request field a funds-table rule is about.
+fn rule_field(rule: DistributionRule) -> &'static str {
+    match rule {
+        DistributionRule::WakafPrincipal => "fund",
+        DistributionRule::NotKeptPerCampaign(_) | DistributionRule::RestrictedWithoutCampaign => {
+            "campaign_id"
+        }
+        DistributionRule::ShareOnlyAtReceipt(_)
+        | DistributionRule::ZakatToAmil
+        | DistributionRule::OnlyThePoor(_)
+        | DistributionRule::OutsideCampaignPurpose { .. } => "asnaf",
+        DistributionRule::NonHalalPublicUse => "purpose",
+        DistributionRule::AsnafRequired(_) => "asnaf",
     }
 }
 

@@ -74,11 +74,13 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Resp
                     .entry((fund, campaign, balance.currency.clone()))
                     .or_default() -= balance.lines_sum_minor;
             }
-            Some(Account::Cash | Account::Bank) => assets.push(AssetBalanceView {
-                account: balance.account.trim_start_matches("asset:").to_owned(),
-                currency: balance.currency.clone(),
-                balance: currency.format_minor(balance.lines_sum_minor),
-            }),
+            Some(Account::Cash | Account::Bank | Account::AmilShareReceivable) => {
+                assets.push(AssetBalanceView {
+                    account: balance.account.trim_start_matches("asset:").to_owned(),
+                    currency: balance.currency.clone(),
+                    balance: currency.format_minor(balance.lines_sum_minor),
+                })
+            }
             None => {}
         }
     }

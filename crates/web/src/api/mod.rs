@@ -11,6 +11,7 @@ mod input;
 mod problems;
 mod registry;
 mod settings;
+mod wakaf;
 pub mod zakat;
 
 use axum::Router;
@@ -47,7 +48,8 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
     paths(
         donations::create, donations::list, donations::show, donations::void, donations::refund,
         distributions::create, funds::list, registry::create_donor, registry::create_campaign,
-        settings::show, settings::set_amil_share, audit::verify,
+        settings::show, settings::set_amil_share, settings::set_amil_share_infak,
+        settings::set_amil_shortfall, wakaf::record_benefit, audit::verify,
         zakat::calculate, zakat::list_data, zakat::create_datum,
     ),
     components(schemas(crate::problem::Problem)),
@@ -112,6 +114,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/campaigns", post(registry::create_campaign))
         .route("/api/v1/settings", get(settings::show))
         .route("/api/v1/settings/amil_share", put(settings::set_amil_share))
+        .route(
+            "/api/v1/settings/amil_share_infak",
+            put(settings::set_amil_share_infak),
+        )
+        .route(
+            "/api/v1/settings/amil_shortfall",
+            put(settings::set_amil_shortfall),
+        )
+        .route("/api/v1/wakaf/benefits", post(wakaf::record_benefit))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route(
             "/api/v1/zakat/data",

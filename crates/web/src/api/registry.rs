@@ -5,8 +5,9 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use domain::{Asnaf, Share, ShareCap};
 use serde::{Deserialize, Serialize};
-use storage::ledger::{Change, NewCampaign, Outcome, Rendered};
+use storage::ledger::{Campaign, Change, NewCampaign, Outcome, Rendered};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -26,15 +27,44 @@ pub struct Created {
 
 fn render_id() -> storage::ledger::Renderer {
     Arc::new(|outcome: &Outcome| {
-        let id = match outcome {
-            Outcome::Donor(id) | Outcome::Campaign(id) => *id,
+        let body = match outcome {
+            Outcome::Donor(id) => serde_json::to_vec(&Created { id: *id }),
+            Outcome::Campaign(campaign) => serde_json::to_vec(&CampaignView::from(campaign)),
             other => unreachable!("a registry request produced {other:?}"),
         };
         Rendered {
             status: 201,
-            body: serde_json::to_vec(&Created { id }).expect("an id serializes"),
+            body: body.expect("a view serializes"),
         }
     })
+}
+
+/// A campaign as opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignView {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What its money may be used for.
+    pub purpose: String,
+    /// The asnaf its money may pay.
+    pub allowed_asnaf: Vec<Asnaf>,
+    /// The amil's share of infak/sedekah given for it, in percent.
+    #[schema(example = "0.00")]
+    pub amil_share_percent: String,
+}
+
+impl From<&Campaign> for CampaignView {
+    fn from(campaign: &Campaign) -> Self {
+        CampaignView {
+            id: campaign.id,
+            name: campaign.name.clone(),
+            purpose: campaign.purpose.clone(),
+            allowed_asnaf: campaign.rules.allowed_asnaf.iter().collect(),
+            amil_share_percent: campaign.rules.amil_share.to_string(),
+        }
+    }
 }
 
 /// File a donor (muzaki).
@@ -77,15 +107,26 @@ pub struct CampaignRequest {
         example = "Emergency relief for flood victims in Demak"
     )]
     pub purpose: String,
+    /// The asnaf its money may pay (default: every asnaf but `amil`, who takes its share at
+    /// receipt). Never `amil`.
+    #[serde(default)]
+    #[schema(min_items = 1, max_items = 7)]
+    pub allowed_asnaf: Option<Vec<Asnaf>>,
+    /// The amil's share of infak/sedekah given for it, in percent with at most two decimals:
+    /// 0 (the default) to 20 (Peraturan BAZNAS 1/2016).
+    #[serde(default)]
+    #[schema(example = "0", pattern = r"^[0-9]{1,3}(\.[0-9]{1,2})?$")]
+    pub amil_share_percent: Option<String>,
 }
 
-/// Open a campaign: infak and sedekah given for it are restricted to its purpose.
+/// Open a campaign: zakat, infak, sedekah, fidyah and kafarat given for it are restricted to
+/// its purpose and its allowed asnaf.
 #[utoipa::path(
     post, path = "/api/v1/campaigns", tag = "registry",
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = CampaignRequest,
     responses(
-        (status = 201, description = "Opened", body = Created),
+        (status = 201, description = "Opened", body = CampaignView),
         super::problems::WriteProblems,
     ),
     security(("bearer" = []))
@@ -109,6 +150,12 @@ pub async fn create_campaign(
             super::distributions::PROGRAM_LENGTH_MAX,
         )?,
         purpose: input::text("purpose", &body.value.purpose, NOTE_LENGTH_MAX)?,
+        allowed_asnaf: body.value.allowed_asnaf.clone(),
+        amil_share: match body.value.amil_share_percent.as_deref() {
+            None => Share::ZERO,
+            Some(percent) => Share::parse_percent(percent.trim(), ShareCap::Infak)
+                .map_err(|err| ApiError::invalid("amil_share_percent", err.to_string()))?,
+        },
     };
     record(&state, caller, key, creation, Change::Campaign(campaign)).await
 }
