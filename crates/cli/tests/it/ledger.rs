@@ -229,10 +229,15 @@ async fn distributions_follow_the_funds_table_and_never_overdraw() {
         "urn:donation-platform:problem:insufficient-funds"
     );
 
-    for (fund, asnaf, campaign) in [
-        ("zakat", "amil", None),
-        ("non_halal", "amil", None),
-        ("infak_sedekah_restricted", "fakir", None),
+    for (fund, asnaf, campaign, rule) in [
+        ("zakat", "amil", None, "zakat-to-amil"),
+        ("non_halal", "amil", None, "non-halal-public-use"),
+        (
+            "infak_sedekah_restricted",
+            "fakir",
+            None,
+            "restricted-without-campaign",
+        ),
     ] {
         let refused = app
             .post(
@@ -245,7 +250,8 @@ async fn distributions_follow_the_funds_table_and_never_overdraw() {
         assert_eq!(refused.status(), 422, "{fund} to {asnaf}");
         let problem: Value = refused.json().await.unwrap();
         assert_eq!(
-            problem["type"], "urn:donation-platform:problem:fund-rule",
+            problem["type"],
+            format!("urn:donation-platform:problem:{rule}"),
             "{problem}"
         );
     }

@@ -37,9 +37,12 @@ async fn the_openapi_document_is_3_1_and_lists_every_api_route() {
         ("post", "/api/v1/donations/{id}/refunds"),
         ("post", "/api/v1/donations/{id}/void"),
         ("post", "/api/v1/donors"),
+        ("post", "/api/v1/wakaf/benefits"),
         ("post", "/api/v1/zakat/data"),
         ("post", "/api/v1/zakat/{category}"),
         ("put", "/api/v1/settings/amil_share"),
+        ("put", "/api/v1/settings/amil_share_infak"),
+        ("put", "/api/v1/settings/amil_shortfall"),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()
