@@ -725,6 +725,9 @@ impl Step<'_> {
             (false, Some(rate)) => rate.booked(new.amount)?,
         };
         let fund = new.donation_type.fund(new.campaign_id.is_some());
+        if let (Some(id), Some(rules)) = (new.campaign_id, &campaign) {
+            rules::campaign_can_spend(fund, id, *rules)?;
+        }
         let share = match (new.donation_type, campaign) {
             (t, _) if t.is_zakat() => self.books.settings.amil_share,
             (DonationType::Infak | DonationType::Sedekah, Some(rules)) => rules.amil_share,
@@ -784,39 +787,13 @@ impl Step<'_> {
         if donation.voided {
             return Err(Refusal::AlreadyVoid);
         }
-        let remaining = donation.remaining_minor();
-        if remaining == 0 {
-            return Err(Refusal::NothingLeft);
-        }
-        let amount_minor = match new.kind {
-            ReversalKind::Void => remaining,
-            ReversalKind::Refund(amount) if amount > remaining => {
-                return Err(Refusal::RefundTooLarge {
-                    remaining: Money::from_minor(remaining, donation.amount.currency())
-                        .expect("something is left"),
-                });
-            }
-            ReversalKind::Refund(amount) => amount,
-        };
+        let amount_minor = reversed_amount(&donation, new.kind)?;
         let whole = donation.amount.minor();
         let before = donation.reversed_minor;
         let booked = part_of(donation.booked_minor, whole, before, amount_minor);
         let share = part_of(donation.amil_share_minor, whole, before, amount_minor);
         let currency = donation.booked_currency();
-        let amil_holds = self.books.held(Account::AMIL, currency);
-        let receivable_minor = if amil_holds >= share {
-            0
-        } else if self.books.settings.amil_shortfall == AmilShortfall::Receivable {
-            share - amil_holds.max(0)
-        } else {
-            return Err(Refusal::AmilShareSpent {
-                balance: Balance {
-                    minor: amil_holds,
-                    currency,
-                },
-                needed: Money::from_minor(share, currency).expect("a share above what is held"),
-            });
-        };
+        let receivable_minor = self.amil_shortfall(share, currency)?;
         let mut lines = received(
             Account::for_method(donation.method),
             donation.account,
@@ -883,6 +860,25 @@ impl Step<'_> {
             reversal,
             donation: after,
         })
+    }
+
+    /// How much of a returned amil share the amil fund cannot pay back: booked as a receivable
+    /// or refused, as the institution's `amil_shortfall` setting says.
+    fn amil_shortfall(&self, share: i64, currency: Currency) -> Result<i64, Refusal> {
+        let amil_holds = self.books.held(Account::AMIL, currency);
+        if amil_holds >= share {
+            Ok(0)
+        } else if self.books.settings.amil_shortfall == AmilShortfall::Receivable {
+            Ok(share - amil_holds.max(0))
+        } else {
+            Err(Refusal::AmilShareSpent {
+                balance: Balance {
+                    minor: amil_holds,
+                    currency,
+                },
+                needed: Money::from_minor(share, currency).expect("a share above what is held"),
+            })
+        }
     }
 
     fn distribution(&mut self, new: &NewDistribution) -> Result<Outcome, Refusal> {
@@ -1083,6 +1079,22 @@ fn received(asset: Account, fund: Account, amount: i64, share: i64) -> Vec<Line>
         });
     }
     lines
+}
+
+/// The amount a void (everything left) or a refund (at most what is left) gives back.
+fn reversed_amount(donation: &Donation, kind: ReversalKind) -> Result<i64, Refusal> {
+    let remaining = donation.remaining_minor();
+    if remaining == 0 {
+        return Err(Refusal::NothingLeft);
+    }
+    match kind {
+        ReversalKind::Void => Ok(remaining),
+        ReversalKind::Refund(amount) if amount > remaining => Err(Refusal::RefundTooLarge {
+            remaining: Money::from_minor(remaining, donation.amount.currency())
+                .expect("something is left"),
+        }),
+        ReversalKind::Refund(amount) => Ok(amount),
+    }
 }
 
 #[cfg(test)]

@@ -60,6 +60,18 @@ pub enum DistributionRule {
         /// Its allowed asnaf, listed.
         allowed: AsnafList,
     },
+    /// A gift for a campaign must be spendable on the campaign's purpose.
+    #[error(
+        "campaign `{campaign}` may pay only {allowed}, and the `{fund}` fund can pay none of them: record the gift without `campaign_id`, or for a campaign whose purpose it can serve"
+    )]
+    CampaignCannotSpend {
+        /// The campaign.
+        campaign: Uuid,
+        /// The fund the gift would go to.
+        fund: Fund,
+        /// The campaign's allowed asnaf.
+        allowed: AsnafList,
+    },
 }
 
 impl DistributionRule {
@@ -76,6 +88,7 @@ impl DistributionRule {
             DistributionRule::RestrictedWithoutCampaign => "restricted-without-campaign",
             DistributionRule::NotKeptPerCampaign(_) => "not-kept-per-campaign",
             DistributionRule::OutsideCampaignPurpose { .. } => "campaign-purpose",
+            DistributionRule::CampaignCannotSpend { .. } => "campaign-cannot-spend",
         }
     }
 }
@@ -168,6 +181,33 @@ pub(crate) fn distribution_account(
             }
             _ => Ok(Account::Fund(fund, Some(id))),
         },
+    }
+}
+
+/// Checks that money of `fund` given for a campaign can be spent on the campaign's purpose:
+/// some asnaf the campaign allows is one the fund may pay (fidyah for a campaign that feeds
+/// neither the fakir nor the miskin would sit in the books for ever).
+pub(crate) fn campaign_can_spend(
+    fund: Fund,
+    campaign: Uuid,
+    rules: CampaignRules,
+) -> Result<(), DistributionRule> {
+    let spendable = !fund.kept_per_campaign()
+        || rules.allowed_asnaf.iter().any(|asnaf| {
+            let target = Target {
+                asnaf: Some(asnaf),
+                purpose: None,
+            };
+            distribution_account(fund, Some((campaign, &rules)), target).is_ok()
+        });
+    if spendable {
+        Ok(())
+    } else {
+        Err(DistributionRule::CampaignCannotSpend {
+            campaign,
+            fund,
+            allowed: rules.allowed_asnaf,
+        })
     }
 }
 

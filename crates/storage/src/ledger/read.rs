@@ -155,7 +155,7 @@ pub(crate) struct Admin<'a> {
 pub(crate) fn asnaf_column(allowed: domain::ledger::AsnafList) -> String {
     allowed
         .iter()
-        .map(|asnaf| asnaf.as_str())
+        .map(domain::Asnaf::as_str)
         .collect::<Vec<_>>()
         .join(",")
 }

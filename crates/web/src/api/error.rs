@@ -235,15 +235,15 @@ fn books_problem(refusal: &BooksRefusal, detail: String) -> Problem {
 fn rule_field(rule: DistributionRule) -> &'static str {
     match rule {
         DistributionRule::WakafPrincipal => "fund",
-        DistributionRule::NotKeptPerCampaign(_) | DistributionRule::RestrictedWithoutCampaign => {
-            "campaign_id"
-        }
+        DistributionRule::NotKeptPerCampaign(_)
+        | DistributionRule::RestrictedWithoutCampaign
+        | DistributionRule::CampaignCannotSpend { .. } => "campaign_id",
         DistributionRule::ShareOnlyAtReceipt(_)
         | DistributionRule::ZakatToAmil
         | DistributionRule::OnlyThePoor(_)
-        | DistributionRule::OutsideCampaignPurpose { .. } => "asnaf",
+        | DistributionRule::OutsideCampaignPurpose { .. }
+        | DistributionRule::AsnafRequired(_) => "asnaf",
         DistributionRule::NonHalalPublicUse => "purpose",
-        DistributionRule::AsnafRequired(_) => "asnaf",
     }
 }
 

@@ -79,7 +79,7 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Resp
                     account: balance.account.trim_start_matches("asset:").to_owned(),
                     currency: balance.currency.clone(),
                     balance: currency.format_minor(balance.lines_sum_minor),
-                })
+                });
             }
             None => {}
         }

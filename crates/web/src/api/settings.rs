@@ -20,6 +20,10 @@ use crate::AppState;
 
 /// The settings in force.
 #[derive(Debug, Serialize, ToSchema)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are the settings' names, a contract of the API"
+)]
 pub struct SettingsView {
     /// The share of zakat moved to the amil fund at receipt, in percent (at most 12.5).
     #[schema(example = "12.50")]

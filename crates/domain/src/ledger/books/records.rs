@@ -23,7 +23,7 @@ pub struct CampaignRules {
 
 impl CampaignRules {
     /// Every asnaf but the amil, who takes its share at receipt.
-    pub const DEFAULT_ASNAF: AsnafList = AsnafList(0xff & !(1 << 2));
+    pub const DEFAULT_ASNAF: AsnafList = AsnafList(!(1 << 2));
 
     /// The rules of a campaign opened before campaigns declared them.
     pub const LEGACY: CampaignRules = CampaignRules {

@@ -37,10 +37,10 @@ impl Ledger {
         }
     }
 
-    fn apply(&mut self, change: Change) -> Result<Effects, Refusal> {
+    fn apply(&mut self, change: &Change) -> Result<Effects, Refusal> {
         let ids = &mut self.ids;
         let before = self.books.balances.clone();
-        let result = self.books.apply(&change, BY, &mut || ids.next());
+        let result = self.books.apply(change, BY, &mut || ids.next());
         match &result {
             Ok(effects) => assert_invariants(&before, effects),
             Err(_) => assert_eq!(before, self.books.balances, "a refusal changes nothing"),
@@ -48,7 +48,7 @@ impl Ledger {
         result
     }
 
-    fn ok(&mut self, change: Change) -> Outcome {
+    fn ok(&mut self, change: &Change) -> Outcome {
         self.apply(change).expect("accepted").outcome
     }
 
@@ -63,7 +63,7 @@ impl Ledger {
         rupiah: i64,
         method: PaymentMethod,
     ) -> Donation {
-        match self.ok(Change::Donation(NewDonation {
+        match self.ok(&Change::Donation(NewDonation {
             donation_type,
             campaign_id,
             donor: DonorRef::Anonymous,
@@ -82,7 +82,7 @@ impl Ledger {
     }
 
     fn campaign(&mut self, allowed: Option<Vec<Asnaf>>, amil_percent: &str) -> Uuid {
-        match self.ok(Change::Campaign(NewCampaign {
+        match self.ok(&Change::Campaign(NewCampaign {
             name: "Banjir Demak".to_owned(),
             purpose: "Bantuan korban banjir".to_owned(),
             allowed_asnaf: allowed,
@@ -102,7 +102,7 @@ impl Ledger {
         rupiah: i64,
         method: PaymentMethod,
     ) -> Result<Effects, Refusal> {
-        self.apply(Change::Distribution(NewDistribution {
+        self.apply(&Change::Distribution(NewDistribution {
             fund,
             campaign_id,
             recipient: RecipientRef::New(PersonalData::default()),
@@ -117,7 +117,7 @@ impl Ledger {
     }
 
     fn reverse(&mut self, donation: Uuid, kind: ReversalKind) -> Result<Effects, Refusal> {
-        self.apply(Change::Reversal(NewReversal {
+        self.apply(&Change::Reversal(NewReversal {
             donation_id: donation,
             kind,
             reason: None,
@@ -203,7 +203,7 @@ fn scenario_1_restricted_campaign_money_never_goes_to_the_amil() {
     );
     assert_eq!(ledger.held(Account::AMIL), 10_000);
     assert_eq!(
-        ledger.apply(Change::Campaign(NewCampaign {
+        ledger.apply(&Change::Campaign(NewCampaign {
             name: "x".to_owned(),
             purpose: "x".to_owned(),
             allowed_asnaf: Some(vec![Asnaf::Fakir, Asnaf::Amil]),
@@ -232,10 +232,10 @@ fn scenario_2_wakaf_principal_is_kept_and_only_benefits_are_distributed() {
         })
     };
     assert_eq!(
-        ledger.apply(benefit("12.5")),
+        ledger.apply(&benefit("12.5")),
         Err(Refusal::Share(ShareError::AboveCap(ShareCap::Nazhir)))
     );
-    ledger.ok(benefit("10"));
+    ledger.ok(&benefit("10"));
     assert_eq!(
         ledger.held(Account::Fund(Fund::WakafBenefits, None)),
         450_000
@@ -263,7 +263,7 @@ fn scenario_3_the_amil_takes_at_most_its_share_of_infak() {
     let mut ledger = Ledger::new();
     assert!(
         ledger
-            .apply(Change::Setting(Setting::AmilShareInfak(
+            .apply(&Change::Setting(Setting::AmilShareInfak(
                 Share::parse_percent("20", ShareCap::Infak).unwrap()
             )))
             .is_ok()
@@ -374,7 +374,7 @@ fn scenario_6_a_bounced_transfer_is_voided_even_after_the_amil_spent_its_share()
         })
     );
     assert_eq!(refused.unwrap_err().name(), "amil-share-spent");
-    ledger.ok(Change::Setting(Setting::AmilShortfall(
+    ledger.ok(&Change::Setting(Setting::AmilShortfall(
         AmilShortfall::Receivable,
     )));
     let Ok(Effects {
@@ -425,14 +425,14 @@ fn scenario_8_a_foreign_gift_is_booked_in_rupiah_at_its_rate() {
     };
     let hundred_dollars = Money::from_minor(10_000, usd).unwrap();
     assert_eq!(
-        ledger.apply(gift(None, hundred_dollars)),
+        ledger.apply(&gift(None, hundred_dollars)),
         Err(Refusal::RateRequired(usd))
     );
     assert_eq!(
-        ledger.apply(gift(Some("1"), rp(5))),
+        ledger.apply(&gift(Some("1"), rp(5))),
         Err(Refusal::RateForIdr)
     );
-    let Outcome::Donation(donation) = ledger.ok(gift(Some("16000"), hundred_dollars)) else {
+    let Outcome::Donation(donation) = ledger.ok(&gift(Some("16000"), hundred_dollars)) else {
         panic!()
     };
     assert_eq!(donation.booked_minor, 160_000_000);
@@ -519,6 +519,37 @@ fn fidyah_and_kafarat_feed_the_poor() {
 }
 
 #[test]
+fn a_gift_for_a_campaign_must_be_spendable_on_its_purpose() {
+    let mut ledger = Ledger::new();
+    let mosque_debts = ledger.campaign(Some(vec![Asnaf::Gharimin]), "0");
+    let fidyah = Change::Donation(NewDonation {
+        donation_type: DonationType::Fidyah,
+        campaign_id: Some(mosque_debts),
+        donor: DonorRef::Anonymous,
+        amount: rp(65_000),
+        rate_to_idr: None,
+        method: Cash,
+        received_on: date!(2026 - 03 - 01),
+        note: None,
+    });
+    let refusal = ledger
+        .apply(&fidyah)
+        .expect_err("fidyah feeds only the poor");
+    assert_eq!(
+        refusal,
+        Refusal::Rule(DistributionRule::CampaignCannotSpend {
+            campaign: mosque_debts,
+            fund: Fund::Fidyah,
+            allowed: AsnafList::of(&[Asnaf::Gharimin]),
+        })
+    );
+    assert_eq!(refusal.name(), "campaign-cannot-spend");
+    ledger.donate(DonationType::ZakatMaal, Some(mosque_debts), 100_000, Cash);
+    let the_poor = ledger.campaign(Some(vec![Asnaf::Miskin]), "0");
+    ledger.donate(DonationType::Kafarat, Some(the_poor), 150_000, Cash);
+}
+
+#[test]
 fn reversals_follow_the_donation_and_refuse_what_is_not_left() {
     let mut ledger = Ledger::new();
     let donation = ledger.donate(DonationType::Sedekah, None, 100_000, Bank);
@@ -555,7 +586,7 @@ fn receipts_are_numbered_without_gaps_and_refusals_take_no_number() {
     let first = ledger.donate(DonationType::Infak, None, 1, Bank);
     assert!(
         ledger
-            .apply(Change::Donation(NewDonation {
+            .apply(&Change::Donation(NewDonation {
                 donation_type: DonationType::Infak,
                 campaign_id: Some(Uuid::max()),
                 donor: DonorRef::Anonymous,
@@ -576,7 +607,7 @@ fn receipts_are_numbered_without_gaps_and_refusals_take_no_number() {
 fn the_audit_notes_never_hold_personal_data() {
     let mut ledger = Ledger::new();
     let effects = ledger
-        .apply(Change::Donation(NewDonation {
+        .apply(&Change::Donation(NewDonation {
             donation_type: DonationType::ZakatFitrah,
             campaign_id: None,
             donor: DonorRef::New(PersonalData {
@@ -691,7 +722,7 @@ proptest! {
                 Op::Share(zakat, infak) => Change::Setting(if zakat % 2 == 0 { Setting::AmilShare(share(zakat)) } else { Setting::AmilShareInfak(share(infak)) }),
                 Op::Shortfall(receivable) => Change::Setting(Setting::AmilShortfall(if receivable { AmilShortfall::Receivable } else { AmilShortfall::Refuse })),
             };
-            let Ok(effects) = ledger.apply(change) else { continue };
+            let Ok(effects) = ledger.apply(&change) else { continue };
             match &effects.outcome {
                 Outcome::Donation(donation) => {
                     donations.push(donation.id);
