@@ -9,7 +9,9 @@ pub mod credentials;
 pub mod ledger;
 pub mod money;
 mod names;
+pub mod npwz;
 pub mod role;
+pub mod words;
 pub mod zakat;
 
 pub use ledger::{
