@@ -107,6 +107,9 @@ enum Command {
     /// Verify or export the audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check the books.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Calculate zakat, as the public calculator does, with the data in force in the database.
     ///
     /// `zakat income --date 2025-03-01 --income 10000000`; `zakat livestock --date 2025-03-01
@@ -236,6 +239,18 @@ enum AuditCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Recompute every account's balance from the journal and compare it with the balance
+    /// kept beside it (what `GET /api/v1/funds` and the writer's checks read); exit 1 listing
+    /// each difference (account, currency, kept, journal).
+    Check {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// Parses `args`, runs the command and returns the process exit code. Errors are printed
 /// once, as `error: …`, with the exit code their kind calls for.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
@@ -304,6 +319,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Export { output }) => {
             commands::audit::export(env_file, output.as_deref())
         }
+        Command::Ledger(LedgerCommand::Check { json }) => commands::ledger::check(env_file, *json),
         Command::Zakat {
             category,
             json,

@@ -18,8 +18,8 @@ const SAVED_HEADS_MAX: usize = 11_000;
 /// [`SAVED_HEADS_MAX`] of them could need.
 const SAVED_HEADS_BYTES_MAX: u64 = SAVED_HEADS_MAX as u64 * 1024;
 
-/// Verifies the chain (and, with `against`, the heads saved in that file); exit 1 naming the
-/// first bad entry.
+/// Verifies the chain (and, with `against`, the heads saved in that file) and the kept
+/// balances (`ledger check`); exit 1 naming the first bad entry or each differing balance.
 pub fn verify(
     env_file: Option<&Path>,
     json: bool,
@@ -111,7 +111,7 @@ pub fn head(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string(&head)?);
                 Ok(ExitCode::SUCCESS)
             }
-            None if report.is_ok() => {
+            None if report.chain_is_whole() => {
                 eprintln!("the audit chain is empty: there is no head to sign yet");
                 Ok(ExitCode::FAILURE)
             }
@@ -126,9 +126,19 @@ pub fn head(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The verification report as the operator reads it (also the console's `audit verify`).
+/// The verification report as the operator reads it (also the console's `audit verify`):
+/// the chain's verdict, then the balances'.
 #[must_use]
 pub fn describe(report: &storage::ledger::AuditReport) -> String {
+    let balances = super::ledger::describe(&storage::ledger::BalanceCheck {
+        balances_checked: report.balances_checked,
+        differences: report.balance_differences.clone(),
+    });
+    format!("{}\n{balances}", describe_chain(report))
+}
+
+/// The chain's part of [`describe`].
+fn describe_chain(report: &storage::ledger::AuditReport) -> String {
     if let Some(problem) = &report.problem {
         return format!(
             "audit chain BROKEN at entry {}: {}\n{} entries verified before it",

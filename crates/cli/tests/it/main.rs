@@ -5,6 +5,7 @@
 mod app;
 mod audit;
 mod auth;
+mod balances;
 mod bounds;
 mod cli;
 mod durability;

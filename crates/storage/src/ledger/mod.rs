@@ -9,6 +9,7 @@
 
 mod audit;
 mod bulk;
+mod check;
 mod model;
 mod plan;
 mod read;
@@ -20,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 pub use audit::{AuditProblem, AuditReport, ExportLine, HeadLine};
+pub use check::{BalanceCheck, BalanceDifference};
 pub use domain::ledger::{
     Campaign, Change, Distribution, Donation, DonationStatus, DonorRef, NewCampaign,
     NewDistribution, NewDonation, NewReversal, NewWakafBenefit, Outcome, PersonalData,
@@ -377,9 +379,20 @@ impl Database {
         Ok(on_backend!(self, |pool, sql| sql::donations(pool, filter).await)?)
     }
 
-    /// Every account's signed line sum per currency.
+    /// Every account's balance per currency, as kept with the journal lines that move it (a
+    /// read of a few dozen rows, whatever the journal's length; [`Database::ledger_check`]
+    /// recomputes them from the journal).
     pub async fn balances(&self) -> Result<Vec<FundBalance>, StorageError> {
         Ok(on_backend!(self, |pool, sql| sql::balances(pool).await)?)
+    }
+
+    /// Every account's kept balance beside the sum of its journal lines, read at one instant.
+    pub(crate) async fn kept_and_journal_balances(
+        &self,
+    ) -> Result<Vec<check::Compared>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| {
+            sql::kept_and_journal_balances(pool).await
+        })?)
     }
 
     /// How many journal entries do not balance (an invariant: always zero).

@@ -3,8 +3,8 @@
 //! against each driver, without the wall of generic bounds sqlx would need otherwise.
 
 macro_rules! backend {
-    ($Db:ty, $begin:literal, $combine:literal, $bulk:expr) => {
-        use std::collections::{HashMap, HashSet};
+    ($Db:ty, $begin:literal, $combine:literal, $bulk:expr, $balances_by_trigger:literal) => {
+        use std::collections::{BTreeMap, HashMap, HashSet};
 
         use domain::audit::{CheckpointKey, Hash, GENESIS_PREV_HASH};
         use domain::ledger::{Account, Books, CampaignRules, Needs, ReceiptNumber, Setting, Settings};
@@ -32,6 +32,10 @@ macro_rules! backend {
 
         /// The backend's bulk INSERTs for the rows every donation writes, if it has them.
         const BULK: Option<crate::ledger::bulk::Bulk<Db>> = $bulk;
+
+        /// Whether a trigger on `journal_lines` keeps `account_balances` (PostgreSQL); if not,
+        /// the writer adds each batch's movement itself (SQLite; migration 0008 says why).
+        const BALANCES_BY_TRIGGER: bool = $balances_by_trigger;
 
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
@@ -174,7 +178,8 @@ macro_rules! backend {
             })
         }
 
-        /// The signed line sums of `accounts`.
+        /// The kept balances (signed line sums) of `accounts`, in every currency they hold: a
+        /// primary-key lookup per account, whatever the journal's length.
         async fn balances_of(
             tx: &mut Transaction<'_, Db>,
             accounts: &[(Account, Currency)],
@@ -184,13 +189,15 @@ macro_rules! backend {
                 return Ok(balances);
             }
             let mut query = QueryBuilder::<Db>::new(
-                "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) AS total FROM journal_lines WHERE account IN (",
+                "SELECT account, currency, balance_minor AS total FROM account_balances WHERE account IN (",
             );
             let mut list = query.separated(", ");
-            for (account, _) in accounts {
-                list.push_bind(account.code());
+            let mut codes: Vec<String> = accounts.iter().map(|(account, _)| account.code()).collect();
+            codes.dedup();
+            for code in codes {
+                list.push_bind(code);
             }
-            query.push(") GROUP BY account, currency");
+            query.push(")");
             for row in query.build().persistent(false).fetch_all(&mut **tx).await? {
                 let account = Account::from_code(&row.try_get::<String, _>("account")?);
                 let currency = row.try_get::<String, _>("currency")?.parse::<Currency>();
@@ -384,6 +391,30 @@ macro_rules! backend {
             insert_movements(out, writes);
             insert_wakaf_benefits(out, writes);
             insert_journal(out, now, writes);
+            insert_balances(out, writes);
+        }
+
+        /// Adds the batch's net movement per account and currency to the kept balances, unless
+        /// a trigger does (`BALANCES_BY_TRIGGER`). In the batch's statement, so in the
+        /// transaction that inserts the lines.
+        fn insert_balances(out: &mut Inserts<'_, '_>, writes: &Writes) {
+            if BALANCES_BY_TRIGGER {
+                return;
+            }
+            let mut movements: BTreeMap<(&str, &'static str), i64> = BTreeMap::new();
+            for line in &writes.lines {
+                *movements.entry((line.account.as_str(), line.currency)).or_default() += line.amount_minor;
+            }
+            let movements: Vec<_> = movements.into_iter().filter(|(_, minor)| *minor != 0).collect();
+            for chunk in movements.chunks(INSERT_ROWS_MAX) {
+                out.add(|query| {
+                    query.push("INSERT INTO account_balances (account, currency, balance_minor) ");
+                    query.push_values(chunk, |mut row, ((account, currency), minor)| {
+                        row.push_bind((*account).to_owned()).push_bind(*currency).push_bind(*minor);
+                    });
+                    query.push(" ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + excluded.balance_minor");
+                });
+            }
         }
 
         /// Donors, recipients and campaigns.
@@ -718,17 +749,42 @@ macro_rules! backend {
             query.build().fetch_all(pool).await?.iter().map(donation_from_row).collect()
         }
 
-        /// Every account's balance per currency: signed sums of journal lines.
+        /// Every account's kept balance per currency (the signed sum of its journal lines, kept
+        /// with them; `ledger check` compares the two).
         pub(crate) async fn balances(pool: &Pool<Db>) -> Result<Vec<FundBalance>, sqlx::Error> {
             let rows = sqlx::query(
-                "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) AS total FROM journal_lines \
-                 GROUP BY account, currency ORDER BY account, currency",
+                "SELECT account, currency, balance_minor AS total FROM account_balances ORDER BY account, currency",
             )
             .fetch_all(pool)
             .await?;
             rows.iter()
                 .map(|row| {
                     Ok(FundBalance { account: row.try_get("account")?, currency: row.try_get("currency")?, lines_sum_minor: row.try_get("total")? })
+                })
+                .collect()
+        }
+
+        /// Every account and currency that has a kept balance or journal lines: the kept balance
+        /// (0 without a row) and the sum of its lines, read in one statement (one snapshot, so
+        /// a batch committing meanwhile is either in both or in neither).
+        pub(crate) async fn kept_and_journal_balances(pool: &Pool<Db>) -> Result<Vec<crate::ledger::check::Compared>, sqlx::Error> {
+            let rows = sqlx::query(
+                "SELECT account, currency, CAST(SUM(kept) AS BIGINT) AS kept_minor, CAST(SUM(journal) AS BIGINT) AS journal_minor \
+                 FROM (SELECT account, currency, balance_minor AS kept, CAST(0 AS BIGINT) AS journal FROM account_balances \
+                       UNION ALL \
+                       SELECT account, currency, CAST(0 AS BIGINT), amount_minor FROM journal_lines) AS both_sides \
+                 GROUP BY account, currency ORDER BY account, currency",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(crate::ledger::check::Compared {
+                        account: row.try_get("account")?,
+                        currency: row.try_get("currency")?,
+                        kept_minor: row.try_get("kept_minor")?,
+                        journal_minor: row.try_get("journal_minor")?,
+                    })
                 })
                 .collect()
         }
@@ -906,7 +962,7 @@ macro_rules! backend {
 }
 
 pub(crate) mod sqlite {
-    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE", false, None);
+    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE", false, None, false);
 }
 
 pub(crate) mod postgres {
@@ -914,6 +970,7 @@ pub(crate) mod postgres {
         sqlx::Postgres,
         "BEGIN",
         true,
-        Some(crate::ledger::bulk::POSTGRES)
+        Some(crate::ledger::bulk::POSTGRES),
+        true
     );
 }

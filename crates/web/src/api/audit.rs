@@ -19,10 +19,23 @@ pub struct AuditProblemView {
     pub reason: String,
 }
 
-/// The result of verifying the chain.
+/// A kept balance that is not the sum of its journal lines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceDifferenceView {
+    /// The account code (`fund:zakat`, `asset:bank`, …).
+    pub account: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// What the kept balance holds, minor units, debits positive.
+    pub kept_minor: i64,
+    /// What the journal lines sum to, minor units, debits positive.
+    pub journal_minor: i64,
+}
+
+/// The result of verifying the chain and the kept balances.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditReportView {
-    /// Whether the whole chain verified.
+    /// Whether the whole chain verified and every kept balance equals its journal.
     pub ok: bool,
     /// Entries that verified.
     pub entries: u64,
@@ -40,6 +53,10 @@ pub struct AuditReportView {
     pub last_checkpoint: Option<u64>,
     /// The first problem.
     pub problem: Option<AuditProblemView>,
+    /// Kept balances compared with the journal.
+    pub balances_checked: u64,
+    /// Each kept balance that differs from its journal.
+    pub balance_differences: Vec<BalanceDifferenceView>,
 }
 
 /// Verify the audit chain (admins and auditors).
@@ -73,6 +90,17 @@ pub async fn verify(
             seq: p.seq,
             reason: p.reason,
         }),
+        balances_checked: report.balances_checked,
+        balance_differences: report
+            .balance_differences
+            .into_iter()
+            .map(|d| BalanceDifferenceView {
+                account: d.account,
+                currency: d.currency,
+                kept_minor: d.kept_minor,
+                journal_minor: d.journal_minor,
+            })
+            .collect(),
     };
     Ok(json_response(200, &view))
 }

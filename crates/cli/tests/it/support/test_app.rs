@@ -189,7 +189,8 @@ impl TestApp {
     }
 
     /// Stops the server (asserting it drained), checks the ledger's invariants — the audit chain
-    /// verifies, every journal entry balances, no fund below zero — and drops the database.
+    /// verifies, every journal entry balances, every kept balance equals its journal, no fund
+    /// below zero — and drops the database.
     pub async fn teardown(self) {
         assert_ledger_invariants(self.state.database(), self.state.checkpoint_key()).await;
         self.stop.send(()).ok();
@@ -200,6 +201,12 @@ impl TestApp {
 
 /// The invariants every test leaves behind.
 pub async fn assert_ledger_invariants(database: &Database, key: &CheckpointKey) {
+    let balances = database.ledger_check().await.unwrap();
+    assert!(
+        balances.is_ok(),
+        "every kept balance equals the sum of its journal lines: {:?}",
+        balances.differences
+    );
     let report = database.audit_verify(key).await.unwrap();
     assert!(report.is_ok(), "the audit chain verifies: {report:?}");
     assert_eq!(
