@@ -45,6 +45,15 @@ pub const ADMINS: &[Role] = &[Role::Admin];
 /// Who verifies the audit chain.
 pub const VERIFIERS: &[Role] = &[Role::Admin, Role::Auditor];
 
+/// Who reads donors' and recipients' personal data (name, NIK, NPWP, contact, eligibility):
+/// the staff who serve them. Auditors see the registers' ids and NPWZ and the books, never a
+/// person's data (UU 27/2022: no more than the purpose needs).
+pub const PERSONAL_DATA_READERS: &[Role] = &[Role::Admin, Role::Amil];
+
+/// Who erases a donor's or recipient's personal data on their request (UU 27/2022), and sees
+/// who read whose record how often.
+pub const ERASERS: &[Role] = &[Role::Admin];
+
 /// A role name that is not one of [`Role::ALL`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("unknown role `{0}`: use one of `admin`, `amil`, `auditor`")]

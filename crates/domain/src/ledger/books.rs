@@ -18,6 +18,7 @@ use super::{
     PublicPurpose, RateToIdr, RateToIdrError, ReceiptNumber, Setting, Settings, Share, ShareCap,
     ShareError,
 };
+use crate::npwz::Npwz;
 use crate::{Currency, Money, PaymentMethod, Role};
 
 mod records;
@@ -35,14 +36,40 @@ pub struct PersonalData {
     pub nik: Option<String>,
     /// NPWP (tax number), needed for a tax-deductible receipt.
     pub npwp: Option<String>,
-    /// NPWZ (BAZNAS payer number).
-    pub npwz: Option<String>,
     /// Phone number.
     pub phone: Option<String>,
     /// E-mail address.
     pub email: Option<String>,
     /// Postal address.
     pub address: Option<String>,
+}
+
+/// The name a person's record keeps once their personal data was erased (UU 27/2022): the
+/// record, its id and the books stay; nothing says who it was.
+pub const ERASED_NAME: &str = "[erased]";
+
+/// A recipient (mustahik) to file: who they are and why they may receive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewRecipient {
+    /// Name, NIK, phone, address (NPWP and e-mail are not kept for recipients).
+    pub person: PersonalData,
+    /// Their asnaf, when assessed.
+    pub asnaf: Option<Asnaf>,
+    /// How many people live in their household.
+    pub household_size: Option<u16>,
+    /// Why they are eligible (the assessment's note).
+    pub eligibility_note: Option<String>,
+}
+
+/// A donor as filed: the NPWZ the institution issued and their personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FiledDonor {
+    /// Their id.
+    pub id: Uuid,
+    /// The NPWZ issued on registration.
+    pub npwz: Npwz,
+    /// Their personal data.
+    pub person: PersonalData,
 }
 
 /// Who gave a donation.
@@ -184,8 +211,10 @@ pub enum Change {
     Distribution(NewDistribution),
     /// Record what a wakaf earned.
     WakafBenefit(NewWakafBenefit),
-    /// File a donor.
+    /// File a donor (an NPWZ is issued).
     Donor(PersonalData),
+    /// File a recipient.
+    Recipient(NewRecipient),
     /// Open a campaign.
     Campaign(NewCampaign),
     /// Change a setting.
@@ -201,7 +230,8 @@ impl Change {
             | Change::Reversal(_)
             | Change::Distribution(_)
             | Change::WakafBenefit(_)
-            | Change::Donor(_) => crate::role::RECORDERS,
+            | Change::Donor(_)
+            | Change::Recipient(_) => crate::role::RECORDERS,
             Change::Campaign(_) | Change::Setting(_) => crate::role::ADMINS,
         }
     }
@@ -223,8 +253,15 @@ pub enum Outcome {
     Distribution(Distribution),
     /// The wakaf benefit recorded.
     WakafBenefit(WakafBenefit),
-    /// The donor's id.
-    Donor(Uuid),
+    /// The donor filed: their id and NPWZ.
+    Donor {
+        /// Their id.
+        id: Uuid,
+        /// The NPWZ issued.
+        npwz: Npwz,
+    },
+    /// The recipient's id.
+    Recipient(Uuid),
     /// The campaign opened.
     Campaign(Campaign),
     /// The settings now in force.
@@ -235,9 +272,9 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record {
     /// A donor filed.
-    Donor(Uuid, PersonalData),
+    Donor(FiledDonor),
     /// A recipient filed.
-    Recipient(Uuid, PersonalData),
+    Recipient(Uuid, NewRecipient),
     /// A campaign opened.
     Campaign(Campaign),
     /// A donation.
@@ -387,6 +424,12 @@ pub enum Refusal {
     /// Wakaf benefits are recorded in rupiah.
     #[error("wakaf benefits are recorded in IDR, not {0}")]
     NotInRupiah(Currency),
+    /// Every NPWZ serial (seven digits) was issued.
+    #[error(
+        "every NPWZ serial up to {} was issued; no more donors can be filed",
+        crate::npwz::SERIAL_MAX
+    )]
+    NpwzExhausted,
 }
 
 impl Refusal {
@@ -408,6 +451,7 @@ impl Refusal {
             Refusal::CampaignAsnaf => "campaign-asnaf",
             Refusal::RateRequired(_) | Refusal::RateForIdr | Refusal::Rate(_) => "rate-to-idr",
             Refusal::NotInRupiah(_) => "not-in-rupiah",
+            Refusal::NpwzExhausted => "npwz-exhausted",
         }
     }
 }
@@ -422,6 +466,11 @@ pub struct Books {
     pub settings: Settings,
     /// The highest receipt serial of `now`'s receipt year.
     pub receipt_serial_max: i64,
+    /// The highest NPWZ serial issued (the next donor gets the next one; never reused).
+    pub npwz_serial_max: u32,
+    /// The institution's code, the NPWZ's first four digits: `0` (printed `0000`) until the
+    /// institution profile (issue 12, item 1) sets one and storage loads it here with the batch.
+    pub institution_code: u16,
     /// Donations the batch reverses.
     pub donations: HashMap<Uuid, Donation>,
     /// Campaigns the batch names, with their rules.
@@ -469,6 +518,7 @@ impl Needs {
                 }
                 Change::WakafBenefit(_)
                 | Change::Donor(_)
+                | Change::Recipient(_)
                 | Change::Campaign(_)
                 | Change::Setting(_) => {}
             }
@@ -519,6 +569,8 @@ impl Books {
             now,
             settings: Settings::default(),
             receipt_serial_max: 0,
+            npwz_serial_max: 0,
+            institution_code: 0,
             donations: HashMap::new(),
             campaigns: HashMap::new(),
             donors: HashSet::new(),
@@ -548,7 +600,7 @@ impl Books {
         new_id: &mut dyn FnMut() -> Uuid,
     ) -> Result<Effects, Refusal> {
         let mut effects = Effects {
-            outcome: Outcome::Donor(Uuid::nil()),
+            outcome: Outcome::Recipient(Uuid::nil()),
             records: Vec::new(),
             entries: Vec::new(),
             audit: Vec::new(),
@@ -564,7 +616,14 @@ impl Books {
             Change::Reversal(new) => step.reversal(new)?,
             Change::Distribution(new) => step.distribution(new)?,
             Change::WakafBenefit(new) => step.wakaf_benefit(new)?,
-            Change::Donor(person) => Outcome::Donor(step.file_donor(person)),
+            Change::Donor(person) => {
+                let donor = step.file_donor(person)?;
+                Outcome::Donor {
+                    id: donor.id,
+                    npwz: donor.npwz,
+                }
+            }
+            Change::Recipient(new) => Outcome::Recipient(step.file_recipient(new)),
             Change::Campaign(new) => step.campaign(new)?,
             Change::Setting(setting) => step.setting(*setting)?,
         };
@@ -585,8 +644,9 @@ impl Books {
         }
         for record in &effects.records {
             match record {
-                Record::Donor(id, _) => {
-                    self.donors.insert(*id);
+                Record::Donor(donor) => {
+                    self.donors.insert(donor.id);
+                    self.npwz_serial_max = donor.npwz.serial();
                 }
                 Record::Recipient(id, _) => {
                     self.recipients.insert(*id);
@@ -687,20 +747,32 @@ impl Step<'_> {
             .transpose()
     }
 
-    /// Files a donor. The chain records the id only: personal data must stay erasable
-    /// (UU 27/2022) while the chain is immutable.
-    fn file_donor(&mut self, person: &PersonalData) -> Uuid {
-        let id = (self.new_id)();
-        self.effects.records.push(Record::Donor(id, person.clone()));
+    /// Files a donor with the next NPWZ: the serial after the highest issued, read under the
+    /// writer lock like receipt serials, so concurrent registrations never share one. The
+    /// chain records the id only: personal data must stay erasable (UU 27/2022) while the
+    /// chain is immutable.
+    fn file_donor(&mut self, person: &PersonalData) -> Result<FiledDonor, Refusal> {
+        let serial = self.books.npwz_serial_max + 1;
+        if serial > crate::npwz::SERIAL_MAX {
+            return Err(Refusal::NpwzExhausted);
+        }
+        let year = ReceiptNumber::year_of(self.books.now);
+        let donor = FiledDonor {
+            id: (self.new_id)(),
+            npwz: Npwz::new(self.books.institution_code, year, serial),
+            person: person.clone(),
+        };
+        self.effects.records.push(Record::Donor(donor.clone()));
+        let id = donor.id;
         self.note("donor.create", format!("donor:{id}"), json!({ "id": id }));
-        id
+        Ok(donor)
     }
 
-    fn file_recipient(&mut self, person: &PersonalData) -> Uuid {
+    fn file_recipient(&mut self, new: &NewRecipient) -> Uuid {
         let id = (self.new_id)();
         self.effects
             .records
-            .push(Record::Recipient(id, person.clone()));
+            .push(Record::Recipient(id, new.clone()));
         self.note(
             "recipient.create",
             format!("recipient:{id}"),
@@ -714,7 +786,7 @@ impl Step<'_> {
         let donor_id = match &new.donor {
             DonorRef::Existing(id) if self.books.donors.contains(id) => Some(*id),
             DonorRef::Existing(id) => return Err(Refusal::UnknownDonor(*id)),
-            DonorRef::New(person) => Some(self.file_donor(person)),
+            DonorRef::New(person) => Some(self.file_donor(person)?.id),
             DonorRef::Anonymous => None,
         };
         let currency = new.amount.currency();
@@ -896,7 +968,11 @@ impl Step<'_> {
         let recipient_id = match &new.recipient {
             RecipientRef::Existing(id) if self.books.recipients.contains(id) => *id,
             RecipientRef::Existing(id) => return Err(Refusal::UnknownRecipient(*id)),
-            RecipientRef::New(person) => self.file_recipient(person),
+            RecipientRef::New(person) => self.file_recipient(&NewRecipient {
+                person: person.clone(),
+                asnaf: new.asnaf,
+                ..NewRecipient::default()
+            }),
         };
         let id = (self.new_id)();
         let currency = new.amount.currency();

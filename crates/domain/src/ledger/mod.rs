@@ -13,9 +13,9 @@ mod shares;
 pub use accounts::{Account, Balance, Line};
 pub use books::{
     AuditNote, Books, Campaign, CampaignRules, Change, Distribution, Donation, DonationStatus,
-    DonorRef, Effects, Entry, Needs, NewCampaign, NewDistribution, NewDonation, NewReversal,
-    NewWakafBenefit, Outcome, PersonalData, RecipientRef, Record, Refusal, Reversal, ReversalKind,
-    WakafBenefit,
+    DonorRef, ERASED_NAME, Effects, Entry, FiledDonor, Needs, NewCampaign, NewDistribution,
+    NewDonation, NewRecipient, NewReversal, NewWakafBenefit, Outcome, PersonalData, RecipientRef,
+    Record, Refusal, Reversal, ReversalKind, WakafBenefit,
 };
 pub use invariants::{Posting, Violation, check_postings};
 pub use receipt::{NotAReceiptNumber, RECEIPT_YEAR_OFFSET, ReceiptNumber};

@@ -24,16 +24,17 @@ pub use audit::{AuditProblem, AuditReport, ExportLine, HeadLine};
 pub use check::{BalanceCheck, BalanceDifference};
 pub use domain::ledger::{
     Campaign, Change, Distribution, Donation, DonationStatus, DonorRef, NewCampaign,
-    NewDistribution, NewDonation, NewReversal, NewWakafBenefit, Outcome, PersonalData,
-    RecipientRef, Reversal, ReversalKind, WakafBenefit,
+    NewDistribution, NewDonation, NewRecipient, NewReversal, NewWakafBenefit, Outcome,
+    PersonalData, RecipientRef, Reversal, ReversalKind, WakafBenefit,
 };
 pub use model::{
     Actor, Applied, Authenticated, Credential, Idempotency, LedgerError, Refusal, Rendered,
     Renderer, Request, User,
 };
 pub use read::{
-    AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DonationFilter, FundBalance, NewZakatDatum,
-    ZakatDatum,
+    AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DistributionFilter, DonationFilter,
+    DonorRecord, Field, FundBalance, NewZakatDatum, PersonFilter, PersonPatch, PersonReads,
+    REGISTER_PAGE_SIZE_MAX, RecipientRecord, Register, ZakatDatum,
 };
 
 use std::sync::Arc;
@@ -425,6 +426,7 @@ impl Database {
         let admin = read::Admin {
             actor: &label,
             credential: credential_of(actor),
+            roles: domain::role::ADMINS,
             action: "zakat_data.create",
             subject_kind: "zakat_data",
             payload: serde_json::json!({
@@ -479,6 +481,7 @@ impl Database {
         let admin = read::Admin {
             actor: &label,
             credential: credential_of(actor),
+            roles: domain::role::ADMINS,
             action: "user.create",
             subject_kind: "user",
             payload: serde_json::json!({ "email": email, "role": role }),
@@ -507,6 +510,7 @@ impl Database {
         let admin = read::Admin {
             actor: &label,
             credential: credential_of(actor),
+            roles: domain::role::ADMINS,
             action: "user.disable",
             subject_kind: "user",
             payload: serde_json::json!({ "email": email }),
@@ -532,6 +536,7 @@ impl Database {
         let admin = read::Admin {
             actor: &label,
             credential: credential_of(actor),
+            roles: domain::role::ADMINS,
             action: "token.create",
             subject_kind: "token",
             payload: serde_json::json!({ "email": email, "expires_at": expires_at.map(|at| {
@@ -562,6 +567,7 @@ impl Database {
         let admin = read::Admin {
             actor: &label,
             credential: credential_of(actor),
+            roles: domain::role::ADMINS,
             action: "token.revoke",
             subject_kind: "token",
             payload: serde_json::json!({}),
@@ -578,7 +584,18 @@ impl Database {
         key: &CheckpointKey,
         admin: read::Admin<'_>,
     ) -> Result<Option<i64>, LedgerError> {
-        match on_backend!(self, |pool, sql| sql::administer(pool, key, admin).await) {
+        self.administer_as(key, admin).await
+    }
+
+    /// [`Database::administer`] for rows whose id is a `T` (an `i64`, a `Uuid`).
+    async fn administer_as<T: sql::AdminId>(
+        &self,
+        key: &CheckpointKey,
+        admin: read::Admin<'_>,
+    ) -> Result<Option<T>, LedgerError> {
+        match on_backend!(self, |pool, sql| sql::administer::<T>(pool, key, admin)
+            .await)
+        {
             Ok(Ok(id)) => {
                 // `None` committed nothing: it says nothing about whether writes go through.
                 if id.is_some() {
@@ -614,5 +631,203 @@ impl Database {
             pool, after_seq, limit
         )
         .await)?)
+    }
+}
+
+/// A donor's personal fields, each set when its flag is true: `$1`…`$12` in pairs, then the
+/// time (`$13`) and the id (`$14`). An erased donor is never changed again.
+const DONOR_UPDATE: &str = "UPDATE donors SET \
+     name = CASE WHEN $1 THEN $2 ELSE name END, nik = CASE WHEN $3 THEN $4 ELSE nik END, \
+     npwp = CASE WHEN $5 THEN $6 ELSE npwp END, phone = CASE WHEN $7 THEN $8 ELSE phone END, \
+     email = CASE WHEN $9 THEN $10 ELSE email END, address = CASE WHEN $11 THEN $12 ELSE address END, \
+     updated_at = $13 WHERE id = $14 AND erased_at IS NULL RETURNING id";
+
+/// As [`DONOR_UPDATE`], a recipient's fields: `$1`…`$14` in pairs, `$15` the time, `$16` the id.
+const RECIPIENT_UPDATE: &str = "UPDATE recipients SET \
+     name = CASE WHEN $1 THEN $2 ELSE name END, nik = CASE WHEN $3 THEN $4 ELSE nik END, \
+     phone = CASE WHEN $5 THEN $6 ELSE phone END, address = CASE WHEN $7 THEN $8 ELSE address END, \
+     asnaf = CASE WHEN $9 THEN $10 ELSE asnaf END, household_size = CASE WHEN $11 THEN $12 ELSE household_size END, \
+     eligibility_note = CASE WHEN $13 THEN $14 ELSE eligibility_note END, \
+     updated_at = $15 WHERE id = $16 AND erased_at IS NULL RETURNING id";
+
+/// Erasure (UU 27/2022): the name becomes the marker (`$1`), every other personal field NULL;
+/// the NPWZ's serial stays, so the number is never issued again. `$2`, `$3` the time, `$4` the id.
+const DONOR_ERASE: &str = "UPDATE donors SET name = $1, nik = NULL, npwp = NULL, npwz = NULL, phone = NULL, \
+     email = NULL, address = NULL, erased_at = $2, updated_at = $3 WHERE id = $4 AND erased_at IS NULL RETURNING id";
+
+/// As [`DONOR_ERASE`], for a recipient; the asnaf stays (the distributions carry it anyway).
+const RECIPIENT_ERASE: &str = "UPDATE recipients SET name = $1, nik = NULL, phone = NULL, address = NULL, \
+     household_size = NULL, eligibility_note = NULL, erased_at = $2, updated_at = $3 \
+     WHERE id = $4 AND erased_at IS NULL RETURNING id";
+
+impl Database {
+    /// A page of donors, newest first.
+    pub async fn donors(&self, filter: &PersonFilter) -> Result<Vec<DonorRecord>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::donors(pool, filter).await)?)
+    }
+
+    /// One donor.
+    pub async fn donor(&self, id: Uuid) -> Result<Option<DonorRecord>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::donor(pool, id).await)?)
+    }
+
+    /// A page of recipients, newest first.
+    pub async fn recipients(
+        &self,
+        filter: &PersonFilter,
+    ) -> Result<Vec<RecipientRecord>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::recipients(
+            pool, filter
+        )
+        .await)?)
+    }
+
+    /// One recipient.
+    pub async fn recipient(&self, id: Uuid) -> Result<Option<RecipientRecord>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::recipient(pool, id).await)?)
+    }
+
+    /// A page of distributions, newest first.
+    pub async fn distributions(
+        &self,
+        filter: &DistributionFilter,
+    ) -> Result<Vec<Distribution>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::distributions(
+            pool, filter
+        )
+        .await)?)
+    }
+
+    /// One distribution.
+    pub async fn distribution(&self, id: Uuid) -> Result<Option<Distribution>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::distribution(pool, id).await)?)
+    }
+
+    /// Counts a read of each of `ids` (distinct) on `register` by `user_id`. Callers count
+    /// before they answer: a read that cannot be counted is not served.
+    pub async fn count_reads(
+        &self,
+        register: Register,
+        ids: &[Uuid],
+        user_id: i64,
+    ) -> Result<(), StorageError> {
+        let now = domain::audit::chain_time(time::OffsetDateTime::now_utc());
+        Ok(on_backend!(self, |pool, sql| sql::count_reads(
+            pool, register, ids, user_id, now
+        )
+        .await)?)
+    }
+
+    /// Who read a person's record how often.
+    pub async fn reads(
+        &self,
+        register: Register,
+        id: Uuid,
+    ) -> Result<Vec<PersonReads>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::reads(
+            pool, register, id
+        )
+        .await)?)
+    }
+
+    /// Changes a person's record, audited as `<donor|recipient>.update` naming the fields changed
+    /// (never their values). `None` (nothing written) when there is no such person, or their
+    /// data was erased.
+    pub async fn update_person(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        register: Register,
+        id: Uuid,
+        patch: &PersonPatch,
+    ) -> Result<Option<Uuid>, LedgerError> {
+        use read::Bind;
+        let text = |field: &Field<String>| {
+            [
+                Bind::Bool(field.is_changed()),
+                Bind::OptText(field.value().cloned()),
+            ]
+        };
+        let mut binds = vec![
+            Bind::Bool(patch.name.is_some()),
+            Bind::OptText(patch.name.clone()),
+        ];
+        binds.extend(text(&patch.nik));
+        let statement = match register {
+            Register::Donors => {
+                binds.extend(text(&patch.npwp));
+                binds.extend(text(&patch.phone));
+                binds.extend(text(&patch.email));
+                binds.extend(text(&patch.address));
+                DONOR_UPDATE
+            }
+            Register::Recipients => {
+                binds.extend(text(&patch.phone));
+                binds.extend(text(&patch.address));
+                binds.push(Bind::Bool(patch.asnaf.is_changed()));
+                binds.push(Bind::OptText(
+                    patch.asnaf.value().map(|asnaf| asnaf.as_str().to_owned()),
+                ));
+                binds.push(Bind::Bool(patch.household_size.is_changed()));
+                binds.push(Bind::OptInt(
+                    patch.household_size.value().copied().map(i64::from),
+                ));
+                binds.extend(text(&patch.eligibility_note));
+                RECIPIENT_UPDATE
+            }
+        };
+        binds.push(Bind::Now);
+        binds.push(Bind::Uuid(id));
+        let label = actor.label();
+        let admin = read::Admin {
+            actor: &label,
+            credential: credential_of(actor),
+            roles: domain::role::RECORDERS,
+            action: match register {
+                Register::Donors => "donor.update",
+                Register::Recipients => "recipient.update",
+            },
+            subject_kind: register.subject(),
+            payload: serde_json::json!({ "fields": patch.fields() }),
+            statement,
+            binds,
+        };
+        self.administer_as(key, admin).await
+    }
+
+    /// Erases a person's personal data (UU 27/2022), audited as `<donor|recipient>.erase`
+    /// with the id only; their id, their donations or distributions and the books stay.
+    /// `None` (nothing written) when there is no such person or they were erased already.
+    pub async fn erase_person(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        register: Register,
+        id: Uuid,
+    ) -> Result<Option<Uuid>, LedgerError> {
+        use read::Bind;
+        let label = actor.label();
+        let admin = read::Admin {
+            actor: &label,
+            credential: credential_of(actor),
+            roles: domain::role::ERASERS,
+            action: match register {
+                Register::Donors => "donor.erase",
+                Register::Recipients => "recipient.erase",
+            },
+            subject_kind: register.subject(),
+            payload: serde_json::json!({}),
+            statement: match register {
+                Register::Donors => DONOR_ERASE,
+                Register::Recipients => RECIPIENT_ERASE,
+            },
+            binds: vec![
+                Bind::Text(domain::ledger::ERASED_NAME.to_owned()),
+                Bind::Now,
+                Bind::Now,
+                Bind::Uuid(id),
+            ],
+        };
+        self.administer_as(key, admin).await
     }
 }

@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::model::{Applied, Authenticated, Refusal, Rendered, Request, user_label};
-use domain::ledger::{Campaign, Distribution, Donation, PersonalData, Reversal, WakafBenefit};
+use domain::ledger::{
+    Campaign, Distribution, Donation, FiledDonor, NewRecipient, Reversal, WakafBenefit,
+};
 
 /// A response kept under an idempotency key.
 #[derive(Clone, Debug)]
@@ -69,8 +71,8 @@ impl Claims {
 /// Rows to insert for a batch, in the order foreign keys need.
 #[derive(Debug, Default)]
 pub(crate) struct Writes {
-    pub donors: Vec<(Uuid, PersonalData)>,
-    pub recipients: Vec<(Uuid, PersonalData)>,
+    pub donors: Vec<FiledDonor>,
+    pub recipients: Vec<(Uuid, NewRecipient)>,
     pub campaigns: Vec<Campaign>,
     pub donations: Vec<Donation>,
     pub reversals: Vec<Reversal>,
@@ -88,8 +90,8 @@ impl Writes {
     fn add(&mut self, actor: &str, effects: Effects) {
         for record in effects.records {
             match record {
-                Record::Donor(id, person) => self.donors.push((id, person)),
-                Record::Recipient(id, person) => self.recipients.push((id, person)),
+                Record::Donor(donor) => self.donors.push(donor),
+                Record::Recipient(id, recipient) => self.recipients.push((id, recipient)),
                 Record::Campaign(campaign) => self.campaigns.push(campaign),
                 Record::Donation(donation) => self.donations.push(donation),
                 Record::Reversal(reversal) => self.reversals.push(reversal),

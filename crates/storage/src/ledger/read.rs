@@ -131,7 +131,13 @@ pub struct Checkpoint {
 #[derive(Clone, Debug)]
 pub(crate) enum Bind {
     Text(String),
+    /// A text, or NULL.
+    OptText(Option<String>),
     Int(i64),
+    /// An integer, or NULL.
+    OptInt(Option<i64>),
+    Bool(bool),
+    Uuid(Uuid),
     Bytes(Vec<u8>),
     /// A timestamp, or NULL.
     Time(Option<OffsetDateTime>),
@@ -144,6 +150,8 @@ pub(crate) struct Admin<'a> {
     pub actor: &'a str,
     /// The API caller's token, re-checked inside the transaction (`None`: an operator).
     pub credential: Option<super::model::Credential>,
+    /// The roles the caller's token must still have.
+    pub roles: &'static [domain::Role],
     pub action: &'static str,
     pub subject_kind: &'static str,
     pub payload: serde_json::Value,
@@ -178,4 +186,209 @@ pub(crate) fn campaign_rules(
         rules.amil_share = domain::Share::parse_percent(&share, domain::ShareCap::Infak)?;
     }
     Ok(rules)
+}
+
+/// The most donors, recipients or distributions one page lists.
+pub const REGISTER_PAGE_SIZE_MAX: u16 = 200;
+
+/// Which register a person is on; also the audit subject's kind and the read log's `subject`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Register {
+    /// Muzakki.
+    Donors,
+    /// Mustahik.
+    Recipients,
+}
+
+impl Register {
+    /// `donor` or `recipient`.
+    #[must_use]
+    pub fn subject(self) -> &'static str {
+        match self {
+            Register::Donors => "donor",
+            Register::Recipients => "recipient",
+        }
+    }
+}
+
+/// A donor (muzaki) on file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DonorRecord {
+    /// Their id.
+    pub id: Uuid,
+    /// The NPWZ issued on registration (none for donors filed before the registers, or once
+    /// erased).
+    pub npwz: Option<String>,
+    /// Their personal data (the name is [`domain::ledger::ERASED_NAME`] once erased).
+    pub person: domain::ledger::PersonalData,
+    /// Filed.
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    pub updated_at: Option<OffsetDateTime>,
+    /// When their personal data was erased.
+    pub erased_at: Option<OffsetDateTime>,
+}
+
+/// A recipient (mustahik) on file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipientRecord {
+    /// Their id.
+    pub id: Uuid,
+    /// Name, NIK, phone, address.
+    pub person: domain::ledger::PersonalData,
+    /// Their asnaf.
+    pub asnaf: Option<domain::Asnaf>,
+    /// Their household's size.
+    pub household_size: Option<u16>,
+    /// Why they are eligible.
+    pub eligibility_note: Option<String>,
+    /// Filed.
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    pub updated_at: Option<OffsetDateTime>,
+    /// When their personal data was erased.
+    pub erased_at: Option<OffsetDateTime>,
+}
+
+/// Which people to list: every given criterion must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonFilter {
+    /// The name contains this (case-insensitive for ASCII letters).
+    pub name: Option<String>,
+    /// This NIK (digits).
+    pub nik: Option<String>,
+    /// This NPWP (digits; donors only).
+    pub npwp: Option<String>,
+    /// This phone number, as filed.
+    pub phone: Option<String>,
+    /// This NPWZ, as printed (donors only).
+    pub npwz: Option<String>,
+    /// Of this asnaf (recipients only).
+    pub asnaf: Option<domain::Asnaf>,
+    /// Filed before this one (the previous page's last id; ids are time-ordered).
+    pub before: Option<Uuid>,
+    /// At most this many (1 to [`REGISTER_PAGE_SIZE_MAX`]).
+    pub limit: u16,
+}
+
+/// What a change does to one field of a record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Field<T> {
+    /// Left as it is.
+    #[default]
+    Unchanged,
+    /// Emptied (NULL).
+    Cleared,
+    /// Set to this.
+    Set(T),
+}
+
+impl<T> Field<T> {
+    /// Whether the change touches the field.
+    #[must_use]
+    pub fn is_changed(&self) -> bool {
+        !matches!(self, Field::Unchanged)
+    }
+
+    /// The new value, if it is set to one.
+    #[must_use]
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Field::Set(value) => Some(value),
+            Field::Unchanged | Field::Cleared => None,
+        }
+    }
+}
+
+/// A change to a person's record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonPatch {
+    /// A new name (never cleared).
+    pub name: Option<String>,
+    /// NIK.
+    pub nik: Field<String>,
+    /// NPWP (donors only).
+    pub npwp: Field<String>,
+    /// Phone.
+    pub phone: Field<String>,
+    /// E-mail (donors only).
+    pub email: Field<String>,
+    /// Postal address.
+    pub address: Field<String>,
+    /// Asnaf (recipients only).
+    pub asnaf: Field<domain::Asnaf>,
+    /// Household size (recipients only).
+    pub household_size: Field<u16>,
+    /// Eligibility note (recipients only).
+    pub eligibility_note: Field<String>,
+}
+
+impl PersonPatch {
+    /// The names of the fields it changes, for the audit entry (never their values).
+    #[must_use]
+    pub fn fields(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            ("nik", self.nik.is_changed()),
+            ("npwp", self.npwp.is_changed()),
+            ("phone", self.phone.is_changed()),
+            ("email", self.email.is_changed()),
+            ("address", self.address.is_changed()),
+            ("asnaf", self.asnaf.is_changed()),
+            ("household_size", self.household_size.is_changed()),
+            ("eligibility_note", self.eligibility_note.is_changed()),
+        ]
+        .into_iter()
+        .filter_map(|(field, changed)| changed.then_some(field))
+        .collect()
+    }
+}
+
+/// How often one user read one person's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonReads {
+    /// The reader.
+    pub user_id: i64,
+    /// How many times.
+    pub read_count: i64,
+    /// The last time.
+    pub last_read_at: OffsetDateTime,
+}
+
+/// Which distributions to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DistributionFilter {
+    /// Paid on or after.
+    pub distributed_from: Option<Date>,
+    /// Paid on or before.
+    pub distributed_to: Option<Date>,
+    /// From this fund.
+    pub fund: Option<Fund>,
+    /// To this asnaf.
+    pub asnaf: Option<domain::Asnaf>,
+    /// For this public purpose (non-halal money).
+    pub purpose: Option<domain::PublicPurpose>,
+    /// Of this campaign's money.
+    pub campaign_id: Option<Uuid>,
+    /// To this recipient.
+    pub recipient_id: Option<Uuid>,
+    /// Recorded before this one (the previous page's last id; ids are time-ordered).
+    pub before: Option<Uuid>,
+    /// At most this many (1 to [`REGISTER_PAGE_SIZE_MAX`]).
+    pub limit: u16,
+}
+
+/// `text` as a `LIKE` pattern matching names that contain it, lowercased, with `%`, `_` and
+/// the escape character itself escaped (`ESCAPE '\'`).
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }

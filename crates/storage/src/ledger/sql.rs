@@ -103,10 +103,12 @@ macro_rules! backend {
         }
 
         /// In one round trip, what every batch needs: the year's highest receipt serial, the
-        /// settings in force (`Setting::KEYS`) and the chain's head.
+        /// highest NPWZ serial issued, the settings in force (`Setting::KEYS`) and the chain's
+        /// head.
         const HEAD_SELECT: &str = "SELECT \
              CAST(COALESCE((SELECT MAX(receipt_serial) FROM donations WHERE receipt_year = $1), 0) AS BIGINT) \
                AS receipt_serial_max, \
+             CAST(COALESCE((SELECT MAX(npwz_serial) FROM donors), 0) AS BIGINT) AS npwz_serial_max, \
              (SELECT value FROM settings WHERE key = $2 ORDER BY id DESC LIMIT 1) AS setting_1, \
              (SELECT value FROM settings WHERE key = $3 ORDER BY id DESC LIMIT 1) AS setting_2, \
              (SELECT value FROM settings WHERE key = $4 ORDER BY id DESC LIMIT 1) AS setting_3, \
@@ -152,6 +154,8 @@ macro_rules! backend {
             let mut books = Books::new(now);
             books.settings = settings;
             books.receipt_serial_max = head.try_get("receipt_serial_max")?;
+            books.npwz_serial_max = u32::try_from(head.try_get::<i64, _>("npwz_serial_max")?)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             if !needs.donations.is_empty() {
                 let mut query = QueryBuilder::<Db>::new(read::DONATION_SELECT);
                 query.push(" WHERE d.id IN (");
@@ -419,26 +423,40 @@ macro_rules! backend {
 
         /// Donors, recipients and campaigns.
         fn insert_registry(out: &mut Inserts<'_, '_>, now: OffsetDateTime, writes: &Writes) {
-            for (table, people) in [("donors", &writes.donors), ("recipients", &writes.recipients)] {
-                for chunk in people.chunks(INSERT_ROWS_MAX) {
-                    let columns = if table == "donors" {
-                        "INSERT INTO donors (id, name, nik, npwp, npwz, phone, email, address, created_at) "
-                    } else {
-                        "INSERT INTO recipients (id, name, nik, phone, address, created_at) "
-                    };
-                    out.add(|query| {
-                        query.push(columns);
-                        query.push_values(chunk, |mut row, (id, person)| {
-                            row.push_bind(*id).push_bind(person.name.clone()).push_bind(person.nik.clone());
-                            if table == "donors" {
-                                row.push_bind(person.npwp.clone()).push_bind(person.npwz.clone()).push_bind(person.phone.clone()).push_bind(person.email.clone());
-                            } else {
-                                row.push_bind(person.phone.clone());
-                            }
-                            row.push_bind(person.address.clone()).push_bind(now);
-                        });
+            for chunk in writes.donors.chunks(INSERT_ROWS_MAX) {
+                out.add(|query| {
+                    query.push("INSERT INTO donors (id, name, nik, npwp, npwz, npwz_serial, phone, email, address, created_at) ");
+                    query.push_values(chunk, |mut row, donor| {
+                        let person = &donor.person;
+                        row.push_bind(donor.id)
+                            .push_bind(person.name.clone())
+                            .push_bind(person.nik.clone())
+                            .push_bind(person.npwp.clone())
+                            .push_bind(donor.npwz.to_string())
+                            .push_bind(i64::from(donor.npwz.serial()))
+                            .push_bind(person.phone.clone())
+                            .push_bind(person.email.clone())
+                            .push_bind(person.address.clone())
+                            .push_bind(now);
                     });
-                }
+                });
+            }
+            for chunk in writes.recipients.chunks(INSERT_ROWS_MAX) {
+                out.add(|query| {
+                    query.push("INSERT INTO recipients (id, name, nik, phone, address, asnaf, household_size, eligibility_note, created_at) ");
+                    query.push_values(chunk, |mut row, (id, recipient)| {
+                        let person = &recipient.person;
+                        row.push_bind(*id)
+                            .push_bind(person.name.clone())
+                            .push_bind(person.nik.clone())
+                            .push_bind(person.phone.clone())
+                            .push_bind(person.address.clone())
+                            .push_bind(recipient.asnaf.map(|asnaf| asnaf.as_str()))
+                            .push_bind(recipient.household_size.map(i32::from))
+                            .push_bind(recipient.eligibility_note.clone())
+                            .push_bind(now);
+                    });
+                });
             }
             for chunk in writes.campaigns.chunks(INSERT_ROWS_MAX) {
                 out.add(|query| {
@@ -749,6 +767,210 @@ macro_rules! backend {
             query.build().fetch_all(pool).await?.iter().map(donation_from_row).collect()
         }
 
+        /// A donor row.
+        const DONOR_SELECT: &str = "SELECT id, name, nik, npwp, npwz, phone, email, address, created_at, updated_at, erased_at FROM donors";
+
+        /// A recipient row.
+        const RECIPIENT_SELECT: &str = "SELECT id, name, nik, phone, address, asnaf, household_size, eligibility_note, \
+             created_at, updated_at, erased_at FROM recipients";
+
+        /// A distribution row.
+        const DISTRIBUTION_SELECT: &str = "SELECT id, fund, campaign_id, recipient_id, asnaf, purpose, program, amount_minor, \
+             currency, method, distributed_on, note, recorded_by, recorded_at FROM distributions";
+
+        fn donor_from_row(row: &<Db as sqlx::Database>::Row) -> Result<read::DonorRecord, sqlx::Error> {
+            Ok(read::DonorRecord {
+                id: row.try_get("id")?,
+                npwz: row.try_get("npwz")?,
+                person: domain::ledger::PersonalData {
+                    name: row.try_get("name")?,
+                    nik: row.try_get("nik")?,
+                    npwp: row.try_get("npwp")?,
+                    phone: row.try_get("phone")?,
+                    email: row.try_get("email")?,
+                    address: row.try_get("address")?,
+                },
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                erased_at: row.try_get("erased_at")?,
+            })
+        }
+
+        fn recipient_from_row(row: &<Db as sqlx::Database>::Row) -> Result<read::RecipientRecord, sqlx::Error> {
+            Ok(read::RecipientRecord {
+                id: row.try_get("id")?,
+                person: domain::ledger::PersonalData {
+                    name: row.try_get("name")?,
+                    nik: row.try_get("nik")?,
+                    phone: row.try_get("phone")?,
+                    address: row.try_get("address")?,
+                    ..domain::ledger::PersonalData::default()
+                },
+                asnaf: row.try_get::<Option<String>, _>("asnaf")?.as_deref().map(decode).transpose()?,
+                household_size: row
+                    .try_get::<Option<i32>, _>("household_size")?
+                    .map(|size| u16::try_from(size).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+                    .transpose()?,
+                eligibility_note: row.try_get("eligibility_note")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                erased_at: row.try_get("erased_at")?,
+            })
+        }
+
+        fn distribution_from_row(row: &<Db as sqlx::Database>::Row) -> Result<domain::ledger::Distribution, sqlx::Error> {
+            let currency: Currency = decode(&row.try_get::<String, _>("currency")?)?;
+            Ok(domain::ledger::Distribution {
+                id: row.try_get("id")?,
+                fund: decode(&row.try_get::<String, _>("fund")?)?,
+                campaign_id: row.try_get("campaign_id")?,
+                recipient_id: row.try_get("recipient_id")?,
+                asnaf: row.try_get::<Option<String>, _>("asnaf")?.as_deref().map(decode).transpose()?,
+                purpose: row.try_get::<Option<String>, _>("purpose")?.as_deref().map(decode).transpose()?,
+                program: row.try_get("program")?,
+                amount: Money::from_minor(row.try_get("amount_minor")?, currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                method: decode(&row.try_get::<String, _>("method")?)?,
+                distributed_on: row.try_get("distributed_on")?,
+                note: row.try_get("note")?,
+                recorded_by: row.try_get("recorded_by")?,
+                recorded_at: row.try_get("recorded_at")?,
+            })
+        }
+
+        /// The criteria of `filter` and its page, after a `WHERE 1 = 1`.
+        fn push_person_filter(query: &mut QueryBuilder<'_, Db>, filter: &read::PersonFilter) {
+            if let Some(name) = &filter.name {
+                query.push(" AND LOWER(name) LIKE ").push_bind(read::contains_pattern(name)).push(" ESCAPE '\\'");
+            }
+            for (column, value) in [("nik", &filter.nik), ("npwp", &filter.npwp), ("phone", &filter.phone), ("npwz", &filter.npwz)] {
+                if let Some(value) = value {
+                    query.push(format_args!(" AND {column} = ")).push_bind(value.clone());
+                }
+            }
+            if let Some(asnaf) = filter.asnaf {
+                query.push(" AND asnaf = ").push_bind(asnaf.as_str());
+            }
+            if let Some(before) = filter.before {
+                query.push(" AND id < ").push_bind(before);
+            }
+            query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit));
+        }
+
+        /// A page of donors, newest first.
+        pub(crate) async fn donors(pool: &Pool<Db>, filter: &read::PersonFilter) -> Result<Vec<read::DonorRecord>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(DONOR_SELECT);
+            query.push(" WHERE 1 = 1");
+            push_person_filter(&mut query, filter);
+            query.build().persistent(false).fetch_all(pool).await?.iter().map(donor_from_row).collect()
+        }
+
+        /// One donor.
+        pub(crate) async fn donor(pool: &Pool<Db>, id: Uuid) -> Result<Option<read::DonorRecord>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(DONOR_SELECT);
+            query.push(" WHERE id = ").push_bind(id);
+            query.build().fetch_optional(pool).await?.map(|row| donor_from_row(&row)).transpose()
+        }
+
+        /// A page of recipients, newest first.
+        pub(crate) async fn recipients(pool: &Pool<Db>, filter: &read::PersonFilter) -> Result<Vec<read::RecipientRecord>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(RECIPIENT_SELECT);
+            query.push(" WHERE 1 = 1");
+            push_person_filter(&mut query, filter);
+            query.build().persistent(false).fetch_all(pool).await?.iter().map(recipient_from_row).collect()
+        }
+
+        /// One recipient.
+        pub(crate) async fn recipient(pool: &Pool<Db>, id: Uuid) -> Result<Option<read::RecipientRecord>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(RECIPIENT_SELECT);
+            query.push(" WHERE id = ").push_bind(id);
+            query.build().fetch_optional(pool).await?.map(|row| recipient_from_row(&row)).transpose()
+        }
+
+        /// A page of distributions, newest first.
+        pub(crate) async fn distributions(
+            pool: &Pool<Db>,
+            filter: &read::DistributionFilter,
+        ) -> Result<Vec<domain::ledger::Distribution>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(DISTRIBUTION_SELECT);
+            query.push(" WHERE 1 = 1");
+            if let Some(from) = filter.distributed_from {
+                query.push(" AND distributed_on >= ").push_bind(from);
+            }
+            if let Some(to) = filter.distributed_to {
+                query.push(" AND distributed_on <= ").push_bind(to);
+            }
+            if let Some(fund) = filter.fund {
+                query.push(" AND fund = ").push_bind(fund.as_str());
+            }
+            if let Some(asnaf) = filter.asnaf {
+                query.push(" AND asnaf = ").push_bind(asnaf.as_str());
+            }
+            if let Some(purpose) = filter.purpose {
+                query.push(" AND purpose = ").push_bind(purpose.as_str());
+            }
+            if let Some(campaign) = filter.campaign_id {
+                query.push(" AND campaign_id = ").push_bind(campaign);
+            }
+            if let Some(recipient) = filter.recipient_id {
+                query.push(" AND recipient_id = ").push_bind(recipient);
+            }
+            if let Some(before) = filter.before {
+                query.push(" AND id < ").push_bind(before);
+            }
+            query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit));
+            query.build().persistent(false).fetch_all(pool).await?.iter().map(distribution_from_row).collect()
+        }
+
+        /// One distribution.
+        pub(crate) async fn distribution(pool: &Pool<Db>, id: Uuid) -> Result<Option<domain::ledger::Distribution>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(DISTRIBUTION_SELECT);
+            query.push(" WHERE id = ").push_bind(id);
+            query.build().fetch_optional(pool).await?.map(|row| distribution_from_row(&row)).transpose()
+        }
+
+        /// Counts one read by `user_id` of each of `ids` (distinct) on `register`, in one statement.
+        pub(crate) async fn count_reads(
+            pool: &Pool<Db>,
+            register: read::Register,
+            ids: &[Uuid],
+            user_id: i64,
+            now: OffsetDateTime,
+        ) -> Result<(), sqlx::Error> {
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let mut query = QueryBuilder::<Db>::new("INSERT INTO personal_data_reads (subject, person_id, user_id, read_count, last_read_at) ");
+            query.push_values(ids, |mut row, id| {
+                row.push_bind(register.subject()).push_bind(*id).push_bind(user_id).push_bind(1_i64).push_bind(now);
+            });
+            query.push(
+                " ON CONFLICT (subject, person_id, user_id) DO UPDATE SET \
+                 read_count = personal_data_reads.read_count + 1, last_read_at = excluded.last_read_at",
+            );
+            query.build().persistent(false).execute(pool).await?;
+            Ok(())
+        }
+
+        /// Who read a person's record how often, by reader.
+        pub(crate) async fn reads(pool: &Pool<Db>, register: read::Register, id: Uuid) -> Result<Vec<read::PersonReads>, sqlx::Error> {
+            let rows = sqlx::query(
+                "SELECT user_id, read_count, last_read_at FROM personal_data_reads WHERE subject = $1 AND person_id = $2 ORDER BY user_id",
+            )
+            .bind(register.subject())
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(read::PersonReads {
+                        user_id: row.try_get("user_id")?,
+                        read_count: row.try_get("read_count")?,
+                        last_read_at: row.try_get("last_read_at")?,
+                    })
+                })
+                .collect()
+        }
+
         /// Every account's kept balance per currency (the signed sum of its journal lines, kept
         /// with them; `ledger check` compares the two).
         pub(crate) async fn balances(pool: &Pool<Db>) -> Result<Vec<FundBalance>, sqlx::Error> {
@@ -903,25 +1125,25 @@ macro_rules! backend {
         /// read under the same lock, is no longer live, has expired or is no longer an admin's.
         /// After a failure the connection is discarded, not returned to the pool: a failed
         /// COMMIT can leave it inside a transaction.
-        pub(crate) async fn administer(
+        pub(crate) async fn administer<T: super::AdminId>(
             pool: &Pool<Db>,
             key: &CheckpointKey,
             admin: read::Admin<'_>,
-        ) -> Result<Result<Option<i64>, Refusal>, StorageError> {
+        ) -> Result<Result<Option<T>, Refusal>, StorageError> {
             let mut connection = pool.acquire().await?;
-            let result = administer_on(&mut connection, key, admin).await;
+            let result = administer_on::<T>(&mut connection, key, admin).await;
             if result.is_err() {
                 crate::ledger::discard(connection).await;
             }
             result
         }
 
-        async fn administer_on(
+        async fn administer_on<T: super::AdminId>(
             connection: &mut <Db as sqlx::Database>::Connection,
             key: &CheckpointKey,
             admin: read::Admin<'_>,
-        ) -> Result<Result<Option<i64>, Refusal>, StorageError> {
-            let read::Admin { actor, credential, action, subject_kind, mut payload, statement, binds } = admin;
+        ) -> Result<Result<Option<T>, Refusal>, StorageError> {
+            let read::Admin { actor, credential, roles, action, subject_kind, mut payload, statement, binds } = admin;
             let mut tx = sqlx::Connection::begin_with(connection, BEGIN_WRITE).await?;
             lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
@@ -932,15 +1154,19 @@ macro_rules! backend {
                     .await?
                     .map(|row| authenticated_from_row(&row))
                     .transpose()?;
-                if let Err(refusal) = plan::check_credential(live.as_ref(), credential.user_id, domain::role::ADMINS, now) {
+                if let Err(refusal) = plan::check_credential(live.as_ref(), credential.user_id, roles, now) {
                     return Ok(Err(refusal));
                 }
             }
-            let mut query = sqlx::query_scalar::<_, i64>(statement);
+            let mut query = sqlx::query_scalar::<_, T>(statement);
             for bind in binds {
                 query = match bind {
                     read::Bind::Text(text) => query.bind(text),
+                    read::Bind::OptText(text) => query.bind(text),
                     read::Bind::Int(int) => query.bind(int),
+                    read::Bind::OptInt(int) => query.bind(int),
+                    read::Bind::Bool(flag) => query.bind(flag),
+                    read::Bind::Uuid(id) => query.bind(id),
                     read::Bind::Bytes(bytes) => query.bind(bytes),
                     read::Bind::Time(time) => query.bind(time),
                     read::Bind::Now => query.bind(now),
@@ -960,6 +1186,24 @@ macro_rules! backend {
         }
     };
 }
+
+/// The id of a row an administrative statement changes (`RETURNING id`): users' and tokens'
+/// are integers, donors' and recipients' UUIDs.
+pub(crate) trait AdminId:
+    std::fmt::Display
+    + serde::Serialize
+    + Send
+    + Unpin
+    + 'static
+    + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+{
+}
+
+impl AdminId for i64 {}
+impl AdminId for uuid::Uuid {}
 
 pub(crate) mod sqlite {
     backend!(sqlx::Sqlite, "BEGIN IMMEDIATE", false, None, false);

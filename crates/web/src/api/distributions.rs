@@ -2,20 +2,23 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use domain::{Asnaf, Fund, PaymentMethod, PublicPurpose};
 use serde::{Deserialize, Serialize};
-use storage::ledger::{Change, Distribution, NewDistribution, Outcome, RecipientRef, Rendered};
-use utoipa::ToSchema;
+use storage::ledger::{
+    Change, Distribution, DistributionFilter, NewDistribution, Outcome, REGISTER_PAGE_SIZE_MAX,
+    RecipientRef, Rendered,
+};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::Recorder;
+use super::auth::{Caller, Recorder};
 use super::donations::{ADDRESS_LENGTH_MAX, DONOR_NAME_LENGTH_MAX, SHORT_FIELD_LENGTH_MAX};
 use super::error::ApiError;
 use super::input::{self, ApiJson};
-use super::{Creation, NOTE_LENGTH_MAX, record};
+use super::{Creation, NOTE_LENGTH_MAX, json_response, parse_id, query, record};
 use crate::AppState;
 
 /// A program name: a line on a report.
@@ -91,7 +94,7 @@ impl DistributionRequest {
             (Some(id), None) => RecipientRef::Existing(id),
             (None, Some(person)) => RecipientRef::New(storage::ledger::PersonalData {
                 name: input::text("recipient.name", &person.name, DONOR_NAME_LENGTH_MAX)?,
-                nik: input::optional_digits("recipient.nik", person.nik.as_deref(), &[16])?,
+                nik: input::optional_nik("recipient.nik", person.nik.as_deref())?,
                 phone: input::optional_text(
                     "recipient.phone",
                     person.phone.as_deref(),
@@ -226,4 +229,120 @@ pub async fn create(
     let key = creation.key(&headers)?;
     let change = Change::Distribution(body.value.validate()?);
     record(&state, caller, key, creation, change).await
+}
+
+/// One distribution.
+#[utoipa::path(
+    get, path = "/api/v1/distributions/{id}", tag = "distributions", operation_id = "show_distribution",
+    params(("id" = Uuid, Path, description = "The distribution's id")),
+    responses(
+        (status = 200, description = "The distribution", body = DistributionView),
+        super::problems::ReadProblems,
+        (status = 404, description = "No such distribution", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "distribution")?;
+    let distribution = state
+        .database()
+        .distribution(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no distribution with id `{id}`")))?;
+    Ok(json_response(200, &DistributionView::from(&distribution)))
+}
+
+/// Filters for listing distributions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Paid on or after, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub distributed_from: Option<String>,
+    /// Paid on or before, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub distributed_to: Option<String>,
+    /// From this fund.
+    #[param(inline)]
+    pub fund: Option<Fund>,
+    /// To this asnaf.
+    #[param(inline)]
+    pub asnaf: Option<Asnaf>,
+    /// For this public purpose (non-halal money).
+    #[param(inline)]
+    pub purpose: Option<PublicPurpose>,
+    /// Of this campaign's money.
+    pub campaign_id: Option<Uuid>,
+    /// To this recipient.
+    pub recipient_id: Option<Uuid>,
+    /// Only distributions recorded before this one (`next_before` of the previous page).
+    pub before: Option<Uuid>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u16>,
+}
+
+/// A page of distributions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistributionPage {
+    /// Newest first.
+    pub distributions: Vec<DistributionView>,
+    /// Pass as `before` for the next page; null on the last page.
+    pub next_before: Option<Uuid>,
+}
+
+/// The default page size.
+const DISTRIBUTION_PAGE_SIZE_DEFAULT: u16 = 50;
+
+/// List distributions, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/distributions", tag = "distributions", operation_id = "list_distributions",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of distributions", body = DistributionPage),
+        (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::ReadProblems,
+        (status = 422, description = "A filter is invalid", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params: ListQuery = query(&uri)?;
+    let limit = params.limit.unwrap_or(DISTRIBUTION_PAGE_SIZE_DEFAULT);
+    if !(1..=REGISTER_PAGE_SIZE_MAX).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {REGISTER_PAGE_SIZE_MAX}"),
+        ));
+    }
+    let date =
+        |field: &str, value: Option<&str>| value.map(|value| input::date(field, value)).transpose();
+    let filter = DistributionFilter {
+        distributed_from: date("distributed_from", params.distributed_from.as_deref())?,
+        distributed_to: date("distributed_to", params.distributed_to.as_deref())?,
+        fund: params.fund,
+        asnaf: params.asnaf,
+        purpose: params.purpose,
+        campaign_id: params.campaign_id,
+        recipient_id: params.recipient_id,
+        before: params.before,
+        limit,
+    };
+    let distributions = state.database().distributions(&filter).await?;
+    let page = DistributionPage {
+        next_before: (distributions.len() == usize::from(limit))
+            .then(|| distributions.last().map(|d| d.id))
+            .flatten(),
+        distributions: distributions.iter().map(DistributionView::from).collect(),
+    };
+    Ok(json_response(200, &page))
 }

@@ -24,7 +24,7 @@ use crate::AppState;
 /// A donor's name longer than this is almost certainly bad input; receipts print on A5 paper
 /// and the name must fit on two lines.
 pub const DONOR_NAME_LENGTH_MAX: usize = 200;
-/// Phone numbers, NPWZ and the like.
+/// Phone numbers and the like.
 pub const SHORT_FIELD_LENGTH_MAX: usize = 64;
 /// RFC 5321's limit on an address.
 pub const EMAIL_LENGTH_MAX: usize = 254;
@@ -80,15 +80,16 @@ pub struct DonorInput {
     /// Full name, as printed on receipts.
     #[schema(min_length = 1, max_length = 200, example = "Siti Aminah")]
     pub name: String,
-    /// NIK, 16 digits.
+    /// NIK, 16 digits: province, regency and district codes, date of birth (`DDMMYY`, 40
+    /// added to a woman's day), serial.
     #[serde(default)]
+    #[schema(example = "3273011708850001")]
     pub nik: Option<String>,
-    /// NPWP, 15 or 16 digits (separators allowed).
+    /// NPWP: 15 digits (`99.999.999.9-999.999` or the digits alone), or the 16 digits used
+    /// since 2024 (the holder's NIK, or `0` and the 15 digits).
     #[serde(default)]
+    #[schema(example = "01.234.567.8-901.000")]
     pub npwp: Option<String>,
-    /// NPWZ (BAZNAS payer number).
-    #[serde(default)]
-    pub npwz: Option<String>,
     /// Phone.
     #[serde(default)]
     pub phone: Option<String>,
@@ -122,13 +123,8 @@ impl DonorInput {
         }
         Ok(PersonalData {
             name: input::text(&field("name"), &self.name, DONOR_NAME_LENGTH_MAX)?,
-            nik: input::optional_digits(&field("nik"), self.nik.as_deref(), &[16])?,
-            npwp: input::optional_digits(&field("npwp"), self.npwp.as_deref(), &[15, 16])?,
-            npwz: input::optional_text(
-                &field("npwz"),
-                self.npwz.as_deref(),
-                SHORT_FIELD_LENGTH_MAX,
-            )?,
+            nik: input::optional_nik(&field("nik"), self.nik.as_deref())?,
+            npwp: input::optional_npwp(&field("npwp"), self.npwp.as_deref())?,
             phone: input::optional_text(
                 &field("phone"),
                 self.phone.as_deref(),

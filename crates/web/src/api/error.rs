@@ -33,6 +33,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     /// No such resource (404).
     NotFound(String),
+    /// The person's personal data was erased: their record cannot change (409).
+    Erased(String),
     /// `Idempotency-Key` missing where required, or unusable (400).
     IdempotencyKey(String),
     /// A request with the same key is being worked on (409).
@@ -100,6 +102,7 @@ impl ApiError {
                 Problem::new(S::FORBIDDEN, "forbidden", format!("only {who} may do this"))
             }
             ApiError::NotFound(what) => Problem::new(S::NOT_FOUND, "not-found", what),
+            ApiError::Erased(what) => Problem::new(S::CONFLICT, "erased", what),
             ApiError::IdempotencyKey(message) => {
                 Problem::new(S::BAD_REQUEST, "idempotency-key", message)
                     .with_field("Idempotency-Key")
@@ -214,7 +217,8 @@ fn books_problem(refusal: &BooksRefusal, detail: String) -> Problem {
         .with_field("amount"),
         BooksRefusal::InsufficientFunds { .. }
         | BooksRefusal::InsufficientCash { .. }
-        | BooksRefusal::AmilShareSpent { .. } => Problem::new(S::CONFLICT, name, detail),
+        | BooksRefusal::AmilShareSpent { .. }
+        | BooksRefusal::NpwzExhausted => Problem::new(S::CONFLICT, name, detail),
         BooksRefusal::Rule(rule) => {
             Problem::new(S::UNPROCESSABLE_ENTITY, name, detail).with_field(rule_field(*rule))
         }

@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use sha2::{Digest as _, Sha256};
 use time::{Date, OffsetDateTime};
@@ -138,32 +139,38 @@ pub fn optional_text(
     Ok(Some(value.to_owned()))
 }
 
-/// An optional identifier made of exactly the given number(s) of digits (NIK: 16; NPWP: 15 or 16).
-pub fn optional_digits(
-    field: &str,
-    value: Option<&str>,
-    lengths: &[usize],
-) -> Result<Option<String>, ApiError> {
+/// An optional NIK (`domain::identity::Nik`: 16 digits whose province, region, date of birth
+/// and serial hold); empty counts as absent. Kept as its digits.
+pub fn optional_nik(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
     let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
         return Ok(None);
     };
-    // NPWP is often written with dots and dashes (`01.234.567.8-901.000`).
-    let digits: String = value
-        .chars()
-        .filter(|c| !matches!(c, '.' | '-' | ' '))
-        .collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || !lengths.contains(&digits.len()) {
-        let lengths = lengths
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ");
-        return Err(ApiError::invalid(
-            field,
-            format!("must be {lengths} digits"),
-        ));
-    }
-    Ok(Some(digits))
+    domain::identity::Nik::parse(value)
+        .map(|nik| Some(nik.as_str().to_owned()))
+        .map_err(|err| ApiError::invalid(field, err.to_string()))
+}
+
+/// An optional NPWP (`domain::identity::Npwp`: 15 digits, plain or `99.999.999.9-999.999`, or
+/// 16 digits); empty counts as absent. Kept as its digits.
+pub fn optional_npwp(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(None);
+    };
+    domain::identity::Npwp::parse(value)
+        .map(|npwp| Some(npwp.as_str().to_owned()))
+        .map_err(|err| ApiError::invalid(field, err.to_string()))
+}
+
+/// For a field a `PATCH` may leave out (unchanged), set to `null` (cleared) or to a value:
+/// `#[serde(default, deserialize_with = "input::present")]` on a `Field<T>` (left out: the
+/// default, unchanged).
+pub fn present<'de, D, T>(deserializer: D) -> Result<storage::ledger::Field<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)
+        .map(|value| value.map_or(storage::ledger::Field::Cleared, storage::ledger::Field::Set))
 }
 
 /// How far ahead of today (in Jakarta) a received or paid date may be: one day, for clocks and
@@ -247,14 +254,19 @@ mod tests {
     }
 
     #[test]
-    fn npwp_may_be_written_with_separators() {
+    fn npwp_may_be_written_with_separators_and_a_bad_nik_names_its_field() {
         assert_eq!(
-            optional_digits("npwp", Some("01.234.567.8-901.000"), &[15, 16])
+            optional_npwp("npwp", Some("01.234.567.8-901.000"))
                 .unwrap()
                 .as_deref(),
             Some("012345678901000")
         );
-        assert!(optional_digits("nik", Some("123"), &[16]).is_err());
+        assert_eq!(optional_nik("nik", Some(" ")).unwrap(), None);
+        let ApiError::Invalid { field, .. } = optional_nik("donor.nik", Some("123")).unwrap_err()
+        else {
+            panic!("a 422");
+        };
+        assert_eq!(field, "donor.nik");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod error;
 mod funds;
 mod input;
 mod problems;
+mod registers;
 mod registry;
 mod settings;
 mod wakaf;
@@ -18,7 +19,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use storage::ledger::{Applied, Change, Idempotency, Renderer, Request};
@@ -47,7 +48,11 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
     ),
     paths(
         donations::create, donations::list, donations::show, donations::void, donations::refund,
-        distributions::create, funds::list, registry::create_donor, registry::create_campaign,
+        distributions::create, distributions::list, distributions::show, funds::list,
+        registry::create_donor, registers::list_donors, registers::show_donor,
+        registers::update_donor, registers::erase_donor, registers::create_recipient,
+        registers::list_recipients, registers::show_recipient, registers::update_recipient,
+        registers::erase_recipient, registry::create_campaign,
         settings::show, settings::set_amil_share, settings::set_amil_share_infak,
         settings::set_amil_shortfall, wakaf::record_benefit, audit::verify,
         zakat::calculate, zakat::list_data, zakat::create_datum,
@@ -58,7 +63,7 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         (name = "donations", description = "Penerimaan: zakat, infak, sedekah, wakaf, non-halal"),
         (name = "distributions", description = "Penyaluran to the eight asnaf"),
         (name = "funds", description = "Fund balances (PSAK 109)"),
-        (name = "registry", description = "Donors and campaigns"),
+        (name = "registry", description = "The muzakki and mustahik registers, and campaigns"),
         (name = "settings", description = "Institution settings"),
         (name = "audit", description = "The audit chain"),
         (name = "zakat", description = "The public zakat calculator and the prices and decree figures it uses"),
@@ -108,9 +113,36 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/donations/{id}", get(donations::show))
         .route("/api/v1/donations/{id}/void", post(donations::void))
         .route("/api/v1/donations/{id}/refunds", post(donations::refund))
-        .route("/api/v1/distributions", post(distributions::create))
+        .route(
+            "/api/v1/distributions",
+            post(distributions::create).get(distributions::list),
+        )
+        .route("/api/v1/distributions/{id}", get(distributions::show))
         .route("/api/v1/funds", get(funds::list))
-        .route("/api/v1/donors", post(registry::create_donor))
+        .route(
+            "/api/v1/donors",
+            post(registry::create_donor).get(registers::list_donors),
+        )
+        .route(
+            "/api/v1/donors/{id}",
+            get(registers::show_donor).patch(registers::update_donor),
+        )
+        .route(
+            "/api/v1/donors/{id}/personal-data",
+            delete(registers::erase_donor),
+        )
+        .route(
+            "/api/v1/recipients",
+            post(registers::create_recipient).get(registers::list_recipients),
+        )
+        .route(
+            "/api/v1/recipients/{id}",
+            get(registers::show_recipient).patch(registers::update_recipient),
+        )
+        .route(
+            "/api/v1/recipients/{id}/personal-data",
+            delete(registers::erase_recipient),
+        )
         .route("/api/v1/campaigns", post(registry::create_campaign))
         .route("/api/v1/settings", get(settings::show))
         .route("/api/v1/settings/amil_share", put(settings::set_amil_share))

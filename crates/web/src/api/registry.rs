@@ -18,17 +18,26 @@ use super::input::{self, ApiJson};
 use super::{Creation, NOTE_LENGTH_MAX, record};
 use crate::AppState;
 
-/// The id of what was created.
+/// A donor filed: their id and the NPWZ issued to them. Nothing else: the response is kept
+/// with an idempotency key, in a table never updated, so it must hold nothing erasure would
+/// have to remove.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    /// Its id.
+pub struct DonorCreated {
+    /// Their id.
     pub id: Uuid,
+    /// Their NPWZ, `IIII-YY-SSSSSSS-C`: the institution's code (`0000` until its profile sets
+    /// one), the year of registration, the registration serial, a Damm check digit.
+    #[schema(example = "0000-26-0000001-4")]
+    pub npwz: String,
 }
 
 fn render_id() -> storage::ledger::Renderer {
     Arc::new(|outcome: &Outcome| {
         let body = match outcome {
-            Outcome::Donor(id) => serde_json::to_vec(&Created { id: *id }),
+            Outcome::Donor { id, npwz } => serde_json::to_vec(&DonorCreated {
+                id: *id,
+                npwz: npwz.to_string(),
+            }),
             Outcome::Campaign(campaign) => serde_json::to_vec(&CampaignView::from(campaign)),
             other => unreachable!("a registry request produced {other:?}"),
         };
@@ -67,13 +76,14 @@ impl From<&Campaign> for CampaignView {
     }
 }
 
-/// File a donor (muzaki).
+/// File a donor (muzaki): an NPWZ is issued (docs/REGISTERS.md). The NIK and NPWP are
+/// checked (422 naming the field).
 #[utoipa::path(
-    post, path = "/api/v1/donors", tag = "registry",
+    post, path = "/api/v1/donors", tag = "registry", operation_id = "create_donor",
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = DonorInput,
     responses(
-        (status = 201, description = "Filed", body = Created),
+        (status = 201, description = "Filed", body = DonorCreated),
         super::problems::WriteProblems,
     ),
     security(("bearer" = []))

@@ -633,6 +633,71 @@ fn the_audit_notes_never_hold_personal_data() {
     assert_eq!(effects.audit[1].action, "donation.record");
 }
 
+#[test]
+fn each_donor_gets_the_next_npwz_whether_filed_alone_or_with_a_donation() {
+    let mut ledger = Ledger::new();
+    ledger.books.npwz_serial_max = 41;
+    let person = PersonalData {
+        name: "Siti Aminah".to_owned(),
+        ..PersonalData::default()
+    };
+    let Outcome::Donor { npwz: first, .. } = ledger
+        .apply(&Change::Donor(person.clone()))
+        .unwrap()
+        .outcome
+    else {
+        panic!("a donor is filed");
+    };
+    let effects = ledger
+        .apply(&Change::Donation(NewDonation {
+            donation_type: DonationType::Infak,
+            campaign_id: None,
+            donor: DonorRef::New(person.clone()),
+            amount: rp(10_000),
+            rate_to_idr: None,
+            method: Cash,
+            received_on: date!(2026 - 03 - 01),
+            note: None,
+        }))
+        .unwrap();
+    let Some(Record::Donor(second)) = effects.records.first() else {
+        panic!("the donor is filed before the donation");
+    };
+    assert_eq!((first.serial(), second.npwz.serial()), (42, 43));
+    assert!(first.to_string().starts_with("0000-"), "{first}");
+    assert_eq!(first.to_string().parse(), Ok(first));
+}
+
+#[test]
+fn no_npwz_is_issued_past_the_seventh_digit() {
+    let mut ledger = Ledger::new();
+    ledger.books.npwz_serial_max = crate::npwz::SERIAL_MAX;
+    assert_eq!(
+        ledger.apply(&Change::Donor(PersonalData::default())),
+        Err(Refusal::NpwzExhausted)
+    );
+    assert!(ledger.books.donors.is_empty(), "a refusal files nothing");
+}
+
+#[test]
+fn a_recipient_filed_with_a_distribution_is_registered_under_its_asnaf() {
+    let mut ledger = Ledger::new();
+    let effects = ledger
+        .apply(&Change::Recipient(NewRecipient {
+            person: PersonalData {
+                name: "Ahmad".to_owned(),
+                ..PersonalData::default()
+            },
+            asnaf: Some(Asnaf::Miskin),
+            household_size: Some(5),
+            eligibility_note: Some("penghasilan di bawah had kifayah".to_owned()),
+        }))
+        .unwrap();
+    assert_eq!(effects.audit[0].action, "recipient.create");
+    assert!(!effects.audit[0].payload.to_string().contains("Ahmad"));
+    assert!(matches!(effects.outcome, Outcome::Recipient(_)));
+}
+
 // Any sequence of changes keeps the books lawful.
 
 #[derive(Clone, Debug)]
