@@ -55,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import common
 from donations import PGBIN, PASSWORD, Cleanup, Postgres, Server, machine
@@ -87,8 +88,11 @@ class Client:
 
     def request(self, method, path, body=None, expect=200):
         data = json.dumps(body).encode() if body is not None else None
+        headers = dict(self.headers)
+        if method == "POST":
+            headers["Idempotency-Key"] = str(uuid.uuid4())
         start = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=self.headers)
+        self.conn.request(method, path, body=data, headers=headers)
         response = self.conn.getresponse()
         payload = response.read()
         elapsed = (time.perf_counter() - start) * 1000
@@ -368,6 +372,7 @@ def main():
         a for a in sys.argv[1:] if not a.startswith("--binary"))
     cleanup = Cleanup()
     scratch = tempfile.mkdtemp(prefix="bench-balances-")
+    os.chmod(scratch, 0o755)  # the postgres user must reach its data directory inside
     cleanup.push("remove scratch", lambda: subprocess.run(["rm", "-rf", scratch], check=False))
     try:
         loads = [open("/proc/loadavg").read().split()[0]]
