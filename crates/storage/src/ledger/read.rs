@@ -38,7 +38,8 @@ pub struct DonationFilter {
     pub limit: u16,
 }
 
-/// The signed sum of an account's journal lines in one currency.
+/// An account's balance in one currency: the signed sum of its journal lines, as kept beside
+/// them (`account_balances`; [`crate::Database::ledger_check`] compares the two).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FundBalance {
     /// The account code.

@@ -1,4 +1,5 @@
-//! `/api/v1/funds`: balances derived from the journal.
+//! `/api/v1/funds`: the balances kept with the journal (one row per account and currency, moved
+//! in the transaction of the lines that move it; `ledger check` recomputes them from the journal).
 
 use std::collections::BTreeMap;
 
