@@ -10,6 +10,7 @@ mod bounds;
 mod cli;
 mod durability;
 mod faults;
+mod fund_rules;
 mod hostile;
 mod idempotency;
 mod ledger;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::ledger::{DistributionRule, Refusal as BooksRefusal};
+use domain::ledger::{DistributionRule, Refusal as BooksRefusal, ShareError};
 use storage::StorageError;
 use storage::ledger::{LedgerError, Refusal};
 
@@ -41,6 +41,13 @@ pub enum ApiError {
     KeyInFlight,
     /// The ledger refused the change (409/422).
     Refused(Refusal),
+    /// A share above the cap the law sets (422 `share-above-cap`), in the request's `field`.
+    ShareAboveCap {
+        /// The field, as a path (`percent`, `amil_share_percent`).
+        field: String,
+        /// The cap it exceeds.
+        error: ShareError,
+    },
     /// This client sent more requests than its rate allows (429); retry after the seconds.
     TooManyRequests(u64),
     /// The server is shutting down (503).
@@ -59,6 +66,18 @@ impl ApiError {
         ApiError::Invalid {
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// A share in `field` that could not be taken: above its cap (the rule's own problem
+    /// type, like the books' refusal of it), or not a percentage at all (an invalid field).
+    pub fn share(field: impl Into<String>, error: ShareError) -> Self {
+        match error {
+            ShareError::AboveCap(_) => ApiError::ShareAboveCap {
+                field: field.into(),
+                error,
+            },
+            ShareError::NotAPercentage(_) => ApiError::invalid(field, error.to_string()),
         }
     }
 
@@ -113,6 +132,11 @@ impl ApiError {
                 "a request with this `Idempotency-Key` is still being processed; retry after it finishes",
             ),
             ApiError::Refused(refusal) => refusal_problem(&refusal),
+            ApiError::ShareAboveCap { field, error } => {
+                let refusal = BooksRefusal::Share(error);
+                Problem::new(S::UNPROCESSABLE_ENTITY, refusal.name(), refusal.to_string())
+                    .with_field(field)
+            }
             ApiError::TooManyRequests(seconds) => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "too-many-requests",
@@ -315,6 +339,29 @@ mod tests {
             .extensions()
             .get::<ErrorCause>()
             .map(|cause| format!("{cause:?}"))
+    }
+
+    #[test]
+    fn a_share_above_its_cap_names_the_rule_and_the_field() {
+        use domain::{Share, ShareCap};
+        let json = |err: ApiError| serde_json::to_value(err.problem()).unwrap();
+        let above = Share::parse_percent("20.01", ShareCap::Infak).unwrap_err();
+        let problem = json(ApiError::share("amil_share_percent", above));
+        assert_eq!(problem["status"], 422);
+        assert_eq!(
+            problem["type"],
+            "urn:donation-platform:problem:share-above-cap"
+        );
+        assert_eq!(problem["field"], "amil_share_percent");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains("Peraturan BAZNAS 1/2016"), "{detail}");
+        let garbled = Share::parse_percent("ten", ShareCap::Infak).unwrap_err();
+        let problem = json(ApiError::share("percent", garbled));
+        assert_eq!(
+            problem["type"],
+            "urn:donation-platform:problem:invalid-field"
+        );
+        assert_eq!(problem["field"], "percent");
     }
 
     #[test]

@@ -164,7 +164,7 @@ pub async fn create_campaign(
         amil_share: match body.value.amil_share_percent.as_deref() {
             None => Share::ZERO,
             Some(percent) => Share::parse_percent(percent.trim(), ShareCap::Infak)
-                .map_err(|err| ApiError::invalid("amil_share_percent", err.to_string()))?,
+                .map_err(|err| ApiError::share("amil_share_percent", err))?,
         },
     };
     record(&state, caller, key, creation, Change::Campaign(campaign)).await

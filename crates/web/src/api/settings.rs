@@ -150,8 +150,7 @@ pub async fn set_amil_shortfall(
 }
 
 fn parse_share(percent: &str, cap: ShareCap) -> Result<Share, ApiError> {
-    Share::parse_percent(percent.trim(), cap)
-        .map_err(|err| ApiError::invalid("percent", err.to_string()))
+    Share::parse_percent(percent.trim(), cap).map_err(|err| ApiError::share("percent", err))
 }
 
 async fn change(

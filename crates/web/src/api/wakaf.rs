@@ -114,7 +114,7 @@ impl WakafBenefitRequest {
             nazhir_share: match self.nazhir_share_percent.as_deref() {
                 None => Share::ZERO,
                 Some(percent) => Share::parse_percent(percent.trim(), ShareCap::Nazhir)
-                    .map_err(|err| ApiError::invalid("nazhir_share_percent", err.to_string()))?,
+                    .map_err(|err| ApiError::share("nazhir_share_percent", err))?,
             },
             note: input::optional_text("note", self.note.as_deref(), NOTE_LENGTH_MAX)?,
         })

@@ -190,7 +190,7 @@ impl TestApp {
 
     /// Stops the server (asserting it drained), checks the ledger's invariants — the audit chain
     /// verifies, every journal entry balances, every kept balance equals its journal, no fund
-    /// below zero — and drops the database.
+    /// and no asset below zero — and drops the database.
     pub async fn teardown(self) {
         assert_ledger_invariants(self.state.database(), self.state.checkpoint_key()).await;
         self.stop.send(()).ok();
@@ -215,11 +215,16 @@ pub async fn assert_ledger_invariants(database: &Database, key: &CheckpointKey) 
         "every journal entry balances"
     );
     for balance in database.balances().await.unwrap() {
-        if let Some(Account::Fund(..)) = Account::from_code(&balance.account) {
-            assert!(
+        match Account::from_code(&balance.account) {
+            Some(Account::Fund(..)) => assert!(
                 balance.lines_sum_minor <= 0,
                 "no fund below zero: {balance:?}"
-            );
+            ),
+            Some(Account::Cash | Account::Bank | Account::AmilShareReceivable) => assert!(
+                balance.lines_sum_minor >= 0,
+                "no asset below zero: {balance:?}"
+            ),
+            None => panic!("an account the ledger does not know: {balance:?}"),
         }
     }
 }
