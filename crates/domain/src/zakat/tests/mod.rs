@@ -19,6 +19,10 @@ fn data() -> Data {
             d("47000"),
             "BAZNAS decree 14/2025, Jabodetabek",
         )),
+        fidyah_per_day: Some(Sourced::new(
+            d("60000"),
+            "BAZNAS decree 14/2025, Jabodetabek",
+        )),
     }
 }
 
