@@ -327,5 +327,7 @@ fn rounding_is_an_option() {
     assert_eq!(Rounding::Up.apply(d("3187500.025")), d("3187501"));
 }
 
+mod hijri_haul;
 mod livestock_tables;
 mod properties;
+mod requests;
