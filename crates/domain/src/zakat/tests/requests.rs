@@ -89,7 +89,10 @@ fn records() -> Vec<DataRecord> {
 }
 
 fn fields(value: Value) -> Map<String, Value> {
-    value.as_object().unwrap().clone()
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
 }
 
 fn answer(category: Category, body: Value) -> Result<Calculation, RequestError> {
