@@ -110,15 +110,24 @@ enum Command {
     /// Check the books.
     #[command(subcommand)]
     Ledger(LedgerCommand),
-    /// Calculate zakat, as the public calculator does, with the data in force in the database.
+    /// Calculate zakat (or fidyah), as the public calculator does, with the data in force in
+    /// the database.
     ///
     /// `zakat income --date 2025-03-01 --income 10000000`; `zakat livestock --date 2025-03-01
-    /// --animal camel --count 130 --madhhab hanafi`. Fields and options are those of
-    /// `POST /api/v1/zakat/{category}` (see the OpenAPI document).
+    /// --animal camel --count 130 --madhhab hanafi`; `zakat fidyah --days 3`. Without `--date`,
+    /// today in WIB (UTC+7). `zakat <category> --help` lists the category's fields; they are
+    /// those of `POST /api/v1/zakat/{category}` (see the OpenAPI document).
+    // clap's own help cannot list fields that depend on the category: the command prints its
+    // help itself, and the category's fields when one is named.
+    #[command(disable_help_flag = true)]
     Zakat {
+        /// Print help; after a category, the category's fields.
+        #[arg(short = 'h', long = "help")]
+        help: bool,
         /// `maal`, `gold`, `silver`, `trade`, `income`, `fitrah`, `agriculture`, `livestock`,
-        /// `mining`, `rikaz` or `stocks`.
-        category: String,
+        /// `mining`, `rikaz`, `stocks` or `fidyah`.
+        #[arg(required_unless_present = "help")]
+        category: Option<String>,
         /// Print the result as JSON (the API's bytes) instead of a table.
         #[arg(long)]
         json: bool,
@@ -321,10 +330,21 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Ledger(LedgerCommand::Check { json }) => commands::ledger::check(env_file, *json),
         Command::Zakat {
+            help,
             category,
             json,
             fields,
-        } => commands::zakat::run(env_file, category, fields, *json),
+        } => {
+            if let Some(category) = category {
+                commands::zakat::run(env_file, category, fields, *json, *help)
+            } else {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                let zakat = command
+                    .find_subcommand_mut("zakat")
+                    .expect("the zakat command is declared");
+                commands::zakat::print(&zakat.render_long_help().to_string())
+            }
+        }
         Command::GenSecret => commands::secret::generate(),
         Command::Version => {
             println!("donation_platform {}", crate::VERSION);

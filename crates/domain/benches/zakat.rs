@@ -89,6 +89,7 @@ fn data() -> Data {
         nisab_annual: Some(Sourced::new(d("85685972"), "bench")),
         nisab_monthly: Some(Sourced::new(d("7140498"), "bench")),
         fitrah_per_person: Some(Sourced::new(d("47000"), "bench")),
+        fidyah_per_day: Some(Sourced::new(d("60000"), "bench")),
     }
 }
 

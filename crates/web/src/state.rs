@@ -53,7 +53,7 @@ struct Inner {
     /// Peers whose `X-Forwarded-For` is believed (see [`crate::client`]); none unless set.
     trusted_proxies: std::sync::OnceLock<Vec<ipnet::IpNet>>,
     /// Every zakat data value, as read at the instant noted; see [`ZAKAT_DATA_TTL`].
-    zakat_data: Mutex<Option<(Instant, Arc<Vec<storage::ledger::ZakatDatum>>)>>,
+    zakat_data: Mutex<Option<(Instant, Arc<Vec<domain::zakat::DataRecord>>)>>,
     /// How long a request may take from its head received to its response, body included.
     request_timeout: std::sync::OnceLock<Duration>,
 }
@@ -272,7 +272,7 @@ impl AppState {
     /// Every zakat data value, read from the database at most once per [`ZAKAT_DATA_TTL`].
     pub(crate) async fn zakat_data(
         &self,
-    ) -> Result<Arc<Vec<storage::ledger::ZakatDatum>>, storage::StorageError> {
+    ) -> Result<Arc<Vec<domain::zakat::DataRecord>>, storage::StorageError> {
         let cached = self
             .inner
             .zakat_data
@@ -284,7 +284,7 @@ impl AppState {
         {
             return Ok(rows);
         }
-        let rows = Arc::new(crate::api::zakat::stored_data(self.database()).await?);
+        let rows = Arc::new(self.database().zakat_records().await?);
         *self
             .inner
             .zakat_data

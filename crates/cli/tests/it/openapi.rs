@@ -39,6 +39,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_api_route() {
         ("post", "/api/v1/donors"),
         ("post", "/api/v1/wakaf/benefits"),
         ("post", "/api/v1/zakat/data"),
+        ("post", "/api/v1/zakat/fidyah"),
         ("post", "/api/v1/zakat/{category}"),
         ("put", "/api/v1/settings/amil_share"),
         ("put", "/api/v1/settings/amil_share_infak"),

@@ -169,7 +169,21 @@ async fn bad_input_is_a_422_naming_the_field() {
         ),
         ("maal", json!({"date": "2025-02-30", "cash": "1"}), "date"),
         ("maal", json!({"date": "3000-01-01", "cash": "1"}), "date"),
-        ("maal", json!({"cash": "1"}), "date"),
+        (
+            "maal",
+            json!({"date": date, "cash": "1", "haul_calendar": "solar"}),
+            "haul_calendar",
+        ),
+        (
+            "fitrah",
+            json!({"date": date, "persons": 0, "form": "cash", "region": "jabodetabek"}),
+            "persons",
+        ),
+        (
+            "fitrah",
+            json!({"date": date, "persons": 0, "form": "rice_kg"}),
+            "persons",
+        ),
         (
             "maal",
             json!({"date": date, "cash": "1", "nisab_basis": "platinum"}),
@@ -368,5 +382,196 @@ async fn the_zakat_command_prints_what_the_api_answers() {
         "{}",
         bad.stderr
     );
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn every_seeded_decree_figure_is_in_force_from_its_decree_date_citing_it() {
+    let app = TestApp::spawn().await;
+    // Income nisab per year (2023, 2024, 2025, 2026): the day before a decree, the one before.
+    let nisab = [
+        ("2023-06-01", "6828806.00", "reference/zakat.md"),
+        ("2024-01-01", "6859394.00", "No. 1 Tahun 2024"),
+        ("2025-01-14", "6859394.00", "No. 1 Tahun 2024"),
+        ("2025-01-15", "7140498.00", "No. 13 Tahun 2025"),
+        ("2026-02-19", "7140498.00", "No. 13 Tahun 2025"),
+        ("2026-02-20", "7640144.00", "No. 15 Tahun 2026"),
+    ];
+    for (date, monthly, decree) in nisab {
+        let result = ok(&app, "income", &json!({"date": date, "income": "1000000"})).await;
+        assert_eq!(result["nisab"]["value"], monthly, "{date}");
+        assert!(
+            result["parameters"].to_string().contains(decree),
+            "{date}: {result}"
+        );
+        let annual = ok(
+            &app,
+            "income",
+            &json!({"date": date, "income": "1000000", "period": "annual"}),
+        )
+        .await;
+        let annual_value = annual["nisab"]["value"].as_str().unwrap().to_owned();
+        let expected = match monthly {
+            "6828806.00" => "81945667.00",
+            "6859394.00" => "82312725.00",
+            "7140498.00" => "85685972.00",
+            _ => "91681728.00",
+        };
+        assert_eq!(annual_value, expected, "{date}");
+    }
+    // Fitrah and fidyah, Jabodetabek: 2025 (decree 14/2025), 2026 (Keputusan 14/2026).
+    for (date, fitrah, fidyah_rate, decree) in [
+        ("2025-03-20", "47000.00", "60000.00", "14/2025"),
+        ("2026-02-02", "47000.00", "60000.00", "14/2025"),
+        ("2026-02-03", "50000.00", "65000.00", "No. 14 Tahun 2026"),
+    ] {
+        let one = ok(
+            &app,
+            "fitrah",
+            &json!({"date": date, "persons": 1, "region": "jabodetabek"}),
+        )
+        .await;
+        assert_eq!(one["amount_exact"], fitrah, "{date}");
+        assert!(one["parameters"].to_string().contains(decree), "{one}");
+        let day = fidyah(&app, &json!({"date": date, "days": 1})).await;
+        assert_eq!(day.status(), 200);
+        let day: Value = day.json().await.unwrap();
+        assert_eq!(day["amount_exact"], fidyah_rate, "{date}");
+        assert!(day["parameters"].to_string().contains(decree), "{day}");
+    }
+    app.teardown().await;
+}
+
+async fn fidyah(app: &TestApp, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/zakat/fidyah"))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn fidyah_is_days_times_persons_times_the_decree_rate_with_its_food_equivalent() {
+    let app = TestApp::spawn().await;
+    let response = fidyah(
+        &app,
+        &json!({"date": "2026-03-01", "days": 30, "persons": 2}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["category"], "fidyah");
+    assert_eq!(result["amount_payable"], "3900000.00");
+    assert_eq!(
+        result["in_kind"],
+        json!([{"unit": "kg", "quantity": "40.50"}])
+    );
+    assert!(result["trace"].to_string().contains("2:184"), "{result}");
+    // Today (WIB) when no date is given, echoed in the answer; one person by default.
+    let today = fidyah(&app, &json!({"days": 1})).await;
+    assert_eq!(today.status(), 200);
+    let today: Value = today.json().await.unwrap();
+    let wib = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+        .date();
+    assert_eq!(today["date"], wib.to_string());
+    for (body, field) in [
+        (json!({"days": 0}), "days"),
+        (json!({}), "days"),
+        (json!({"days": 1, "persons": 0}), "persons"),
+        (json!({"days": 1, "region": "atlantis"}), "region"),
+        (json!({"days": 1, "cash": "5"}), "cash"),
+    ] {
+        let response = fidyah(&app, &body).await;
+        let status = response.status().as_u16();
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(status, 422, "{body}: {problem}");
+        assert_eq!(problem["field"], field, "{body}: {problem}");
+    }
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn the_date_defaults_to_today_in_wib_and_the_haul_may_be_counted_on_the_hijri_calendar() {
+    let app = TestApp::spawn().await;
+    let today = ok(&app, "rikaz", &json!({"value": "1000"})).await;
+    let wib = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+        .date();
+    assert_eq!(today["date"], wib.to_string());
+    assert!(today["parameters"].to_string().contains("WIB"), "{today}");
+    // 1 Muharram 1445 to 1 Muharram 1446: 354 days, a Hijri year but not 355 days.
+    let body = |calendar: &str| {
+        json!({"date": "2024-07-07", "held_since": "2023-07-19", "cash": "200000000",
+            "gold_price_per_gram": "1500000", "haul_calendar": calendar})
+    };
+    let hijri = ok(&app, "maal", &body("hijri")).await;
+    assert_eq!(hijri["due"], true, "{hijri}");
+    assert_eq!(hijri["options"]["haul_calendar"], "hijri");
+    assert!(
+        hijri["trace"].to_string().contains("1 Muharram 1446 H"),
+        "{hijri}"
+    );
+    let days = ok(&app, "maal", &body("days")).await;
+    assert_eq!(days["due"], false, "{days}");
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn the_zakat_command_lists_a_categorys_fields_and_stops_quietly_on_a_closed_pipe() {
+    let app = TestApp::spawn().await;
+    let dir = crate::support::binary::temp_dir();
+    let command = |args: &[&str]| {
+        crate::support::BinaryCommand::new(dir.path())
+            .args(args.iter().copied())
+            .env("DATABASE_URL", app.database_url())
+            .env("DATA_DIR", app.data_dir())
+            .output()
+    };
+    let help = command(&["zakat", "fidyah", "--help"]);
+    assert_eq!(help.code(), 0, "{}", help.all_output());
+    for field in ["--days", "--persons", "--region", "--date"] {
+        assert!(help.stdout.contains(field), "{field}: {}", help.stdout);
+    }
+    assert!(!help.stdout.contains("--harvest-kg"), "{}", help.stdout);
+    let zero = command(&[
+        "zakat",
+        "fitrah",
+        "--persons",
+        "0",
+        "--region",
+        "jabodetabek",
+    ]);
+    assert_eq!(zero.code(), 64);
+    assert!(
+        zero.stderr.contains("`persons`: must be at least 1"),
+        "{}",
+        zero.stderr
+    );
+    let fidyah = command(&["zakat", "fidyah", "--days", "3", "--date", "2026-03-01"]);
+    assert_eq!(fidyah.code(), 0, "{}", fidyah.all_output());
+    assert!(
+        fidyah.stdout.contains("amount payable  195000.00 IDR"),
+        "{}",
+        fidyah.stdout
+    );
+    // The reader goes away before the answer is written (`… | head -c1`).
+    let mut child = std::process::Command::new(crate::support::binary::BIN)
+        .args(["zakat", "fidyah", "--days", "3", "--json"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("DATABASE_URL", app.database_url())
+        .env("DATA_DIR", app.data_dir())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
     app.teardown().await;
 }

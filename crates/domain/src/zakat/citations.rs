@@ -60,5 +60,13 @@ pub const MINING: &str = "PMA 52/2014 jo. PMA 31/2019: mining 2.5 %, gold nisab,
 pub const RIKAZ: &str = "Sahih al-Bukhari 1499: a fifth on rikaz, no nisab and no haul";
 /// Stocks.
 pub const STOCKS: &str = "reference §9: shares on market value, 2.5 %, gold nisab, haul";
+/// The haul counted on the Hijri calendar.
+pub const HAUL_HIJRI: &str = "reference §2: the haul by a chosen Hijri calendar (Umm al-Qura): complete on the anniversary of the start date";
+/// Fidyah: feeding a poor person for each day missed.
+pub const FIDYAH: &str =
+    "QS Al-Baqarah 2:184: those who cannot fast redeem each day by feeding a poor person (fidyah)";
+/// Fidyah in kind: one mudd a day.
+pub const FIDYAH_MUDD: &str =
+    "Shafi'i practice (BAZNAS): one mudd of staple food per day, about 0.675 kg";
 /// Rounding.
 pub const ROUNDING: &str = "reference §1: payable rounded to the whole rupiah, up by default (in favour of the recipients)";

@@ -8,18 +8,28 @@
 //! each with its citation, so an amil can show a muzaki how the amount came about.
 
 mod citations;
+pub mod data;
+pub mod haul;
 mod livestock;
 mod options;
+pub mod request;
 mod rules;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 use time::Date;
 
+pub use data::{DataName, DataRecord};
+pub use haul::HaulCalendar;
 pub use livestock::{Animal, camels, cattle, sheep};
 pub use options::{
     CamelsAbove120, IncomeMethod, Jewellery, Madhhab, NisabBasis, OptionChoices, Options, Rounding,
 };
+pub use request::{Request, RequestError, RequestFields};
+
+/// How dates are written in requests, answers and stored data: `YYYY-MM-DD`.
+pub(crate) const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
 
 use crate::names::named_enum;
 
@@ -48,6 +58,9 @@ named_enum! {
         Rikaz = "rikaz",
         /// Shares.
         Stocks = "stocks",
+        /// Fidyah: a missed fast redeemed by feeding the poor (QS Al-Baqarah 2:184). Not zakat,
+        /// but calculated the same way, from a decree rate in force on a date.
+        Fidyah = "fidyah",
     }
 }
 
@@ -185,6 +198,17 @@ pub enum Holding {
         /// Why they are held.
         holding: StockHolding,
     },
+    /// Fasting days missed, redeemed by fidyah.
+    Fidyah {
+        /// Days missed.
+        days: u32,
+        /// Persons whose days they are.
+        persons: u32,
+        /// The region whose decree sets the rate.
+        region: String,
+        /// The class within the region, where it publishes several.
+        class: Option<String>,
+    },
 }
 
 impl Holding {
@@ -203,6 +227,7 @@ impl Holding {
             Holding::Mining { .. } => Category::Mining,
             Holding::Rikaz { .. } => Category::Rikaz,
             Holding::Stocks { .. } => Category::Stocks,
+            Holding::Fidyah { .. } => Category::Fidyah,
         }
     }
 }
@@ -240,6 +265,8 @@ pub struct Data {
     pub nisab_monthly: Option<Sourced>,
     /// The cash value of one person's fitrah in the region and class.
     pub fitrah_per_person: Option<Sourced>,
+    /// The cash value of one day's fidyah for one person in the region and class.
+    pub fidyah_per_day: Option<Sourced>,
 }
 
 /// One calculation's question.

@@ -4,6 +4,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
+use super::HaulCalendar;
 use crate::names::named_enum;
 
 named_enum! {
@@ -113,6 +114,8 @@ pub struct OptionChoices {
     pub gold_nisab_grams: Option<Decimal>,
     /// `silver_nisab_grams`.
     pub silver_nisab_grams: Option<Decimal>,
+    /// `haul_calendar`.
+    pub haul_calendar: Option<HaulCalendar>,
 }
 
 /// Grams of pure gold in the nisab, by Indonesian practice (some bodies use 87.48).
@@ -143,6 +146,8 @@ pub struct Options {
     /// Grams of silver in the nisab (default 595).
     #[serde(serialize_with = "super::decimal_string")]
     pub silver_nisab_grams: Decimal,
+    /// How the haul is counted: 355 days (default) or the Hijri anniversary.
+    pub haul_calendar: HaulCalendar,
 }
 
 impl OptionChoices {
@@ -168,6 +173,7 @@ impl OptionChoices {
             silver_nisab_grams: self
                 .silver_nisab_grams
                 .unwrap_or(Decimal::from(SILVER_NISAB_GRAMS)),
+            haul_calendar: self.haul_calendar.unwrap_or(HaulCalendar::Days),
         }
     }
 }

@@ -13,11 +13,11 @@ use super::{
 
 /// Kilograms of grain (gabah) in the harvest nisab: five wasq.
 const NISAB_GRAIN_KG: u32 = 653;
-/// Days in a lunar year, rounded up: 354.367 days have passed only once 355 have.
-const HAUL_DAYS: i64 = 355;
 /// Rice in one sa', by weight (tenths of a kg) and by volume (tenths of a litre).
 const SA_RICE_KG_TENTHS: i64 = 25;
 const SA_RICE_LITRE_TENTHS: i64 = 35;
+/// Staple food in one mudd, in grams: the fidyah of one day for one person, in kind.
+const MUDD_GRAMS: i64 = 675;
 /// Where values given by the user come from.
 const GIVEN: &str = "given in the request";
 
@@ -144,29 +144,41 @@ impl Work<'_> {
     }
 
     /// Whether the haul is complete; records the step either way.
-    fn haul(&mut self) -> bool {
+    fn haul(&mut self) -> Result<bool, ZakatError> {
         let Some(since) = self.question.held_since else {
             self.step(
                 "haul: held a full lunar year (no start date given)",
                 cite::HAUL,
             );
-            return true;
+            return Ok(true);
         };
         self.given("held_since", &since);
-        let days = (self.question.date - since).whole_days();
-        let complete = days >= HAUL_DAYS;
-        self.step(
-            format!(
-                "haul: held {days} days since {since}; a lunar year is 354.367 days: {}",
-                if complete {
-                    "complete"
-                } else {
-                    "not complete, nothing due yet"
-                }
+        let calendar = self.options.haul_calendar;
+        let haul = super::haul::haul(since, self.question.date, calendar)
+            .map_err(|err| ZakatError::new("held_since", err.to_string()))?;
+        let verdict = if haul.complete {
+            "complete"
+        } else {
+            "not complete, nothing due yet"
+        };
+        let (rule, citation) = match haul.hijri {
+            None => (
+                format!(
+                    "haul: held {} days since {since}; a lunar year is 354.367 days: {verdict}",
+                    haul.days
+                ),
+                cite::HAUL,
             ),
-            cite::HAUL,
-        );
-        complete
+            Some((start, end)) => (
+                format!(
+                    "haul: held from {start} ({since}) to {end} ({}), {} days; a Hijri year (Umm al-Qura): {verdict}",
+                    self.question.date, haul.days
+                ),
+                cite::HAUL_HIJRI,
+            ),
+        };
+        self.step(rule, citation);
+        Ok(haul.complete)
     }
 
     /// `base` compared with `nisab`, then 2.5 % of it: the money answer.
@@ -279,7 +291,7 @@ pub(super) fn calculate(
             harvest_kg,
             irrigation,
         } => agriculture(work, *harvest_kg, *irrigation),
-        Holding::Livestock { animal, count } => Ok(livestock(work, *animal, *count)),
+        Holding::Livestock { animal, count } => livestock(work, *animal, *count),
         Holding::Mining { value } => {
             let value = work.amount("value", *value)?;
             work.step("mining: no haul, due when extracted", cite::MINING);
@@ -299,6 +311,12 @@ pub(super) fn calculate(
             market_value,
             holding,
         } => stocks(work, *market_value, *holding),
+        Holding::Fidyah {
+            days,
+            persons,
+            region,
+            class,
+        } => fidyah(work, *days, *persons, region, class.as_deref()),
     }
 }
 
@@ -306,7 +324,7 @@ fn maal(mut work: Work<'_>, cash: Decimal, debts: Decimal) -> Result<Calculation
     let cash = work.amount("cash", cash)?;
     let debts = work.amount("debts", debts)?;
     let base = deduct_debts(&mut work, cash, debts);
-    if !work.haul() {
+    if !work.haul()? {
         return Ok(work.nothing_due());
     }
     let nisab = work.money_nisab()?;
@@ -335,7 +353,7 @@ fn trade(
         cite::TRADE_BASE,
     );
     let base = deduct_debts(&mut work, assets, debts);
-    if !work.haul() {
+    if !work.haul()? {
         return Ok(work.nothing_due());
     }
     let nisab = work.money_nisab()?;
@@ -450,7 +468,7 @@ fn metal(mut work: Work<'_>, grams: Decimal, metal: &str) -> Result<Calculation,
         )?;
         (work.options.silver_nisab_grams, cite::NISAB_SILVER, price)
     };
-    if !work.haul() {
+    if !work.haul()? {
         return Ok(work.nothing_due());
     }
     let nisab = nisab_grams;
@@ -600,6 +618,10 @@ fn fitrah(
     region: &str,
     class: Option<&str>,
 ) -> Result<Calculation, ZakatError> {
+    if persons == 0 {
+        // Nobody to pay for is a mistake in the request, not a household that owes nothing.
+        return Err(ZakatError::new("persons", "must be at least 1"));
+    }
     work.given("persons", &persons);
     work.given("form", &form);
     work.step(format!("{persons} person(s), one sa' each"), cite::FITRAH);
@@ -640,14 +662,65 @@ fn fitrah(
                 ),
                 cite::FITRAH_RICE,
             );
-            let in_kind = if persons == 0 {
-                Vec::new()
-            } else {
-                vec![InKind::Quantity { unit, quantity }]
-            };
-            Ok(work.finish(None, in_kind))
+            Ok(work.finish(None, vec![InKind::Quantity { unit, quantity }]))
         }
     }
+}
+
+/// Fidyah: days x persons x the rate in force, and the same in kind (a mudd a day each).
+fn fidyah(
+    mut work: Work<'_>,
+    days: u32,
+    persons: u32,
+    region: &str,
+    class: Option<&str>,
+) -> Result<Calculation, ZakatError> {
+    if days == 0 {
+        return Err(ZakatError::new("days", "must be at least 1"));
+    }
+    if persons == 0 {
+        return Err(ZakatError::new("persons", "must be at least 1"));
+    }
+    work.given("days", &days);
+    work.given("persons", &persons);
+    work.given("region", &region);
+    if let Some(class) = class {
+        work.given("class", &class);
+    }
+    let per_day = work.data("fidyah_per_day", work.data.fidyah_per_day.as_ref())?;
+    let source = work
+        .parameters
+        .last()
+        .map(|p| p.source.clone())
+        .unwrap_or_default();
+    let meals = Decimal::from(days) * Decimal::from(persons);
+    let exact = per_day * meals;
+    work.step(
+        format!(
+            "{days} day(s) x {persons} person(s) x {} ({source}) = {}",
+            rp(per_day),
+            rp(exact)
+        ),
+        cite::FIDYAH,
+    );
+    let mudd_kg = Decimal::new(MUDD_GRAMS, 3);
+    let quantity = meals * mudd_kg;
+    work.step(
+        format!(
+            "in kind: {} meal(s) x {} kg of staple food = {} kg",
+            meals,
+            format_decimal(mudd_kg),
+            format_decimal(quantity)
+        ),
+        cite::FIDYAH_MUDD,
+    );
+    Ok(work.finish(
+        Some(exact),
+        vec![InKind::Quantity {
+            unit: "kg",
+            quantity,
+        }],
+    ))
 }
 
 fn agriculture(
@@ -707,11 +780,11 @@ fn agriculture(
     ))
 }
 
-fn livestock(mut work: Work<'_>, animal: Animal, count: u32) -> Calculation {
+fn livestock(mut work: Work<'_>, animal: Animal, count: u32) -> Result<Calculation, ZakatError> {
     work.given("animal", &animal);
     work.given("count", &count);
-    if !work.haul() {
-        return work.nothing_due();
+    if !work.haul()? {
+        return Ok(work.nothing_due());
     }
     let nisab = livestock::nisab(animal);
     work.nisab = Some(Nisab {
@@ -745,7 +818,7 @@ fn livestock(mut work: Work<'_>, animal: Animal, count: u32) -> Calculation {
         .into_iter()
         .map(|(kind, count)| InKind::Animals { kind, count })
         .collect();
-    work.finish(None, in_kind)
+    Ok(work.finish(None, in_kind))
 }
 
 fn stocks(
@@ -761,7 +834,7 @@ fn stocks(
             cite::STOCKS,
         );
     }
-    if !work.haul() {
+    if !work.haul()? {
         return Ok(work.nothing_due());
     }
     let nisab = work.money_nisab()?;

@@ -415,6 +415,29 @@ impl Database {
         Ok(on_backend!(self, |pool, sql| sql::zakat_data(pool, date).await)?)
     }
 
+    /// Every zakat data value stored, typed: what the calculator picks the values in force
+    /// from ([`domain::zakat::data::in_force`]). A row that does not parse was not written
+    /// through the API, which checks each: it is reported as a decode error.
+    pub async fn zakat_records(&self) -> Result<Vec<domain::zakat::DataRecord>, StorageError> {
+        let latest = domain::zakat::request::CALCULATION_DATE_LATEST.to_string();
+        self.zakat_data(&latest)
+            .await?
+            .iter()
+            .map(|row| {
+                domain::zakat::DataRecord::from_stored(
+                    row.id,
+                    &row.name,
+                    &row.region,
+                    &row.class,
+                    &row.value,
+                    &row.effective_from,
+                    &row.source,
+                )
+                .map_err(|err| StorageError::Backend(sqlx::Error::Decode(Box::new(err))))
+            })
+            .collect()
+    }
+
     /// Records a zakat data value (never edits one), with its audit entry; returns its id.
     pub async fn create_zakat_datum(
         &self,

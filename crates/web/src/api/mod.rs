@@ -55,7 +55,7 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         registers::erase_recipient, registry::create_campaign,
         settings::show, settings::set_amil_share, settings::set_amil_share_infak,
         settings::set_amil_shortfall, wakaf::record_benefit, audit::verify,
-        zakat::calculate, zakat::list_data, zakat::create_datum,
+        zakat::calculate, zakat::fidyah, zakat::list_data, zakat::create_datum,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -160,6 +160,8 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/zakat/data",
             get(zakat::list_data).post(zakat::create_datum),
         )
+        // A static segment wins over `{category}`: fidyah has its own documented request.
+        .route("/api/v1/zakat/fidyah", post(zakat::fidyah))
         .route("/api/v1/zakat/{category}", post(zakat::calculate))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
 }

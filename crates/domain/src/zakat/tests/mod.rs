@@ -19,6 +19,10 @@ fn data() -> Data {
             d("47000"),
             "BAZNAS decree 14/2025, Jabodetabek",
         )),
+        fidyah_per_day: Some(Sourced::new(
+            d("60000"),
+            "BAZNAS decree 14/2025, Jabodetabek",
+        )),
     }
 }
 
@@ -323,5 +327,7 @@ fn rounding_is_an_option() {
     assert_eq!(Rounding::Up.apply(d("3187500.025")), d("3187501"));
 }
 
+mod hijri_haul;
 mod livestock_tables;
 mod properties;
+mod requests;
