@@ -215,6 +215,19 @@ fn write_routes() -> Vec<(reqwest::Method, String, &'static [Role])> {
         ),
         (Method::POST, "/api/v1/distributions".to_owned(), recorders),
         (Method::POST, "/api/v1/donors".to_owned(), recorders),
+        (Method::PATCH, format!("/api/v1/donors/{id}"), recorders),
+        (
+            Method::DELETE,
+            format!("/api/v1/donors/{id}/personal-data"),
+            domain::role::ERASERS,
+        ),
+        (Method::POST, "/api/v1/recipients".to_owned(), recorders),
+        (Method::PATCH, format!("/api/v1/recipients/{id}"), recorders),
+        (
+            Method::DELETE,
+            format!("/api/v1/recipients/{id}/personal-data"),
+            domain::role::ERASERS,
+        ),
         (Method::POST, "/api/v1/campaigns".to_owned(), admins),
         (
             Method::PUT,

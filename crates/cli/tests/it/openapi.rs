@@ -25,18 +25,29 @@ async fn the_openapi_document_is_3_1_and_lists_every_api_route() {
         .collect();
     paths.sort();
     let expected = [
+        ("delete", "/api/v1/donors/{id}/personal-data"),
+        ("delete", "/api/v1/recipients/{id}/personal-data"),
         ("get", "/api/v1/audit/verify"),
+        ("get", "/api/v1/distributions"),
+        ("get", "/api/v1/distributions/{id}"),
         ("get", "/api/v1/donations"),
         ("get", "/api/v1/donations/{id}"),
+        ("get", "/api/v1/donors"),
+        ("get", "/api/v1/donors/{id}"),
         ("get", "/api/v1/funds"),
+        ("get", "/api/v1/recipients"),
+        ("get", "/api/v1/recipients/{id}"),
         ("get", "/api/v1/settings"),
         ("get", "/api/v1/zakat/data"),
+        ("patch", "/api/v1/donors/{id}"),
+        ("patch", "/api/v1/recipients/{id}"),
         ("post", "/api/v1/campaigns"),
         ("post", "/api/v1/distributions"),
         ("post", "/api/v1/donations"),
         ("post", "/api/v1/donations/{id}/refunds"),
         ("post", "/api/v1/donations/{id}/void"),
         ("post", "/api/v1/donors"),
+        ("post", "/api/v1/recipients"),
         ("post", "/api/v1/wakaf/benefits"),
         ("post", "/api/v1/zakat/data"),
         ("post", "/api/v1/zakat/fidyah"),
@@ -95,5 +106,36 @@ async fn the_openapi_document_is_3_1_and_lists_every_api_route() {
         assert!(view.get(field).is_some(), "response field `{field}`");
     }
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn the_registers_operations_have_meaningful_ids() {
+    let app = TestApp::spawn().await;
+    let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    // Client generators name their methods by these.
+    for (path, method, id) in [
+        ("/api/v1/donors", "get", "list_donors"),
+        ("/api/v1/donors", "post", "create_donor"),
+        ("/api/v1/donors/{id}", "get", "show_donor"),
+        ("/api/v1/donors/{id}", "patch", "update_donor"),
+        ("/api/v1/donors/{id}/personal-data", "delete", "erase_donor"),
+        ("/api/v1/recipients", "get", "list_recipients"),
+        ("/api/v1/recipients", "post", "create_recipient"),
+        ("/api/v1/recipients/{id}", "get", "show_recipient"),
+        ("/api/v1/recipients/{id}", "patch", "update_recipient"),
+        (
+            "/api/v1/recipients/{id}/personal-data",
+            "delete",
+            "erase_recipient",
+        ),
+        ("/api/v1/distributions", "get", "list_distributions"),
+        ("/api/v1/distributions/{id}", "get", "show_distribution"),
+    ] {
+        assert_eq!(
+            document["paths"][path][method]["operationId"], id,
+            "{method} {path}"
+        );
+    }
     app.teardown().await;
 }

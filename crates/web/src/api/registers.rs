@@ -457,9 +457,9 @@ async fn access(
 #[serde(deny_unknown_fields)]
 pub struct DonorPatchRequest {
     /// Full name, as printed on receipts.
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub name: Field<String>,
     /// NIK, 16 digits (as for `POST /donors`).
     #[serde(default, deserialize_with = "input::present")]
     #[schema(value_type = Option<String>)]
@@ -495,9 +495,16 @@ fn patched<T>(
     })
 }
 
-fn patched_name(name: Option<&String>) -> Result<Option<String>, ApiError> {
-    name.map(|name| input::text("name", name, DONOR_NAME_LENGTH_MAX))
-        .transpose()
+/// A new name, if the change sets one: a name is never cleared (erasure replaces it).
+fn patched_name(name: &Field<String>) -> Result<Option<String>, ApiError> {
+    match name {
+        Field::Unchanged => Ok(None),
+        Field::Cleared => Err(ApiError::invalid(
+            "name",
+            "cannot be removed; erase the person's personal data instead",
+        )),
+        Field::Set(name) => input::text("name", name, DONOR_NAME_LENGTH_MAX).map(Some),
+    }
 }
 
 impl DonorPatchRequest {
@@ -513,7 +520,7 @@ impl DonorPatchRequest {
             Ok(email)
         })?;
         let patch = PersonPatch {
-            name: patched_name(self.name.as_ref())?,
+            name: patched_name(&self.name)?,
             nik: patched(&self.nik, |nik| input::optional_nik("nik", nik))?,
             npwp: patched(&self.npwp, |npwp| input::optional_npwp("npwp", npwp))?,
             phone: patched(&self.phone, |phone| {
@@ -853,9 +860,9 @@ async fn recipient_view(
 #[serde(deny_unknown_fields)]
 pub struct RecipientPatchRequest {
     /// Full name.
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub name: Field<String>,
     /// NIK, 16 digits.
     #[serde(default, deserialize_with = "input::present")]
     #[schema(value_type = Option<String>)]
@@ -885,7 +892,7 @@ pub struct RecipientPatchRequest {
 impl RecipientPatchRequest {
     fn validate(&self) -> Result<PersonPatch, ApiError> {
         let patch = PersonPatch {
-            name: patched_name(self.name.as_ref())?,
+            name: patched_name(&self.name)?,
             nik: patched(&self.nik, |nik| input::optional_nik("nik", nik))?,
             phone: patched(&self.phone, |phone| {
                 input::optional_text("phone", phone, SHORT_FIELD_LENGTH_MAX)
