@@ -35,6 +35,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "7: fund rules",
         "8: account balances",
         "9: zakat decrees 2024 2026",
+        "10: registers",
     ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
