@@ -113,6 +113,7 @@ pub struct CampaignRequest {
     pub name: String,
     /// What its money may be used for (UU 23/2011 art. 28).
     #[schema(
+        min_length = 1,
         max_length = 1000,
         example = "Emergency relief for flood victims in Demak"
     )]
