@@ -32,7 +32,8 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "4: zakat data",
         "5: audit checkpoints ed25519",
         "6: token expiry",
-        "8: fund rules",
+        "7: fund rules",
+        "10: registers",
     ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
