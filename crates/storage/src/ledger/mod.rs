@@ -673,9 +673,10 @@ const RECIPIENT_UPDATE: &str = "UPDATE recipients SET \
      eligibility_note = CASE WHEN $13 THEN $14 ELSE eligibility_note END, \
      updated_at = $15 WHERE id = $16 AND erased_at IS NULL RETURNING id";
 
-/// Erasure (UU 27/2022): the name becomes the marker (`$1`), every other personal field NULL;
-/// the NPWZ's serial stays, so the number is never issued again. `$2`, `$3` the time, `$4` the id.
-const DONOR_ERASE: &str = "UPDATE donors SET name = $1, nik = NULL, npwp = NULL, npwz = NULL, phone = NULL, \
+/// Erasure (UU 27/2022): the name becomes the marker (`$1`), every other personal field NULL.
+/// The NPWZ stays, like the id: the institution's number for the record, printed on the
+/// receipts the books keep, never issued again. `$2`, `$3` the time, `$4` the id.
+const DONOR_ERASE: &str = "UPDATE donors SET name = $1, nik = NULL, npwp = NULL, phone = NULL, \
      email = NULL, address = NULL, erased_at = $2, updated_at = $3 WHERE id = $4 AND erased_at IS NULL RETURNING id";
 
 /// As [`DONOR_ERASE`], for a recipient; the asnaf stays (the distributions carry it anyway).

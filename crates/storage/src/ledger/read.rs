@@ -217,8 +217,7 @@ impl Register {
 pub struct DonorRecord {
     /// Their id.
     pub id: Uuid,
-    /// The NPWZ issued on registration (none for donors filed before the registers, or once
-    /// erased).
+    /// The NPWZ issued on registration (none for donors filed before the registers).
     pub npwz: Option<String>,
     /// Their personal data (the name is [`domain::ledger::ERASED_NAME`] once erased).
     pub person: domain::ledger::PersonalData,

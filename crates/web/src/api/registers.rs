@@ -6,7 +6,7 @@
 //! (`personal_data_reads`, shown to admins as `access`) and logged with ids only; auditors
 //! see a record's id, NPWZ, asnaf and dates, with `personal_data: null`, and may not search by
 //! personal data. Erasure (UU 27/2022) is an admin's: the personal fields go, the id, the
-//! NPWZ's serial, the donations and distributions and the books stay, and the audit chain
+//! NPWZ, the donations and distributions and the books stay, and the audit chain
 //! records the erasure by id.
 
 use std::sync::Arc;
@@ -134,7 +134,7 @@ pub struct DonorView {
     /// Their id.
     pub id: Uuid,
     /// The NPWZ issued on registration, `IIII-YY-SSSSSSS-C` (none for donors filed before the
-    /// register issued them, or once erased).
+    /// register issued them). Kept on erasure, like the id.
     #[schema(example = "0000-26-0000001-4")]
     pub npwz: Option<String>,
     /// Whether their personal data was erased.
@@ -603,9 +603,9 @@ pub async fn update_donor(
     Ok(json_response(200, &donor_view(&state, &caller, id).await?))
 }
 
-/// Erase a donor's personal data (UU 27/2022): the name becomes `[erased]`, NIK, NPWP, NPWZ,
-/// phone, e-mail and address are removed; the id, the donations and the books stay, and the
-/// audit chain records the erasure by id. Erasing an erased donor changes nothing (204).
+/// Erase a donor's personal data (UU 27/2022): the name becomes `[erased]`, NIK, NPWP, phone,
+/// e-mail and address are removed; the id, the NPWZ, the donations and the books stay, and
+/// the audit chain records the erasure by id. Erasing an erased donor changes nothing (204).
 #[utoipa::path(
     delete, path = "/api/v1/donors/{id}/personal-data", tag = "registry", operation_id = "erase_donor",
     params(("id" = Uuid, Path, description = "The donor's id")),
