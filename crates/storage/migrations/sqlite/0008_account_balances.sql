@@ -9,9 +9,16 @@
 -- (storage/src/ledger/sql.rs, `insert_balances`; the writer is the only code that inserts
 -- journal lines). SQLite has only per-row triggers, and a per-row upsert was measured
 -- (2026-12, this machine, SQLite 3.40, in memory, 1,000 batches of 256 donations of 3 lines)
--- at 8.8-9.2 ms per batch against 3.3-3.6 ms without it: +5.5 ms, some 7 µs per line, a fifth
--- of a full batch's time; the writer's one upsert of a few rows costs tens of µs. PostgreSQL,
--- which sums a statement's lines first, keeps them by trigger (its 0008).
+-- at 8.8-9.2 ms per batch against 3.3-3.6 ms without it: +5.5 ms, some 7 µs per line; and
+-- through the release binary, `POST /api/v1/donations` from wrk at 64 clients for 10 s, three
+-- rounds each: 5,872/s (5,092-6,302) without such a trigger against 4,700/s (4,072-5,514) with
+-- it, a fifth of the recording rate. The writer's one upsert of a few rows costs tens of µs.
+-- PostgreSQL, which sums a statement's lines first, keeps them by trigger (its 0008).
+--
+-- The price: only this release's writer moves the rows. A release from before 0008 run on this
+-- database again (a rollback) records journal lines without moving them; after rolling
+-- forward, run `donation_platform ledger check` and, on a difference, recompute the rows as
+-- docs/OPERATIONS.md says, before taking writes.
 --
 -- journal_lines is append-only (migration 0002: UPDATE and DELETE are refused), so a line,
 -- once counted, never changes.
