@@ -32,7 +32,7 @@ async fn app_with_books() -> TestApp {
             None,
             &json!({ "fund": "zakat", "asnaf": "fakir", "program": "Bantuan pangan", "amount": "500000",
                      "currency": "IDR", "method": "bank_transfer",
-                     "recipient": { "name": "Ahmad", "nik": "3201234567890001" } }),
+                     "recipient": { "name": "Ahmad", "nik": "3201231508900001" } }),
         )
         .await;
     assert_eq!(paid.status(), 201, "{}", paid.text().await.unwrap());
@@ -140,4 +140,58 @@ async fn a_balance_edited_in_the_database_is_named_by_ledger_check_and_fails_aud
     );
     // The teardown's check would fail on the edit; stop without it.
     app.stop_without_checks().await;
+}
+
+/// A release from before migration 0008 run on the database again (a rollback) writes journal
+/// lines without moving the kept rows. On PostgreSQL the trigger moves them anyway; on SQLite
+/// the next batch folds in every line past the rows' high-water mark before it reads one.
+#[tokio::test]
+async fn lines_an_older_release_wrote_are_folded_in_by_the_next_write() {
+    let app = app_with_books().await;
+    let amil = app.token(Role::Amil).await;
+    let dir = crate::support::binary::temp_dir();
+    let mut raw = RawConnection::open(app.database_url()).await;
+    // What the writer of 0.1 inserted for a Rp 10,000 infak by bank transfer, and no more.
+    let (entry, source) = if raw.is_sqlite() {
+        (
+            "X'0193f0a0000070008000000000000001'",
+            "X'0193f0a0000070008000000000000002'",
+        )
+    } else {
+        (
+            "'0193f0a0-0000-7000-8000-000000000001'",
+            "'0193f0a0-0000-7000-8000-000000000002'",
+        )
+    };
+    raw.execute(&format!(
+        "INSERT INTO journal_entries (id, kind, source_id, posted_at) \
+         VALUES ({entry}, 'donation', {source}, '2026-12-07 00:00:00+00:00'); \
+         INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) VALUES \
+         ({entry}, 1, 'asset:bank', 'IDR', 1000000), \
+         ({entry}, 2, 'fund:infak_sedekah_unrestricted', 'IDR', -1000000);"
+    ))
+    .await
+    .unwrap();
+    let before = run(&app, &dir, &["ledger", "check"]);
+    assert_eq!(
+        before.code(),
+        i32::from(raw.is_sqlite()),
+        "SQLite's rows lag until the next write; PostgreSQL's trigger moved them: {}",
+        before.all_output()
+    );
+
+    app.donate(
+        &amil,
+        &json!({ "type": "sedekah", "amount": "5000", "currency": "IDR",
+                 "method": "bank_transfer", "received_on": today(), "anonymous": true }),
+    )
+    .await;
+    let after = run(&app, &dir, &["ledger", "check"]);
+    assert_eq!(after.code(), 0, "{}", after.all_output());
+    assert_eq!(
+        app.fund_balance(&amil, "infak_sedekah_unrestricted", None)
+            .await,
+        "15000.00"
+    );
+    app.teardown().await;
 }

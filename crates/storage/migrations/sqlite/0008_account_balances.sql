@@ -15,10 +15,11 @@
 -- it, a fifth of the recording rate. The writer's one upsert of a few rows costs tens of µs.
 -- PostgreSQL, which sums a statement's lines first, keeps them by trigger (its 0008).
 --
--- The price: only this release's writer moves the rows. A release from before 0008 run on this
--- database again (a rollback) records journal lines without moving them; after rolling
--- forward, run `donation_platform ledger check` and, on a difference, recompute the rows as
--- docs/OPERATIONS.md says, before taking writes.
+-- A release from before 0008 run on this database again (a rollback) records journal lines
+-- without moving the rows. So the rows also remember the last journal line they count
+-- (`account_balances_kept`, a rowid: lines are never deleted, so rowids only grow), and each
+-- batch, before it reads a balance, first folds in any line past that mark: after rolling
+-- forward the first write heals them (an empty range scan otherwise, a few µs).
 --
 -- journal_lines is append-only (migration 0002: UPDATE and DELETE are refused), so a line,
 -- once counted, never changes.
@@ -33,3 +34,12 @@ CREATE TABLE account_balances (
 
 INSERT INTO account_balances (account, currency, balance_minor)
     SELECT account, currency, SUM(amount_minor) FROM journal_lines GROUP BY account, currency;
+
+CREATE TABLE account_balances_kept (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    -- The rowid of the last journal line the balances count.
+    line_rowid BIGINT  NOT NULL
+);
+
+INSERT INTO account_balances_kept (id, line_rowid)
+    SELECT 1, COALESCE(MAX(rowid), 0) FROM journal_lines;

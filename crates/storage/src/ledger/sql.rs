@@ -37,6 +37,19 @@ macro_rules! backend {
         /// the writer adds each batch's movement itself (SQLite; migration 0008 says why).
         const BALANCES_BY_TRIGGER: bool = $balances_by_trigger;
 
+        /// Without the trigger (SQLite): adds the lines past the high-water mark of those the
+        /// kept balances count (`account_balances_kept`, migration 0008). Journal lines are
+        /// never deleted, so their rowids only grow.
+        const FOLD_UNKEPT_LINES: &str = "INSERT INTO account_balances (account, currency, balance_minor) \
+             SELECT account, currency, SUM(amount_minor) FROM journal_lines \
+             WHERE rowid > (SELECT line_rowid FROM account_balances_kept WHERE id = 1) \
+             GROUP BY account, currency \
+             ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + excluded.balance_minor";
+
+        /// Marks every journal line as counted by the kept balances.
+        const MARK_LINES_KEPT: &str =
+            "UPDATE account_balances_kept SET line_rowid = (SELECT COALESCE(MAX(rowid), 0) FROM journal_lines) WHERE id = 1";
+
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
 
@@ -169,6 +182,9 @@ macro_rules! backend {
                     books.donations.insert(donation.id, donation);
                 }
             }
+            if !BALANCES_BY_TRIGGER {
+                fold_unkept_lines(tx).await?;
+            }
             books.balances = balances_of(tx, &Needs::accounts(changes(), &books.donations)).await?;
             books.campaigns = campaign_rules(tx, &needs.campaigns).await?;
             books.donors = existing(tx, "donors", &needs.donors).await?;
@@ -180,6 +196,16 @@ macro_rules! backend {
                 keys: stored_keys(tx, &claims).await?,
                 credentials: live_credentials(tx, &claims).await?,
             })
+        }
+
+        /// Folds into the kept balances any journal line past the high-water mark of those
+        /// already counted — lines a release from before migration 0008 wrote (a rollback, then
+        /// forward again) without moving the rows — and moves the mark to the last line. A range
+        /// scan from the mark: empty, and a few µs, whenever only this writer has written.
+        async fn fold_unkept_lines(tx: &mut Transaction<'_, Db>) -> Result<(), sqlx::Error> {
+            sqlx::query(FOLD_UNKEPT_LINES).persistent(false).execute(&mut **tx).await?;
+            sqlx::query(MARK_LINES_KEPT).execute(&mut **tx).await?;
+            Ok(())
         }
 
         /// The kept balances (signed line sums) of `accounts`, in every currency they hold: a
@@ -419,6 +445,9 @@ macro_rules! backend {
                     query.push(" ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + excluded.balance_minor");
                 });
             }
+            out.add(|query| {
+                query.push(MARK_LINES_KEPT);
+            });
         }
 
         /// Donors, recipients and campaigns.
