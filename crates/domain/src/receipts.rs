@@ -60,9 +60,10 @@ pub const INSTITUTION_TEXT_LENGTH_MAX: usize = 200;
 /// The institution's address: three printed lines.
 pub const INSTITUTION_ADDRESS_LENGTH_MAX: usize = 500;
 
-/// A logo prints about 2 cm wide; 64 KiB is plenty for a PNG or JPEG of that, and keeps every
-/// receipt (which embeds it) small.
-pub const LOGO_BYTES_MAX: usize = 64 * 1024;
+/// A logo prints about 2 cm wide (some 240 pixels at 300 dpi); 32 KiB is plenty for a PNG or
+/// JPEG of that, keeps every receipt (which embeds it) small, and its base64 fits the API's
+/// 64 KiB request body.
+pub const LOGO_BYTES_MAX: usize = 32 * 1024;
 
 /// A logo wider or taller than this (in pixels) is a photograph, not a logo.
 pub const LOGO_PIXELS_MAX: u32 = 2048;
@@ -179,9 +180,8 @@ impl Logo {
             if bytes.len() < 24 || &bytes[12..16] != b"IHDR" {
                 return Err(LogoError::Format);
             }
-            let dimension = |at: usize| {
-                u32::from_be_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
-            };
+            let dimension =
+                |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().expect("four bytes"));
             let (width, height) = (dimension(16), dimension(20));
             if width == 0 || height == 0 {
                 return Err(LogoError::Format);
@@ -208,6 +208,16 @@ impl Logo {
     #[must_use]
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Its SHA-256, hex: how the audit chain records it.
+    #[must_use]
+    pub fn sha256_hex(&self) -> String {
+        use sha2::Digest as _;
+        Sha256::digest(&self.bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -514,23 +524,49 @@ impl Receipt {
             ("Nama Muzakki", self.payer.name.clone()),
             ("NPWP", id_number(&self.payer.npwp)),
             ("NIK", id_number(&self.payer.nik)),
-            ("NPWZ", self.payer.npwz.clone().unwrap_or_else(|| "-".into())),
-            ("Jenis Zakat/Dana", type_label(self.facts.donation_type).to_owned()),
+            (
+                "NPWZ",
+                self.payer.npwz.clone().unwrap_or_else(|| "-".into()),
+            ),
+            (
+                "Jenis Zakat/Dana",
+                type_label(self.facts.donation_type).to_owned(),
+            ),
             ("Dana (Fund)", fund_label(self.fund).to_owned()),
             ("Cara Bayar", method_label(self.method).to_owned()),
             ("Jumlah", figures(self.facts.amount)),
-            ("Terbilang", capitalised(&crate::words::amount(self.facts.amount))),
+            (
+                "Terbilang",
+                capitalised(&crate::words::amount(self.facts.amount)),
+            ),
         ];
         if self.refunded_minor > 0 {
-            let refunded = self.facts.amount.currency().format_minor(self.refunded_minor);
-            let refunded = Money::parse(&refunded, self.facts.amount.currency())
-                .map_or(refunded, figures);
+            let refunded = self
+                .facts
+                .amount
+                .currency()
+                .format_minor(self.refunded_minor);
+            let refunded =
+                Money::parse(&refunded, self.facts.amount.currency()).map_or(refunded, figures);
             fields.push(("Dikembalikan (refunded)", refunded));
         }
         fields.extend([
             ("Lembaga Amil Zakat", institution.name.clone()),
-            ("Izin", format!("{} — {}", institution.licence_type.label(), institution.licence_number)),
-            ("Petugas", format!("{} ({})", institution.officer_name, institution.officer_title)),
+            (
+                "Izin",
+                format!(
+                    "{} — {}",
+                    institution.licence_type.label(),
+                    institution.licence_number
+                ),
+            ),
+            (
+                "Petugas",
+                format!(
+                    "{} ({})",
+                    institution.officer_name, institution.officer_title
+                ),
+            ),
             ("Kode Verifikasi", self.code.to_string()),
         ]);
         fields
@@ -796,7 +832,11 @@ mod tests {
             "x".repeat(VERIFICATION_CODE_LENGTH_MAX + 1),
             format!("{}é", &text[..text.len() - 1]),
         ] {
-            assert_eq!(VerificationCode::parse(&bad), Err(NotAVerificationCode), "{bad}");
+            assert_eq!(
+                VerificationCode::parse(&bad),
+                Err(NotAVerificationCode),
+                "{bad}"
+            );
         }
     }
 
@@ -851,7 +891,10 @@ mod tests {
 
     #[test]
     fn institution_codes_are_four_digits_not_zero() {
-        assert_eq!(InstitutionCode::parse("3173").map(InstitutionCode::get), Ok(3173));
+        assert_eq!(
+            InstitutionCode::parse("3173").map(InstitutionCode::get),
+            Ok(3173)
+        );
         assert_eq!(InstitutionCode::parse("0042").unwrap().to_string(), "0042");
         for bad in ["0000", "42", "12345", "12a4", ""] {
             assert!(InstitutionCode::parse(bad).is_err(), "{bad}");
@@ -865,12 +908,18 @@ mod tests {
         png.extend(b"IHDR");
         png.extend(64_u32.to_be_bytes());
         png.extend(32_u32.to_be_bytes());
-        assert_eq!(Logo::parse(png.clone()).map(|logo| logo.format()), Ok(LogoFormat::Png));
+        assert_eq!(
+            Logo::parse(png.clone()).map(|logo| logo.format()),
+            Ok(LogoFormat::Png)
+        );
         let mut huge = png.clone();
         huge[16..20].copy_from_slice(&4096_u32.to_be_bytes());
         assert_eq!(Logo::parse(huge), Err(LogoError::Dimensions));
         assert_eq!(Logo::parse(b"GIF89a".to_vec()), Err(LogoError::Format));
-        assert_eq!(Logo::parse(vec![0; LOGO_BYTES_MAX + 1]), Err(LogoError::TooLarge));
+        assert_eq!(
+            Logo::parse(vec![0; LOGO_BYTES_MAX + 1]),
+            Err(LogoError::TooLarge)
+        );
         assert_eq!(
             Logo::parse(vec![0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9]).map(|logo| logo.format()),
             Ok(LogoFormat::Jpeg)
