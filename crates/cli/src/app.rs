@@ -113,6 +113,16 @@ pub async fn open_ledger(config: &Config) -> anyhow::Result<(Database, Checkpoin
     Ok((database, key))
 }
 
+/// The base of the absolute URLs receipts carry (their QR codes, `verification_url`): HTTPS on
+/// `HOST` in prod, behind its TLS-terminating proxy; in dev the plain port this instance bound.
+#[must_use]
+pub fn public_base(config: &Config, port: u16) -> String {
+    match config.app_env {
+        AppEnv::Prod => format!("https://{}", config.host),
+        AppEnv::Dev => format!("http://{}:{port}", config.host),
+    }
+}
+
 /// Where to listen: loopback in dev (nothing exposed by accident), every interface in prod.
 #[must_use]
 pub fn listen_address(config: &Config) -> SocketAddr {
@@ -170,6 +180,10 @@ impl App {
             tracing::info!(address = %metrics.local_addr()?, "serving /metrics");
         }
         state.set_request_timeout(config.http_limits.request_timeout);
+        state.set_receipts(web::receipts::Receipts::new(
+            domain::receipts::VerificationKey::derive(secret_key_base(config)?.expose().as_bytes()),
+            &public_base(config, listener.local_addr()?.port()),
+        ));
         state
             .metrics()
             .count_dropped_log_lines_with(crate::telemetry::dropped_lines);

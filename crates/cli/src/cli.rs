@@ -110,6 +110,9 @@ enum Command {
     /// Check the books.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Generate receipts in bulk.
+    #[command(subcommand)]
+    Receipts(ReceiptsCommand),
     /// Calculate zakat (or fidyah), as the public calculator does, with the data in force in
     /// the database.
     ///
@@ -249,6 +252,25 @@ enum AuditCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ReceiptsCommand {
+    /// Write the annual consolidated Bukti Setor Zakat of every donor who gave zakat in a
+    /// year, one file each, named by NPWZ (or donor id): `bukti-setor-2026-<NPWZ>.pdf`.
+    ///
+    /// Streams the donors a page at a time; a progress bar on a terminal.
+    Annual {
+        /// The calendar year (by the date received).
+        #[arg(long)]
+        year: i32,
+        /// The directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// `pdf` (default) or `html`.
+        #[arg(long, value_enum, default_value = "pdf")]
+        format: commands::receipts::Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum LedgerCommand {
     /// Recompute every account's balance from the journal and compare it with the balance
     /// kept beside it (what `GET /api/v1/funds` and the writer's checks read); exit 1 listing
@@ -329,6 +351,9 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             commands::audit::export(env_file, output.as_deref())
         }
         Command::Ledger(LedgerCommand::Check { json }) => commands::ledger::check(env_file, *json),
+        Command::Receipts(ReceiptsCommand::Annual { year, out, format }) => {
+            commands::receipts::annual(env_file, *year, out, *format)
+        }
         Command::Zakat {
             help,
             category,

@@ -8,6 +8,7 @@ pub mod api;
 pub mod client;
 pub mod metrics;
 mod problem;
+pub mod receipts;
 mod routes;
 pub mod scrape;
 pub mod server;

@@ -56,6 +56,8 @@ struct Inner {
     zakat_data: Mutex<Option<(Instant, Arc<Vec<domain::zakat::DataRecord>>)>>,
     /// How long a request may take from its head received to its response, body included.
     request_timeout: std::sync::OnceLock<Duration>,
+    /// The receipt verification key and the public base URL receipts link to.
+    receipts: std::sync::OnceLock<crate::receipts::Receipts>,
 }
 
 /// How long the calculator trusts the zakat data it read: the values change a few times a
@@ -103,8 +105,26 @@ impl AppState {
                 trusted_proxies: std::sync::OnceLock::new(),
                 metrics_access: std::sync::OnceLock::new(),
                 request_timeout: std::sync::OnceLock::new(),
+                receipts: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Sets what signs receipts and where they link (once, at start-up).
+    pub fn set_receipts(&self, receipts: crate::receipts::Receipts) {
+        let _ = self.inner.receipts.set(receipts);
+    }
+
+    /// What signs receipts and where they link.
+    ///
+    /// # Panics
+    /// When [`AppState::set_receipts`] was not called: the application sets it before serving.
+    #[must_use]
+    pub fn receipts(&self) -> &crate::receipts::Receipts {
+        self.inner
+            .receipts
+            .get()
+            .expect("the application sets the receipt key before serving")
     }
 
     /// The database every request uses.

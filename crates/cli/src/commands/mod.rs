@@ -6,6 +6,7 @@ pub mod control;
 pub mod daemon;
 pub mod ledger;
 pub mod migrate;
+pub mod receipts;
 pub mod replace;
 pub mod secret;
 pub mod users;

@@ -36,6 +36,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "8: account balances",
         "9: zakat decrees 2024 2026",
         "10: registers",
+        "11: receipts",
     ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }

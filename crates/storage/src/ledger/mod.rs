@@ -657,6 +657,104 @@ impl Database {
     }
 }
 
+/// A new institution profile: `$1`…`$9` its fields, `$10` who, `$11` when.
+const INSTITUTION_INSERT: &str = "INSERT INTO institution_profiles (name, licence_type, licence_number, address, \
+     officer_name, officer_title, code, logo, logo_type, changed_by, changed_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+
+impl Database {
+    /// One donation by its receipt number.
+    pub async fn donation_by_receipt(
+        &self,
+        receipt: domain::ReceiptNumber,
+    ) -> Result<Option<Donation>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::donation_by_receipt(
+            pool, receipt
+        )
+        .await)?)
+    }
+
+    /// The next `limit` donors by id after `after` who gave zakat received in `from..=to`.
+    pub async fn zakat_donors(
+        &self,
+        from: time::Date,
+        to: time::Date,
+        after: Option<Uuid>,
+        limit: u16,
+    ) -> Result<Vec<Uuid>, StorageError> {
+        let limit = i64::from(limit);
+        Ok(on_backend!(self, |pool, sql| sql::zakat_donors(
+            pool, from, to, after, limit
+        )
+        .await)?)
+    }
+
+    /// How many donors gave zakat received in `from..=to`.
+    pub async fn zakat_donor_count(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<u64, StorageError> {
+        let count = on_backend!(self, |pool, sql| sql::zakat_donor_count(pool, from, to)
+            .await)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// The institution profile in force, if an admin set one.
+    pub async fn institution(&self) -> Result<Option<domain::receipts::Institution>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::institution(pool).await)?)
+    }
+
+    /// Sets the institution profile, audited as `institution.update` with every field (the
+    /// logo by its SHA-256 and size). Its code numbers the NPWZs issued from then on: the
+    /// ledger's writer reads it with every batch (`Books::institution_code`).
+    pub async fn set_institution(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        institution: &domain::receipts::Institution,
+    ) -> Result<i64, LedgerError> {
+        use read::Bind;
+        let label = actor.label();
+        let logo = institution.logo.as_ref();
+        let admin = read::Admin {
+            actor: &label,
+            credential: credential_of(actor),
+            roles: domain::role::ADMINS,
+            action: "institution.update",
+            subject_kind: "institution",
+            payload: serde_json::json!({
+                "name": institution.name,
+                "licence_type": institution.licence_type,
+                "licence_number": institution.licence_number,
+                "address": institution.address,
+                "officer_name": institution.officer_name,
+                "officer_title": institution.officer_title,
+                "code": institution.code.to_string(),
+                "logo_sha256": logo.map(domain::receipts::Logo::sha256_hex),
+                "logo_bytes": logo.map(|logo| logo.bytes().len()),
+            }),
+            statement: INSTITUTION_INSERT,
+            binds: vec![
+                Bind::Text(institution.name.clone()),
+                Bind::Text(institution.licence_type.as_str().to_owned()),
+                Bind::Text(institution.licence_number.clone()),
+                Bind::Text(institution.address.clone()),
+                Bind::Text(institution.officer_name.clone()),
+                Bind::Text(institution.officer_title.clone()),
+                Bind::Int(i64::from(institution.code.get())),
+                Bind::OptBytes(logo.map(|logo| logo.bytes().to_vec())),
+                Bind::OptText(logo.map(|logo| logo.format().media_type().to_owned())),
+                Bind::Text(label.clone()),
+                Bind::Now,
+            ],
+        };
+        self.administer(key, admin)
+            .await?
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
+    }
+}
+
 /// A donor's personal fields, each set when its flag is true: `$1`…`$12` in pairs, then the
 /// time (`$13`) and the id (`$14`). An erased donor is never changed again.
 const DONOR_UPDATE: &str = "UPDATE donors SET \

@@ -140,6 +140,8 @@ pub(crate) enum Bind {
     Bool(bool),
     Uuid(Uuid),
     Bytes(Vec<u8>),
+    /// Bytes, or NULL.
+    OptBytes(Option<Vec<u8>>),
     /// A timestamp, or NULL.
     Time(Option<OffsetDateTime>),
     /// The transaction's timestamp.

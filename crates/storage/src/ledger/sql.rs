@@ -116,12 +116,14 @@ macro_rules! backend {
         }
 
         /// In one round trip, what every batch needs: the year's highest receipt serial, the
-        /// highest NPWZ serial issued, the settings in force (`Setting::KEYS`) and the chain's
+        /// highest NPWZ serial issued, the institution's code (the NPWZ's first digits), the settings in force (`Setting::KEYS`) and the chain's
         /// head.
         const HEAD_SELECT: &str = "SELECT \
              CAST(COALESCE((SELECT MAX(receipt_serial) FROM donations WHERE receipt_year = $1), 0) AS BIGINT) \
                AS receipt_serial_max, \
              CAST(COALESCE((SELECT MAX(npwz_serial) FROM donors), 0) AS BIGINT) AS npwz_serial_max, \
+             CAST(COALESCE((SELECT code FROM institution_profiles ORDER BY id DESC LIMIT 1), 0) AS BIGINT) \
+               AS institution_code, \
              (SELECT value FROM settings WHERE key = $2 ORDER BY id DESC LIMIT 1) AS setting_1, \
              (SELECT value FROM settings WHERE key = $3 ORDER BY id DESC LIMIT 1) AS setting_2, \
              (SELECT value FROM settings WHERE key = $4 ORDER BY id DESC LIMIT 1) AS setting_3, \
@@ -169,6 +171,9 @@ macro_rules! backend {
             books.receipt_serial_max = head.try_get("receipt_serial_max")?;
             books.npwz_serial_max = u32::try_from(head.try_get::<i64, _>("npwz_serial_max")?)
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            books.institution_code = domain::receipts::InstitutionCode::from_stored(head.try_get("institution_code")?)
+                .ok_or_else(|| sqlx::Error::Decode("an institution code above 9999".into()))?
+                .get();
             if !needs.donations.is_empty() {
                 let mut query = QueryBuilder::<Db>::new(read::DONATION_SELECT);
                 query.push(" WHERE d.id IN (");
@@ -796,6 +801,73 @@ macro_rules! backend {
             query.build().fetch_all(pool).await?.iter().map(donation_from_row).collect()
         }
 
+        /// One donation by its receipt number.
+        pub(crate) async fn donation_by_receipt(pool: &Pool<Db>, receipt: ReceiptNumber) -> Result<Option<Donation>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new(read::DONATION_SELECT);
+            query.push(" WHERE d.receipt_year = ").push_bind(receipt.year);
+            query.push(" AND d.receipt_serial = ").push_bind(receipt.serial);
+            query.build().fetch_optional(pool).await?.map(|row| donation_from_row(&row)).transpose()
+        }
+
+        /// The next `limit` donors (by id, after `after`) who gave zakat received between `from`
+        /// and `to`: the bulk annual receipts walk them a page at a time.
+        pub(crate) async fn zakat_donors(
+            pool: &Pool<Db>,
+            from: time::Date,
+            to: time::Date,
+            after: Option<Uuid>,
+            limit: i64,
+        ) -> Result<Vec<Uuid>, sqlx::Error> {
+            let mut query = QueryBuilder::<Db>::new("SELECT DISTINCT donor_id FROM donations WHERE donor_id IS NOT NULL");
+            query.push(" AND type IN ('zakat_maal', 'zakat_penghasilan', 'zakat_fitrah')");
+            query.push(" AND received_on >= ").push_bind(from);
+            query.push(" AND received_on <= ").push_bind(to);
+            if let Some(after) = after {
+                query.push(" AND donor_id > ").push_bind(after);
+            }
+            query.push(" ORDER BY donor_id LIMIT ").push_bind(limit);
+            query.build_query_scalar::<Uuid>().persistent(false).fetch_all(pool).await
+        }
+
+        /// How many donors gave zakat received between `from` and `to`.
+        pub(crate) async fn zakat_donor_count(pool: &Pool<Db>, from: time::Date, to: time::Date) -> Result<i64, sqlx::Error> {
+            sqlx::query_scalar(
+                "SELECT CAST(COUNT(DISTINCT donor_id) AS BIGINT) FROM donations WHERE donor_id IS NOT NULL \
+                 AND type IN ('zakat_maal', 'zakat_penghasilan', 'zakat_fitrah') AND received_on >= $1 AND received_on <= $2",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await
+        }
+
+        /// The institution profile in force, if an admin set one.
+        pub(crate) async fn institution(pool: &Pool<Db>) -> Result<Option<domain::receipts::Institution>, sqlx::Error> {
+            let row = sqlx::query(
+                "SELECT name, licence_type, licence_number, address, officer_name, officer_title, \
+                 CAST(code AS BIGINT) AS code, logo, logo_type FROM institution_profiles ORDER BY id DESC LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let decode = |what: &'static str| sqlx::Error::Decode(format!("a stored institution {what} is not valid").into());
+            let licence_type: String = row.try_get("licence_type")?;
+            let logo = match (row.try_get::<Option<Vec<u8>>, _>("logo")?, row.try_get::<Option<String>, _>("logo_type")?) {
+                (Some(bytes), Some(_)) => Some(domain::receipts::Logo::parse(bytes).map_err(|_| decode("logo"))?),
+                _ => None,
+            };
+            Ok(Some(domain::receipts::Institution {
+                name: row.try_get("name")?,
+                licence_type: licence_type.parse().map_err(|_| decode("licence type"))?,
+                licence_number: row.try_get("licence_number")?,
+                address: row.try_get("address")?,
+                officer_name: row.try_get("officer_name")?,
+                officer_title: row.try_get("officer_title")?,
+                code: domain::receipts::InstitutionCode::from_stored(row.try_get("code")?).ok_or_else(|| decode("code"))?,
+                logo,
+            }))
+        }
+
         /// A donor row.
         const DONOR_SELECT: &str = "SELECT id, name, nik, npwp, npwz, phone, email, address, created_at, updated_at, erased_at FROM donors";
 
@@ -1197,6 +1269,7 @@ macro_rules! backend {
                     read::Bind::Bool(flag) => query.bind(flag),
                     read::Bind::Uuid(id) => query.bind(id),
                     read::Bind::Bytes(bytes) => query.bind(bytes),
+                    read::Bind::OptBytes(bytes) => query.bind(bytes),
                     read::Bind::Time(time) => query.bind(time),
                     read::Bind::Now => query.bind(now),
                 };

@@ -127,3 +127,10 @@ role_guard!(
     domain::role::VERIFIERS,
     "admins and auditors"
 );
+role_guard!(
+    /// A caller who reads donors' personal data (and so prints their receipts): admins and
+    /// amil staff.
+    PersonalDataReader,
+    domain::role::PERSONAL_DATA_READERS,
+    "admins and amil staff"
+);

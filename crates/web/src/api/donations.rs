@@ -226,10 +226,20 @@ pub struct DonationView {
     /// When it was recorded (UTC).
     #[schema(format = DateTime)]
     pub recorded_at: String,
+    /// Its Bukti Setor Zakat (HTML, or a PDF for `Accept: application/pdf`), absolute.
+    #[schema(
+        example = "https://donasi.example.org/api/v1/donations/0190f0a2-5b1c-7d3e-9f00-1a2b3c4d5e6f/receipt"
+    )]
+    pub receipt_url: String,
+    /// Where anyone checks the receipt (what its QR code carries), absolute.
+    #[schema(example = "https://donasi.example.org/verify/2026-000042-7K3M-Q9XD-2HBW-T4RA")]
+    pub verification_url: String,
 }
 
-impl From<&Donation> for DonationView {
-    fn from(donation: &Donation) -> Self {
+impl DonationView {
+    /// The view of `donation`, linked to its receipt and its verification.
+    #[must_use]
+    pub fn new(donation: &Donation, receipts: &crate::receipts::Receipts) -> Self {
         let currency = donation.amount.currency();
         let booked = donation.booked_currency();
         DonationView {
@@ -253,11 +263,14 @@ impl From<&Donation> for DonationView {
             status: donation.status(),
             recorded_by: donation.recorded_by,
             recorded_at: domain::audit::format_recorded_at(donation.recorded_at),
+            receipt_url: receipts.receipt_url(donation.id),
+            verification_url: receipts.verification_url(&receipts.code(donation)),
         }
     }
 }
 
-fn render_donation(status: u16) -> storage::ledger::Renderer {
+fn render_donation(status: u16, receipts: &crate::receipts::Receipts) -> storage::ledger::Renderer {
+    let receipts = receipts.clone();
     Arc::new(move |outcome: &Outcome| {
         let donation = match outcome {
             Outcome::Donation(donation) | Outcome::Reversal { donation, .. } => donation,
@@ -265,7 +278,8 @@ fn render_donation(status: u16) -> storage::ledger::Renderer {
         };
         Rendered {
             status,
-            body: serde_json::to_vec(&DonationView::from(donation)).expect("a view serializes"),
+            body: serde_json::to_vec(&DonationView::new(donation, &receipts))
+                .expect("a view serializes"),
         }
     })
 }
@@ -289,7 +303,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let creation = Creation {
         key_required: true,
-        render: render_donation(201),
+        render: render_donation(201, state.receipts()),
         digest: body.digest,
     };
     let key = creation.key(&headers)?;
@@ -319,7 +333,10 @@ pub async fn show(
         .donation(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no donation with id `{id}`")))?;
-    Ok(json_response(200, &DonationView::from(&donation)))
+    Ok(json_response(
+        200,
+        &DonationView::new(&donation, state.receipts()),
+    ))
 }
 
 /// Filters for listing donations.
@@ -420,7 +437,10 @@ pub async fn list(
         .then(|| donations.last().map(|d| d.receipt.to_string()))
         .flatten();
     let page = DonationPage {
-        donations: donations.iter().map(DonationView::from).collect(),
+        donations: donations
+            .iter()
+            .map(|donation| DonationView::new(donation, state.receipts()))
+            .collect(),
         next_before,
     };
     Ok(json_response(200, &page))
@@ -474,7 +494,7 @@ pub async fn void(
     let donation_id = parse_id(&id, "donation")?;
     let creation = Creation {
         key_required: false,
-        render: render_donation(200),
+        render: render_donation(200, state.receipts()),
         digest: body.digest,
     };
     let key = creation.key(&headers)?;
@@ -512,7 +532,7 @@ pub async fn refund(
     let donation_id = parse_id(&id, "donation")?;
     let creation = Creation {
         key_required: false,
-        render: render_donation(201),
+        render: render_donation(201, state.receipts()),
         digest: body.digest,
     };
     let key = creation.key(&headers)?;

@@ -9,6 +9,7 @@ mod error;
 mod funds;
 mod input;
 mod problems;
+mod receipts;
 mod registers;
 mod registry;
 mod settings;
@@ -27,6 +28,7 @@ use utoipa::OpenApi;
 use uuid::Uuid;
 
 pub use error::ApiError;
+pub use receipts::ANNUAL_YEARS;
 
 use crate::AppState;
 use auth::Caller;
@@ -56,6 +58,8 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         settings::show, settings::set_amil_share, settings::set_amil_share_infak,
         settings::set_amil_shortfall, wakaf::record_benefit, audit::verify,
         zakat::calculate, zakat::fidyah, zakat::list_data, zakat::create_datum,
+        receipts::show_institution, receipts::set_institution, receipts::donation_receipt,
+        receipts::annual_receipt, receipts::verify,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -66,6 +70,7 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         (name = "registry", description = "The muzakki and mustahik registers, and campaigns"),
         (name = "settings", description = "Institution settings"),
         (name = "audit", description = "The audit chain"),
+        (name = "receipts", description = "Public verification of a Bukti Setor Zakat"),
         (name = "zakat", description = "The public zakat calculator and the prices and decree figures it uses"),
     )
 )]
@@ -111,6 +116,19 @@ pub fn routes() -> Router<AppState> {
             post(donations::create).get(donations::list),
         )
         .route("/api/v1/donations/{id}", get(donations::show))
+        .route(
+            "/api/v1/donations/{id}/receipt",
+            get(receipts::donation_receipt),
+        )
+        .route("/verify/{code}", get(receipts::verify))
+        .route(
+            "/api/v1/donors/{id}/receipts/{year}",
+            get(receipts::annual_receipt),
+        )
+        .route(
+            "/api/v1/settings/institution",
+            get(receipts::show_institution).put(receipts::set_institution),
+        )
         .route("/api/v1/donations/{id}/void", post(donations::void))
         .route("/api/v1/donations/{id}/refunds", post(donations::refund))
         .route(

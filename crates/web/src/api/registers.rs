@@ -46,7 +46,7 @@ fn reads_personal_data(caller: &Caller) -> bool {
 
 /// Counts a staff read of the records in `ids` before they are answered (a read that cannot be
 /// counted is not served), and logs it with ids only.
-async fn count(
+pub(super) async fn count(
     state: &AppState,
     caller: &Caller,
     register: Register,
