@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod money;
 mod names;
 pub mod npwz;
+pub mod reports;
 pub mod role;
 pub mod words;
 pub mod zakat;
