@@ -6,12 +6,15 @@ mod auth;
 mod distributions;
 mod donations;
 mod error;
+mod exports;
 mod funds;
 mod input;
 mod problems;
 mod registers;
 mod registry;
+mod reports;
 mod settings;
+mod tabular;
 mod wakaf;
 pub mod zakat;
 
@@ -56,6 +59,8 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         settings::show, settings::set_amil_share, settings::set_amil_share_infak,
         settings::set_amil_shortfall, wakaf::record_benefit, audit::verify,
         zakat::calculate, zakat::fidyah, zakat::list_data, zakat::create_datum,
+        reports::changes_in_funds, reports::financial_position, reports::collections,
+        reports::distributions, exports::donations, exports::distributions,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -66,6 +71,7 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         (name = "registry", description = "The muzakki and mustahik registers, and campaigns"),
         (name = "settings", description = "Institution settings"),
         (name = "audit", description = "The audit chain"),
+        (name = "reports", description = "PSAK 109 statements, collections and distributions reports, CSV exports"),
         (name = "zakat", description = "The public zakat calculator and the prices and decree figures it uses"),
     )
 )]
@@ -156,6 +162,21 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/wakaf/benefits", post(wakaf::record_benefit))
         .route("/api/v1/audit/verify", get(audit::verify))
+        .route(
+            "/api/v1/reports/changes-in-funds",
+            get(reports::changes_in_funds),
+        )
+        .route(
+            "/api/v1/reports/financial-position",
+            get(reports::financial_position),
+        )
+        .route("/api/v1/reports/collections", get(reports::collections))
+        .route("/api/v1/reports/distributions", get(reports::distributions))
+        .route("/api/v1/exports/donations.csv", get(exports::donations))
+        .route(
+            "/api/v1/exports/distributions.csv",
+            get(exports::distributions),
+        )
         .route(
             "/api/v1/zakat/data",
             get(zakat::list_data).post(zakat::create_datum),
