@@ -12,6 +12,7 @@ pub mod money;
 mod names;
 pub mod npwz;
 pub mod receipts;
+pub mod reports;
 pub mod role;
 pub mod words;
 pub mod zakat;

@@ -50,6 +50,12 @@ pub const VERIFIERS: &[Role] = &[Role::Admin, Role::Auditor];
 /// person's data (UU 27/2022: no more than the purpose needs).
 pub const PERSONAL_DATA_READERS: &[Role] = &[Role::Admin, Role::Amil];
 
+/// Who reads the PSAK 109 statements, the collections and distributions reports and the
+/// exports of donations and distributions: every role. Amil staff draw them up, auditors
+/// examine them, admins sign them; none of them carries a person's data (donors and recipients
+/// appear by id only), so no role needs keeping from them.
+pub const REPORT_READERS: &[Role] = &[Role::Admin, Role::Amil, Role::Auditor];
+
 /// Who erases a donor's or recipient's personal data on their request (UU 27/2022), and sees
 /// who read whose record how often.
 pub const ERASERS: &[Role] = &[Role::Admin];

@@ -10,6 +10,7 @@ mod error;
 pub mod health;
 pub mod ledger;
 mod migrations;
+pub mod reports;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 

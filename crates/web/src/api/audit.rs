@@ -61,7 +61,7 @@ pub struct AuditReportView {
 
 /// Verify the audit chain (admins and auditors).
 #[utoipa::path(
-    get, path = "/api/v1/audit/verify", tag = "audit",
+    get, path = "/api/v1/audit/verify", operation_id = "verifyAudit", tag = "audit",
     responses(
         (status = 200, description = "The report (`ok: false` names the first bad entry)", body = AuditReportView),
         super::problems::ReadProblems,

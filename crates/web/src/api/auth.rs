@@ -115,6 +115,13 @@ role_guard!(
     "admins and amil staff"
 );
 role_guard!(
+    /// A caller who reads reports and exports (every role: `domain::role::REPORT_READERS`).
+    #[expect(dead_code, reason = "reading needs the role, not who the caller is")]
+    ReportReader,
+    domain::role::REPORT_READERS,
+    "admins, amil staff and auditors"
+);
+role_guard!(
     /// An admin.
     Admin,
     domain::role::ADMINS,

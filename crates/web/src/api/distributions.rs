@@ -198,7 +198,7 @@ impl From<&Distribution> for DistributionView {
 /// non-halal money would pay anything but a public purpose, or when fidyah or kafarat would
 /// pay anyone but the fakir and miskin.
 #[utoipa::path(
-    post, path = "/api/v1/distributions", tag = "distributions",
+    post, path = "/api/v1/distributions", operation_id = "createDistribution", tag = "distributions",
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = DistributionRequest,
     responses(
@@ -233,7 +233,7 @@ pub async fn create(
 
 /// One distribution.
 #[utoipa::path(
-    get, path = "/api/v1/distributions/{id}", tag = "distributions", operation_id = "show_distribution",
+    get, path = "/api/v1/distributions/{id}", operation_id = "showDistribution", tag = "distributions", operation_id = "show_distribution",
     params(("id" = Uuid, Path, description = "The distribution's id")),
     responses(
         (status = 200, description = "The distribution", body = DistributionView),
@@ -301,7 +301,7 @@ const DISTRIBUTION_PAGE_SIZE_DEFAULT: u16 = 50;
 
 /// List distributions, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/distributions", tag = "distributions", operation_id = "list_distributions",
+    get, path = "/api/v1/distributions", operation_id = "listDistributions", tag = "distributions", operation_id = "list_distributions",
     params(ListQuery),
     responses(
         (status = 200, description = "A page of distributions", body = DistributionPage),

@@ -286,7 +286,7 @@ fn render_donation(status: u16, receipts: &crate::receipts::Receipts) -> storage
 
 /// Record a donation.
 #[utoipa::path(
-    post, path = "/api/v1/donations", tag = "donations",
+    post, path = "/api/v1/donations", operation_id = "createDonation", tag = "donations",
     params(("Idempotency-Key" = String, Header, description = "Required. A retry with the same key and body gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = DonationRequest,
     responses(
@@ -313,7 +313,7 @@ pub async fn create(
 
 /// One donation.
 #[utoipa::path(
-    get, path = "/api/v1/donations/{id}", tag = "donations",
+    get, path = "/api/v1/donations/{id}", operation_id = "showDonation", tag = "donations",
     params(("id" = Uuid, Path, description = "The donation's id")),
     responses(
         (status = 200, description = "The donation as it stands", body = DonationView),
@@ -383,7 +383,7 @@ const DONATION_PAGE_SIZE_DEFAULT: u16 = 50;
 
 /// List donations, newest receipt first.
 #[utoipa::path(
-    get, path = "/api/v1/donations", tag = "donations",
+    get, path = "/api/v1/donations", operation_id = "listDonations", tag = "donations",
     params(ListQuery),
     responses(
         (status = 200, description = "A page of donations", body = DonationPage),
@@ -471,7 +471,7 @@ pub struct RefundRequest {
 
 /// Void a donation: reverse what is left of it. The receipt keeps its number.
 #[utoipa::path(
-    post, path = "/api/v1/donations/{id}/void", tag = "donations",
+    post, path = "/api/v1/donations/{id}/void", operation_id = "voidDonation", tag = "donations",
     params(
         ("id" = Uuid, Path, description = "The donation's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
@@ -509,7 +509,7 @@ pub async fn void(
 
 /// Refund part or all of a donation.
 #[utoipa::path(
-    post, path = "/api/v1/donations/{id}/refunds", tag = "donations",
+    post, path = "/api/v1/donations/{id}/refunds", operation_id = "refundDonation", tag = "donations",
     params(
         ("id" = Uuid, Path, description = "The donation's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),

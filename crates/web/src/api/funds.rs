@@ -50,7 +50,7 @@ pub struct FundsView {
 
 /// Fund balances.
 #[utoipa::path(
-    get, path = "/api/v1/funds", tag = "funds",
+    get, path = "/api/v1/funds", operation_id = "listFunds", tag = "funds",
     responses(
         (status = 200, description = "Balances", body = FundsView),
         super::problems::ReadProblems,

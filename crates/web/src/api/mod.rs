@@ -6,13 +6,16 @@ mod auth;
 mod distributions;
 mod donations;
 mod error;
+mod exports;
 mod funds;
 mod input;
 mod problems;
 mod receipts;
 mod registers;
 mod registry;
+mod reports;
 mod settings;
+mod tabular;
 mod wakaf;
 pub mod zakat;
 
@@ -60,6 +63,8 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         zakat::calculate, zakat::fidyah, zakat::list_data, zakat::create_datum,
         receipts::show_institution, receipts::set_institution, receipts::donation_receipt,
         receipts::annual_receipt, receipts::verify,
+        reports::changes_in_funds, reports::financial_position, reports::collections,
+        reports::distributions, exports::donations, exports::distributions,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&BearerAuth),
@@ -71,6 +76,7 @@ pub const NOTE_LENGTH_MAX: usize = 1000;
         (name = "settings", description = "Institution settings"),
         (name = "audit", description = "The audit chain"),
         (name = "receipts", description = "Public verification of a Bukti Setor Zakat"),
+        (name = "reports", description = "PSAK 109 statements, collections and distributions reports, CSV exports"),
         (name = "zakat", description = "The public zakat calculator and the prices and decree figures it uses"),
     )
 )]
@@ -174,6 +180,21 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/wakaf/benefits", post(wakaf::record_benefit))
         .route("/api/v1/audit/verify", get(audit::verify))
+        .route(
+            "/api/v1/reports/changes-in-funds",
+            get(reports::changes_in_funds),
+        )
+        .route(
+            "/api/v1/reports/financial-position",
+            get(reports::financial_position),
+        )
+        .route("/api/v1/reports/collections", get(reports::collections))
+        .route("/api/v1/reports/distributions", get(reports::distributions))
+        .route("/api/v1/exports/donations.csv", get(exports::donations))
+        .route(
+            "/api/v1/exports/distributions.csv",
+            get(exports::distributions),
+        )
         .route(
             "/api/v1/zakat/data",
             get(zakat::list_data).post(zakat::create_datum),

@@ -67,7 +67,7 @@ pub struct ShortfallRequest {
 
 /// The settings in force.
 #[utoipa::path(
-    get, path = "/api/v1/settings", tag = "settings",
+    get, path = "/api/v1/settings", operation_id = "showSettings", tag = "settings",
     responses(
         (status = 200, description = "Settings", body = SettingsView),
         super::problems::ReadProblems,
@@ -81,7 +81,7 @@ pub async fn show(State(state): State<AppState>, _caller: Caller) -> Result<Resp
 
 /// Set the amil share of zakat recorded from now on (audited).
 #[utoipa::path(
-    put, path = "/api/v1/settings/amil_share", tag = "settings",
+    put, path = "/api/v1/settings/amil_share", operation_id = "setAmilShare", tag = "settings",
     request_body = ShareRequest,
     responses(
         (status = 200, description = "Settings now in force", body = SettingsView),
@@ -102,7 +102,7 @@ pub async fn set_amil_share(
 
 /// Set the amil share of unrestricted infak/sedekah recorded from now on (audited).
 #[utoipa::path(
-    put, path = "/api/v1/settings/amil_share_infak", tag = "settings",
+    put, path = "/api/v1/settings/amil_share_infak", operation_id = "setAmilShareInfak", tag = "settings",
     request_body = ShareRequest,
     responses(
         (status = 200, description = "Settings now in force", body = SettingsView),
@@ -130,7 +130,7 @@ pub async fn set_amil_share_infak(
 
 /// Choose what a void or refund does when the amil share was already spent (audited).
 #[utoipa::path(
-    put, path = "/api/v1/settings/amil_shortfall", tag = "settings",
+    put, path = "/api/v1/settings/amil_shortfall", operation_id = "setAmilShortfall", tag = "settings",
     request_body = ShortfallRequest,
     responses(
         (status = 200, description = "Settings now in force", body = SettingsView),

@@ -124,7 +124,7 @@ impl WakafBenefitRequest {
 /// Record what a wakaf earned into the distributable `wakaf_benefits` fund (the principal is
 /// never distributed), the nazhir's share to the amil fund.
 #[utoipa::path(
-    post, path = "/api/v1/wakaf/benefits", tag = "distributions",
+    post, path = "/api/v1/wakaf/benefits", operation_id = "recordWakafBenefit", tag = "distributions",
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = WakafBenefitRequest,
     responses(

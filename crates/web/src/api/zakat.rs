@@ -76,7 +76,7 @@ pub struct ZakatResult {
 
 /// Calculate zakat (public; rate-limited per client). Same request, same bytes.
 #[utoipa::path(
-    post, path = "/api/v1/zakat/{category}", tag = "zakat",
+    post, path = "/api/v1/zakat/{category}", operation_id = "calculateZakat", tag = "zakat",
     params(("category" = Category, Path, description = "What kind of wealth")),
     request_body(content = domain::zakat::RequestFields, examples(
         ("maal" = (summary = "Savings (category maal)", value = json!({"date": "2025-03-01", "cash": "150000000", "debts": "10000000", "gold_price_per_gram": "1500000"}))),
@@ -119,7 +119,7 @@ pub(crate) async fn calculate(
 /// in force in the region, and the same in kind (one mudd, about 0.675 kg of staple food, per
 /// day and person).
 #[utoipa::path(
-    post, path = "/api/v1/zakat/fidyah", tag = "zakat",
+    post, path = "/api/v1/zakat/fidyah", operation_id = "calculateFidyah", tag = "zakat",
     request_body(content = FidyahRequest, examples(
         ("jabodetabek" = (summary = "Three days, one person, Jabodetabek", value = json!({"date": "2026-03-01", "days": 3}))),
         ("household" = (summary = "Thirty days for two persons, rate given", value = json!({"date": "2026-03-01", "days": 30, "persons": 2, "fidyah_per_day": "65000"}))),
@@ -214,7 +214,7 @@ pub struct ZakatDataPage {
 /// Record a price or decree figure (admin; audited; never edits one: a later
 /// `effective_from` supersedes).
 #[utoipa::path(
-    post, path = "/api/v1/zakat/data", tag = "zakat",
+    post, path = "/api/v1/zakat/data", operation_id = "createZakatDatum", tag = "zakat",
     request_body = ZakatDatumRequest,
     responses(
         (status = 201, description = "Recorded", body = ZakatDatumView),
@@ -268,7 +268,7 @@ pub(crate) async fn create_datum(
 
 /// The prices and decree figures that took effect on or before `date` (default: all).
 #[utoipa::path(
-    get, path = "/api/v1/zakat/data", tag = "zakat",
+    get, path = "/api/v1/zakat/data", operation_id = "listZakatData", tag = "zakat",
     params(("date" = Option<String>, Query, description = "`YYYY-MM-DD`", format = Date)),
     responses(
         (status = 200, description = "The values", body = ZakatDataPage),
