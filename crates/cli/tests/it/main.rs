@@ -16,6 +16,7 @@ mod idempotency;
 mod ledger;
 mod migrations;
 mod openapi;
+mod receipts;
 mod registers;
 mod release;
 mod shutdown;
