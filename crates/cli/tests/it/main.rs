@@ -18,6 +18,7 @@ mod migrations;
 mod openapi;
 mod registers;
 mod release;
+mod reports;
 mod shutdown;
 mod support;
 mod systemd;
