@@ -52,8 +52,24 @@ const STARTUP: Duration = Duration::from_secs(90);
 /// How long the server may take to drain and exit after SIGTERM (it drains for at most 25 s).
 const SHUTDOWN: Duration = Duration::from_secs(35);
 
-/// Fails early, before the long test runs, when schemathesis is missing or too old.
+/// The `openapi-spec-validator` version `.ci/run` installs beside schemathesis; the suite runs
+/// it on the served document (`crates/cli/tests/it/openapi.rs`).
+pub const VALIDATOR_VERSION: &str = "0.9.0";
+
+/// Fails early, before the long test runs, when schemathesis or `openapi-spec-validator` is
+/// missing or schemathesis too old.
 pub fn check_installed() -> anyhow::Result<()> {
+    let validator = Command::new("openapi-spec-validator")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !validator {
+        bail!(
+            "openapi-spec-validator is not installed (the suite validates the OpenAPI document \
+             with it): install it with `python3 -m pip install \
+             openapi-spec-validator=={VALIDATOR_VERSION}` (.ci/run installs it)"
+        );
+    }
     let install = format!(
         "install it with `python3 -m pip install schemathesis=={VERSION}` (.ci/run installs it)"
     );

@@ -19,6 +19,7 @@ mod openapi;
 mod receipts;
 mod registers;
 mod release;
+mod reports;
 mod shutdown;
 mod support;
 mod systemd;

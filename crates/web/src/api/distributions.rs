@@ -233,7 +233,7 @@ pub async fn create(
 
 /// One distribution.
 #[utoipa::path(
-    get, path = "/api/v1/distributions/{id}", operation_id = "showDistribution", tag = "distributions", operation_id = "show_distribution",
+    get, path = "/api/v1/distributions/{id}", operation_id = "showDistribution", tag = "distributions",
     params(("id" = Uuid, Path, description = "The distribution's id")),
     responses(
         (status = 200, description = "The distribution", body = DistributionView),
@@ -301,7 +301,7 @@ const DISTRIBUTION_PAGE_SIZE_DEFAULT: u16 = 50;
 
 /// List distributions, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/distributions", operation_id = "listDistributions", tag = "distributions", operation_id = "list_distributions",
+    get, path = "/api/v1/distributions", operation_id = "listDistributions", tag = "distributions",
     params(ListQuery),
     responses(
         (status = 200, description = "A page of distributions", body = DistributionPage),

@@ -347,7 +347,7 @@ fn npwz(value: Option<&str>) -> Result<Option<String>, ApiError> {
 
 /// Search the muzakki register, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/donors", operation_id = "listDonors", tag = "registry", operation_id = "list_donors",
+    get, path = "/api/v1/donors", operation_id = "listDonors", tag = "registry",
     params(DonorQuery),
     responses(
         (status = 200, description = "A page of donors; personal data for admins and amil staff only (each read counted)", body = DonorPage),
@@ -404,7 +404,7 @@ pub async fn list_donors(
 /// One donor: personal data for admins and amil staff (the read is counted), who read it
 /// for admins.
 #[utoipa::path(
-    get, path = "/api/v1/donors/{id}", operation_id = "showDonor", tag = "registry", operation_id = "show_donor",
+    get, path = "/api/v1/donors/{id}", operation_id = "showDonor", tag = "registry",
     params(("id" = Uuid, Path, description = "The donor's id")),
     responses(
         (status = 200, description = "The donor", body = DonorView),
@@ -574,7 +574,7 @@ async fn unchanged(state: &AppState, register: Register, id: Uuid) -> ApiError {
 /// Change a donor's record (audited: which fields, never their values). Refused (409) once
 /// their personal data was erased.
 #[utoipa::path(
-    patch, path = "/api/v1/donors/{id}", operation_id = "updateDonor", tag = "registry", operation_id = "update_donor",
+    patch, path = "/api/v1/donors/{id}", operation_id = "updateDonor", tag = "registry",
     params(("id" = Uuid, Path, description = "The donor's id")),
     request_body = DonorPatchRequest,
     responses(
@@ -607,7 +607,7 @@ pub async fn update_donor(
 /// e-mail and address are removed; the id, the NPWZ, the donations and the books stay, and
 /// the audit chain records the erasure by id. Erasing an erased donor changes nothing (204).
 #[utoipa::path(
-    delete, path = "/api/v1/donors/{id}/personal-data", operation_id = "eraseDonor", tag = "registry", operation_id = "erase_donor",
+    delete, path = "/api/v1/donors/{id}/personal-data", operation_id = "eraseDonor", tag = "registry",
     params(("id" = Uuid, Path, description = "The donor's id")),
     responses(
         (status = 204, description = "Erased"),
@@ -727,7 +727,7 @@ pub struct RecipientCreated {
 
 /// File a recipient (mustahik) with their asnaf, household and eligibility.
 #[utoipa::path(
-    post, path = "/api/v1/recipients", operation_id = "createRecipient", tag = "registry", operation_id = "create_recipient",
+    post, path = "/api/v1/recipients", operation_id = "createRecipient", tag = "registry",
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = RecipientRequest,
     responses(
@@ -763,7 +763,7 @@ pub async fn create_recipient(
 
 /// Search the mustahik register, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/recipients", operation_id = "listRecipients", tag = "registry", operation_id = "list_recipients",
+    get, path = "/api/v1/recipients", operation_id = "listRecipients", tag = "registry",
     params(RecipientQuery),
     responses(
         (status = 200, description = "A page of recipients; personal data for admins and amil staff only (each read counted)", body = RecipientPage),
@@ -818,7 +818,7 @@ pub async fn list_recipients(
 /// One recipient: personal data for admins and amil staff (the read is counted), who read it
 /// for admins.
 #[utoipa::path(
-    get, path = "/api/v1/recipients/{id}", operation_id = "showRecipient", tag = "registry", operation_id = "show_recipient",
+    get, path = "/api/v1/recipients/{id}", operation_id = "showRecipient", tag = "registry",
     params(("id" = Uuid, Path, description = "The recipient's id")),
     responses(
         (status = 200, description = "The recipient", body = RecipientView),
@@ -918,7 +918,7 @@ impl RecipientPatchRequest {
 /// Change a recipient's record (audited: which fields, never their values). Refused (409)
 /// once their personal data was erased.
 #[utoipa::path(
-    patch, path = "/api/v1/recipients/{id}", operation_id = "updateRecipient", tag = "registry", operation_id = "update_recipient",
+    patch, path = "/api/v1/recipients/{id}", operation_id = "updateRecipient", tag = "registry",
     params(("id" = Uuid, Path, description = "The recipient's id")),
     request_body = RecipientPatchRequest,
     responses(
@@ -954,7 +954,7 @@ pub async fn update_recipient(
 /// address, household size and eligibility note are removed; the id, the asnaf, the
 /// distributions and the books stay, and the audit chain records the erasure by id.
 #[utoipa::path(
-    delete, path = "/api/v1/recipients/{id}/personal-data", operation_id = "eraseRecipient", tag = "registry", operation_id = "erase_recipient",
+    delete, path = "/api/v1/recipients/{id}/personal-data", operation_id = "eraseRecipient", tag = "registry",
     params(("id" = Uuid, Path, description = "The recipient's id")),
     responses(
         (status = 204, description = "Erased"),

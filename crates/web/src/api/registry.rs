@@ -79,7 +79,7 @@ impl From<&Campaign> for CampaignView {
 /// File a donor (muzaki): an NPWZ is issued (docs/REGISTERS.md). The NIK and NPWP are
 /// checked (422 naming the field).
 #[utoipa::path(
-    post, path = "/api/v1/donors", operation_id = "createDonor", tag = "registry", operation_id = "create_donor",
+    post, path = "/api/v1/donors", operation_id = "createDonor", tag = "registry",
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key gets the original response.", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body = DonorInput,
     responses(
