@@ -214,10 +214,7 @@ impl Logo {
     #[must_use]
     pub fn sha256_hex(&self) -> String {
         use sha2::Digest as _;
-        Sha256::digest(&self.bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::audit::to_hex(&Sha256::digest(&self.bytes))
     }
 }
 
@@ -944,11 +941,14 @@ mod tests {
         };
         let mut institution = Institution::unset();
         institution.name = "BAZNAS Kota Bandung".into();
-        let text: String = receipt
-            .fields(&institution, false)
-            .into_iter()
-            .map(|(label, value)| format!("{label}: {value}\n"))
-            .collect();
+        let text = receipt.fields(&institution, false).into_iter().fold(
+            String::new(),
+            |mut text, (label, value)| {
+                use std::fmt::Write as _;
+                writeln!(text, "{label}: {value}").expect("a String takes any text");
+                text
+            },
+        );
         for expected in [
             "Siti Aminah",
             "3273015708850001",
