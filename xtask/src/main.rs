@@ -77,9 +77,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let mut tally = Tally::default();
     let mut on_sqlite = cargo(&TEST_ARGS);
     // The suite's optional tools become required (`openapi-spec-validator`, checked above).
-    on_sqlite
-        .env(NEXT_RELEASE_ENV, &next_release)
-        .env("CI", "true");
+    on_sqlite.env(NEXT_RELEASE_ENV, &next_release);
     tally.run("tests on SQLite", on_sqlite)?;
 
     // A PostgreSQL that fails to start fails the run: the suite never silently skips it.
@@ -87,7 +85,6 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let mut on_postgres = cargo(&TEST_ARGS);
     on_postgres
         .env(NEXT_RELEASE_ENV, &next_release)
-        .env("CI", "true")
         .env("TEST_DATABASE_URL", server.url())
         .env("TEST_DATABASE_CA", server.ca_file());
     tally.run("tests on PostgreSQL", on_postgres)?;
