@@ -214,10 +214,13 @@ impl Logo {
     #[must_use]
     pub fn sha256_hex(&self) -> String {
         use sha2::Digest as _;
+        use std::fmt::Write as _;
         Sha256::digest(&self.bytes)
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+            .fold(String::with_capacity(64), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
     }
 }
 
@@ -944,11 +947,12 @@ mod tests {
         };
         let mut institution = Institution::unset();
         institution.name = "BAZNAS Kota Bandung".into();
-        let text: String = receipt
+        let text = receipt
             .fields(&institution, false)
             .into_iter()
-            .map(|(label, value)| format!("{label}: {value}\n"))
-            .collect();
+            .map(|(label, value)| format!("{label}: {value}"))
+            .collect::<Vec<_>>()
+            .join("\n");
         for expected in [
             "Siti Aminah",
             "3273015708850001",
