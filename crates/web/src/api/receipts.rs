@@ -425,7 +425,8 @@ pub struct VerificationView {
                 (String = "text/html"),
             )),
         (status = 503, description = "The database is unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(())
 )]
 pub async fn verify(
     State(state): State<AppState>,
