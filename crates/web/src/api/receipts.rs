@@ -144,7 +144,7 @@ impl InstitutionRequest {
 /// The institution profile receipts print.
 #[utoipa::path(
     get, path = "/api/v1/settings/institution", tag = "settings",
-    operation_id = "show_institution",
+    operation_id = "showInstitution",
     responses(
         (status = 200, description = "The institution profile", body = InstitutionView),
         super::problems::ReadProblems,
@@ -165,7 +165,7 @@ pub async fn show_institution(
 /// Set the institution profile (audited as `institution.update`).
 #[utoipa::path(
     put, path = "/api/v1/settings/institution", tag = "settings",
-    operation_id = "set_institution",
+    operation_id = "setInstitution",
     request_body = InstitutionRequest,
     responses(
         (status = 200, description = "The profile now in force", body = InstitutionView),
@@ -256,7 +256,7 @@ async fn render_pdf(
 /// It shows the donor's personal data, so reading it is counted like a read of their record.
 #[utoipa::path(
     get, path = "/api/v1/donations/{id}/receipt", tag = "donations",
-    operation_id = "donation_receipt",
+    operation_id = "showDonationReceipt",
     params(("id" = Uuid, Path, description = "The donation's id")),
     responses(
         (status = 200, description = "The receipt (HTML unless a PDF is asked for)",
@@ -310,7 +310,7 @@ pub async fn donation_receipt(
 /// stands (voids left out, refunds taken off), for the tax return of payroll-deducted zakat.
 #[utoipa::path(
     get, path = "/api/v1/donors/{id}/receipts/{year}", tag = "registry",
-    operation_id = "annual_receipt",
+    operation_id = "showAnnualReceipt",
     params(
         ("id" = Uuid, Path, description = "The donor's id"),
         ("year" = i32, Path, description = "The calendar year", minimum = 2000, maximum = 2100),
@@ -411,7 +411,7 @@ pub struct VerificationView {
 /// HTML unless `Accept: application/json`. A changed or unknown code is a 404 that says so.
 #[utoipa::path(
     get, path = "/verify/{code}", tag = "receipts",
-    operation_id = "verify_receipt",
+    operation_id = "verifyReceipt",
     params(("code" = String, Path, description = "The verification code printed on the receipt", max_length = 64)),
     responses(
         (status = 200, description = "The receipt was issued by this institution; its standing",
@@ -425,7 +425,8 @@ pub struct VerificationView {
                 (String = "text/html"),
             )),
         (status = 503, description = "The database is unavailable", body = crate::problem::Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security(())
 )]
 pub async fn verify(
     State(state): State<AppState>,
