@@ -244,6 +244,11 @@ fn write_routes() -> Vec<(reqwest::Method, String, &'static [Role])> {
             "/api/v1/settings/amil_shortfall".to_owned(),
             admins,
         ),
+        (
+            Method::PUT,
+            "/api/v1/settings/institution".to_owned(),
+            admins,
+        ),
         (Method::POST, "/api/v1/wakaf/benefits".to_owned(), recorders),
         (Method::POST, "/api/v1/zakat/data".to_owned(), admins),
     ]
