@@ -5,7 +5,10 @@ use proptest::prelude::*;
 use time::macros::{date, datetime};
 
 use super::*;
-use crate::ledger::{AmilShortfall, Setting, check_postings};
+use crate::PaymentMethod;
+use crate::ledger::{
+    AmilShortfall, DistributionRule, PublicPurpose, RateToIdr, Setting, check_postings,
+};
 
 const NOW: OffsetDateTime = datetime!(2026-03-01 03:00 UTC);
 const BY: i64 = 1;
