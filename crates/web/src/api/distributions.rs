@@ -296,9 +296,6 @@ pub struct DistributionPage {
     pub next_before: Option<Uuid>,
 }
 
-/// The default page size.
-const DISTRIBUTION_PAGE_SIZE_DEFAULT: u16 = 50;
-
 /// List distributions, newest first.
 #[utoipa::path(
     get, path = "/api/v1/distributions", operation_id = "listDistributions", tag = "distributions",
@@ -317,13 +314,7 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params: ListQuery = query(&uri)?;
-    let limit = params.limit.unwrap_or(DISTRIBUTION_PAGE_SIZE_DEFAULT);
-    if !(1..=REGISTER_PAGE_SIZE_MAX).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("must be between 1 and {REGISTER_PAGE_SIZE_MAX}"),
-        ));
-    }
+    let limit = input::page_size(params.limit, REGISTER_PAGE_SIZE_MAX)?;
     let date =
         |field: &str, value: Option<&str>| value.map(|value| input::date(field, value)).transpose();
     let filter = DistributionFilter {

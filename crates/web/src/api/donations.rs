@@ -378,9 +378,6 @@ pub struct DonationPage {
     pub next_before: Option<String>,
 }
 
-/// The default page size.
-const DONATION_PAGE_SIZE_DEFAULT: u16 = 50;
-
 /// List donations, newest receipt first.
 #[utoipa::path(
     get, path = "/api/v1/donations", operation_id = "listDonations", tag = "donations",
@@ -399,13 +396,7 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params: ListQuery = query(&uri)?;
-    let limit = params.limit.unwrap_or(DONATION_PAGE_SIZE_DEFAULT);
-    if !(1..=DONATION_PAGE_SIZE_MAX).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("must be between 1 and {DONATION_PAGE_SIZE_MAX}"),
-        ));
-    }
+    let limit = input::page_size(params.limit, DONATION_PAGE_SIZE_MAX)?;
     let filter = DonationFilter {
         received_from: params
             .received_from

@@ -212,10 +212,8 @@ fn csv_response(filename: &str, body: Body) -> Response {
     responses(
         (status = 200, description = "Every donation received in the period, streamed; text typed by people that a spreadsheet would evaluate is prefixed with `'`",
             content((String = "text/csv"))),
-        (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
         super::problems::ReadProblems,
-        (status = 403, description = "The caller's role may not read reports", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A date is missing or invalid, or `from` is after `to` (named in `field`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::PeriodProblems,
     ),
     security(("bearer" = []))
 )]
@@ -262,10 +260,8 @@ pub async fn donations(
     responses(
         (status = 200, description = "Every distribution paid in the period, streamed; text typed by people that a spreadsheet would evaluate is prefixed with `'`",
             content((String = "text/csv"))),
-        (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
         super::problems::ReadProblems,
-        (status = 403, description = "The caller's role may not read reports", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A date is missing or invalid, or `from` is after `to` (named in `field`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::PeriodProblems,
     ),
     security(("bearer" = []))
 )]

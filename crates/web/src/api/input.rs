@@ -236,6 +236,22 @@ pub fn amount(amount: &str, currency: domain::Currency) -> Result<domain::Money,
         .map_err(|err| ApiError::invalid("amount", err.to_string()))
 }
 
+/// How many rows a list answers when `limit` is left out.
+pub const PAGE_SIZE_DEFAULT: u16 = 50;
+
+/// A list's page size: `limit`, or [`PAGE_SIZE_DEFAULT`]; 422 outside 1 to `max`.
+pub fn page_size(limit: Option<u16>, max: u16) -> Result<u16, ApiError> {
+    let limit = limit.unwrap_or(PAGE_SIZE_DEFAULT);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

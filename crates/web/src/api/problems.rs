@@ -49,3 +49,22 @@ pub enum ReadProblems {
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
+
+/// What a report or an export over a period can answer with besides success and
+/// [`ReadProblems`].
+#[derive(utoipa::IntoResponses)]
+#[expect(
+    dead_code,
+    reason = "only documents responses; errors are built by `ApiError`"
+)]
+pub enum PeriodProblems {
+    /// Malformed query
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// The caller's role may not read reports
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// A date is missing or invalid, or `from` is after `to` (named in `field`)
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}

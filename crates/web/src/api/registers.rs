@@ -33,9 +33,6 @@ use super::input::{self, ApiJson};
 use super::{Creation, NOTE_LENGTH_MAX, json_response, parse_id, query, record};
 use crate::AppState;
 
-/// The default page size of the registers' lists.
-const REGISTER_PAGE_SIZE_DEFAULT: u16 = 50;
-
 /// A household larger than this is a typo (the largest in the 2020 census were under 40).
 pub const HOUSEHOLD_SIZE_MAX: u16 = 99;
 
@@ -308,19 +305,6 @@ pub struct RecipientQuery {
     pub limit: Option<u16>,
 }
 
-/// The page size asked for, or a 422.
-fn page_size(limit: Option<u16>) -> Result<u16, ApiError> {
-    let limit = limit.unwrap_or(REGISTER_PAGE_SIZE_DEFAULT);
-    if (1..=REGISTER_PAGE_SIZE_MAX).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::invalid(
-            "limit",
-            format!("must be between 1 and {REGISTER_PAGE_SIZE_MAX}"),
-        ))
-    }
-}
-
 /// Searching by personal data is reading it: refused (403) to a role that may not.
 fn personal_search(caller: &Caller, fields: &[(&str, bool)]) -> Result<(), ApiError> {
     if !reads_personal_data(caller) && fields.iter().any(|(_, given)| *given) {
@@ -381,7 +365,7 @@ pub async fn list_donors(
         npwz: npwz(params.npwz.as_deref())?,
         asnaf: None,
         before: params.before,
-        limit: page_size(params.limit)?,
+        limit: input::page_size(params.limit, REGISTER_PAGE_SIZE_MAX)?,
     };
     let donors = state.database().donors(&filter).await?;
     let personal = reads_personal_data(&caller);
@@ -794,7 +778,7 @@ pub async fn list_recipients(
         phone: input::optional_text("phone", params.phone.as_deref(), SHORT_FIELD_LENGTH_MAX)?,
         asnaf: params.asnaf,
         before: params.before,
-        limit: page_size(params.limit)?,
+        limit: input::page_size(params.limit, REGISTER_PAGE_SIZE_MAX)?,
         ..PersonFilter::default()
     };
     let recipients = state.database().recipients(&filter).await?;

@@ -156,10 +156,8 @@ fn statement_row(key: String, label: String, amounts: &[i64]) -> StatementRowVie
     responses(
         (status = 200, description = "The statement: JSON, CSV (`Accept: text/csv`, the rows by fund) or printable HTML (`Accept: text/html`)",
             content((ChangesInFundsView = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
         super::problems::ReadProblems,
-        (status = 403, description = "The caller's role may not read reports", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A date is missing or invalid, or `from` is after `to` (named in `field`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::PeriodProblems,
     ),
     security(("bearer" = []))
 )]
@@ -540,10 +538,8 @@ fn campaign_cell(campaign_id: Option<Uuid>) -> Cell {
     responses(
         (status = 200, description = "The report: JSON, CSV (the rows by month, type, fund and campaign) or printable HTML, by `Accept`",
             content((CollectionsView = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
         super::problems::ReadProblems,
-        (status = 403, description = "The caller's role may not read reports", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A date is missing or invalid, or `from` is after `to` (named in `field`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::PeriodProblems,
     ),
     security(("bearer" = []))
 )]
@@ -756,10 +752,8 @@ fn group_table(title: &str, key: &str, groups: &[GroupView]) -> Table {
     responses(
         (status = 200, description = "The report: JSON, CSV (the rows by fund, campaign, asnaf or purpose and program) or printable HTML, by `Accept`",
             content((DistributionsReportView = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        (status = 400, description = "Malformed query", body = crate::problem::Problem, content_type = "application/problem+json"),
         super::problems::ReadProblems,
-        (status = 403, description = "The caller's role may not read reports", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A date is missing or invalid, or `from` is after `to` (named in `field`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        super::problems::PeriodProblems,
     ),
     security(("bearer" = []))
 )]
