@@ -25,6 +25,11 @@ use crate::database::{Database, Pool};
 /// is its first instant in WIB, for reversals) summed per entry kind, detail, account,
 /// direction and whether they fall after `$2` (`$4`: the first instant after it). Kept rows
 /// come back as kind `kept`.
+///
+/// `CROSS JOIN` because SQLite then keeps the written order: the period's records first, their
+/// lines by primary key. With a plain `JOIN` its planner scans every journal line and probes
+/// the records instead, linear in the whole journal (docs/REPORTS.md); PostgreSQL reads it as
+/// an inner join and plans it freely.
 const MOVEMENTS_SINCE: &str = "\
 SELECT m.kind, m.detail, l.account, \
        CAST(CASE WHEN l.amount_minor < 0 THEN 1 ELSE 0 END AS INTEGER) AS credit, m.after, \
@@ -46,8 +51,8 @@ FROM (SELECT e.id, e.kind, d.type AS detail, CAST(CASE WHEN d.received_on > $2 T
       SELECT e.id, e.kind, '', CAST(CASE WHEN w.received_on > $2 THEN 1 ELSE 0 END AS INTEGER) \
         FROM wakaf_benefits w JOIN journal_entries e ON e.source_id = w.id \
        WHERE w.received_on >= $1) AS m \
-JOIN journal_lines l ON l.entry_id = m.id \
-WHERE l.currency = $5 \
+CROSS JOIN journal_lines l \
+WHERE l.entry_id = m.id AND l.currency = $5 \
 GROUP BY m.kind, m.detail, l.account, CASE WHEN l.amount_minor < 0 THEN 1 ELSE 0 END, m.after \
 UNION ALL \
 SELECT 'kept', '', account, CAST(0 AS INTEGER), CAST(0 AS INTEGER), balance_minor \

@@ -189,7 +189,7 @@ impl ReceivedInFull {
 #[derive(Debug)]
 struct Activity {
     epoch: Instant,
-    /// Requests whose handler is running.
+    /// Requests being handled or answered: from the head until the response's last frame.
     in_flight: AtomicUsize,
     /// Of those, requests whose body has not arrived in full yet.
     bodies_pending: AtomicUsize,
@@ -277,6 +277,14 @@ impl Activity {
             {
                 return Verdict::Close("draining: its request body stalled");
             }
+            // A handler is cut at REQUEST_TIMEOUT by the router, so an exchange with no life
+            // for longer than both timeouts is a response the client stopped taking (nginx's
+            // `send_timeout`): without this bound such a client would hold its slot forever.
+            let stalled = millis(limits.request_timeout.max(limits.keep_alive_timeout));
+            if quiet_for >= stalled {
+                return Verdict::Close("its response was not taken for KEEP_ALIVE_TIMEOUT");
+            }
+            wake = wake.min(now - quiet_for + stalled);
         } else if head_started_at > 0 {
             let reading_for = now.saturating_sub(head_started_at - 1);
             if draining && reading_for >= grace {
@@ -307,8 +315,8 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX / 2)
 }
 
-/// Counts a request in flight on its connection until its response is ready (or it is
-/// cancelled).
+/// Counts a request in flight on its connection until its response has been taken in full
+/// (or it is cancelled): it rides in the response body ([`RespondingBody`]).
 struct RequestInFlight(Arc<Activity>);
 
 impl Drop for RequestInFlight {
@@ -450,6 +458,46 @@ impl Body for TrackedBody {
 impl Drop for TrackedBody {
     fn drop(&mut self) {
         self.settle();
+    }
+}
+
+/// A response body that keeps its request counted in flight until its last frame is taken (or
+/// it is dropped), and shows life on the connection each time the client takes a frame. Without
+/// it a streamed response (an export) counted as idle once its head was out, and was cut at
+/// `KEEP_ALIVE_TIMEOUT` in the middle of the file.
+struct RespondingBody {
+    body: axum::body::Body,
+    in_flight: Option<RequestInFlight>,
+}
+
+impl Body for RespondingBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.body).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(_))) => {
+                if let Some(in_flight) = &this.in_flight {
+                    in_flight.0.touch();
+                }
+            }
+            Poll::Ready(None | Some(Err(_))) => drop(this.in_flight.take()),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -828,8 +876,12 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Handler {
             .oneshot(hyper::Request::from_parts(parts, body));
         Box::pin(async move {
             let response = answered.await;
-            drop(in_flight);
-            response
+            Ok(response?.map(|body| {
+                axum::body::Body::new(RespondingBody {
+                    body,
+                    in_flight: Some(in_flight),
+                })
+            }))
         })
     }
 }
@@ -891,6 +943,61 @@ mod tests {
             seen.extend_from_slice(&buf[..n]);
         }
         String::from_utf8(seen).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_response_streamed_for_longer_than_the_keep_alive_timeout_arrives_whole() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        // Five pieces 400 ms apart: 2 s of body, twice the keep-alive timeout below.
+        let slow = || async {
+            let pieces = futures::stream::unfold(0, |n| async move {
+                if n == 5 {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                Some((Ok::<_, std::io::Error>(Bytes::from(format!("piece{n};"))), n + 1))
+            });
+            axum::body::Body::from_stream(pieces)
+        };
+        let app = Router::new().route("/", axum::routing::get(slow));
+        let short = Limits {
+            max_connections: 10,
+            header_read_timeout: Duration::from_secs(1),
+            keep_alive_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            listener,
+            app,
+            Connections::default(),
+            short,
+            async {
+                stopped.await.ok();
+            },
+            Duration::from_secs(5),
+        ));
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0; 1024];
+        while !String::from_utf8_lossy(&seen).ends_with("0\r\n\r\n") {
+            let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+                .await
+                .expect("the body goes on within 5 s")
+                .unwrap();
+            assert!(n > 0, "closed mid-body: {:?}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+        let seen = String::from_utf8(seen).unwrap();
+        assert!(seen.contains("piece0;") && seen.contains("piece4;"), "{seen}");
+        stop.send(()).unwrap();
+        assert_eq!(server.await.unwrap(), Drained::Completely);
     }
 
     #[tokio::test]
@@ -999,14 +1106,20 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_request_in_flight_is_never_closed_unless_its_body_stalled_while_draining() {
+    async fn a_request_in_flight_is_closed_only_when_it_stalls() {
         let activity = Arc::new(Activity::new());
         let request = activity.request_began();
-        tokio::time::advance(Duration::from_secs(120)).await;
+        tokio::time::advance(Duration::from_secs(59)).await;
         assert!(matches!(
             activity.verdict(&limits(), true),
             Verdict::WaitUntil(_)
         ));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(
+            matches!(activity.verdict(&limits(), false), Verdict::Close(_)),
+            "no life for KEEP_ALIVE_TIMEOUT (longer than REQUEST_TIMEOUT): a response not taken"
+        );
+        activity.touch();
         activity.bodies_pending.store(1, Ordering::Relaxed);
         aged(&activity, 1_000);
         assert!(matches!(

@@ -37,6 +37,7 @@ async fn migrate_check_reports_pending_then_migrate_applies_them_once() {
         "9: zakat decrees 2024 2026",
         "10: registers",
         "11: receipts",
+        "12: reports",
     ] {
         assert!(check.stdout.contains(migration), "{}", check.stdout);
     }
