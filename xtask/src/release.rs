@@ -21,6 +21,11 @@
 //!
 //! `DONATION_PLATFORM_VERSION=0.2.0 cargo xtask release` builds a second version from the same
 //! source, to rehearse an upgrade.
+//!
+//! The binary is built with the `dist` profile (fat LTO, one codegen unit: see Cargo.toml) and,
+//! when rustup has the musl target installed (`rustup target add x86_64-unknown-linux-musl`),
+//! for musl: a static executable that runs on any Linux of its architecture, whatever its libc.
+//! Without it, the glibc build, which needs a glibc at least as new as the build machine's.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -35,12 +40,8 @@ use crate::{cargo, step};
 
 /// Builds the release binary, lays it out under `target/rel/` and packs the tarball.
 pub fn release() -> anyhow::Result<()> {
-    step(
-        "cargo build --release",
-        cargo(&["build", "--release", "--package", "donation_platform"]),
-    )?;
+    let binary = build_binary()?;
     let target = crate::target_dir()?;
-    let binary = target.join("release/donation_platform");
     let version = version_of(&binary)?;
     let out = target.join("rel");
     let root = out.join("donation_platform");
@@ -60,6 +61,57 @@ pub fn release() -> anyhow::Result<()> {
         tarball.display()
     );
     Ok(())
+}
+
+/// The profile of shipped binaries (Cargo.toml says why it is not `release`).
+const PROFILE: &str = "dist";
+
+/// Builds the binary to ship and returns its path: `target/<musl triple>/dist/` when the musl
+/// target is installed, else `target/dist/`.
+fn build_binary() -> anyhow::Result<PathBuf> {
+    let mut build = cargo(&["build", "--profile", PROFILE, "--package", "donation_platform"]);
+    let static_target = installed_static_target();
+    let name = match &static_target {
+        Some(triple) => {
+            build.args(["--target", triple]);
+            format!("cargo build --profile {PROFILE} --target {triple} (static)")
+        }
+        None => {
+            eprintln!(
+                "xtask: note: the musl target is not installed (`rustup target add {}`): \
+                 building for glibc",
+                static_target_triple()
+            );
+            format!("cargo build --profile {PROFILE}")
+        }
+    };
+    step(&name, build)?;
+    let target = crate::target_dir()?;
+    let out = match &static_target {
+        Some(triple) => target.join(triple),
+        None => target,
+    };
+    Ok(out.join(PROFILE).join("donation_platform"))
+}
+
+/// musl for this machine's architecture: its C library links statically.
+fn static_target_triple() -> String {
+    format!("{}-unknown-linux-musl", std::env::consts::ARCH)
+}
+
+/// The musl triple if rustup lists it as installed; `None` without rustup too (a
+/// distribution's Rust has no musl standard library).
+fn installed_static_target() -> Option<String> {
+    let triple = static_target_triple();
+    let output = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .ok()?;
+    let installed = String::from_utf8_lossy(&output.stdout);
+    installed
+        .lines()
+        .any(|line| line.trim() == triple)
+        .then_some(triple)
 }
 
 /// Names the minisign secret key file to sign the tarball with.
