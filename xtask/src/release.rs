@@ -69,28 +69,28 @@ const PROFILE: &str = "dist";
 /// Builds the binary to ship and returns its path: `target/<musl triple>/dist/` when the musl
 /// target is installed, else `target/dist/`.
 fn build_binary() -> anyhow::Result<PathBuf> {
-    let mut build = cargo(&["build", "--profile", PROFILE, "--package", "donation_platform"]);
     let static_target = installed_static_target();
-    let name = match &static_target {
-        Some(triple) => {
-            build.args(["--target", triple]);
-            format!("cargo build --profile {PROFILE} --target {triple} (static)")
-        }
-        None => {
-            eprintln!(
-                "xtask: note: the musl target is not installed (`rustup target add {}`): \
-                 building for glibc",
-                static_target_triple()
-            );
-            format!("cargo build --profile {PROFILE}")
-        }
-    };
+    let mut build = cargo(&[
+        "build",
+        "--profile",
+        PROFILE,
+        "--package",
+        "donation_platform",
+    ]);
+    let mut name = format!("cargo build --profile {PROFILE}");
+    if let Some(triple) = &static_target {
+        build.args(["--target", triple]);
+        let _ = write!(name, " --target {triple} (static)");
+    } else {
+        eprintln!(
+            "xtask: note: the musl target is not installed (`rustup target add {}`): building \
+             for glibc",
+            static_target_triple()
+        );
+    }
     step(&name, build)?;
     let target = crate::target_dir()?;
-    let out = match &static_target {
-        Some(triple) => target.join(triple),
-        None => target,
-    };
+    let out = static_target.map_or_else(|| target.clone(), |triple| target.join(triple));
     Ok(out.join(PROFILE).join("donation_platform"))
 }
 

@@ -1,6 +1,6 @@
 //! What the suite runs besides Rust, and who installs it.
 //!
-//! The Python tools (schemathesis, openapi-spec-validator) come from PyPI at pinned versions, so
+//! The Python tools (schemathesis, openapi-spec-validator) come from `PyPI` at pinned versions, so
 //! every run sends the same requests: this task installs them itself, into a virtualenv of their
 //! own under `${XDG_CACHE_HOME:-~/.cache}/donation_platform/` (no system Python package touched:
 //! PEP 668), and runs them from there. System programs (the PostgreSQL server, openssl, poppler,
@@ -9,7 +9,7 @@
 //! Debian, and installs the same packages.
 
 use std::ffi::{OsStr, OsString};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
@@ -55,10 +55,9 @@ const SUITE_PROGRAMS: &[Program] = &[
     program("umount", "mount"),
     // The real-binary tests signal servers with kill(1), not the shell builtin.
     program("kill", "procps"),
-    // The release tests pack and check tarballs.
+    // The release tests pack tarballs (and check them with sha256sum: coreutils is essential).
     program("tar", "tar"),
     program("gzip", "gzip"),
-    program("sha256sum", "coreutils"),
     // The receipt tests read PDFs and decode their QR codes.
     program("pdftotext", "poppler-utils"),
     program("pdftoppm", "poppler-utils"),
@@ -151,8 +150,7 @@ impl PythonTools {
     pub fn in_cache() -> anyhow::Result<PythonTools> {
         let cache = match std::env::var_os("XDG_CACHE_HOME") {
             Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-            _ => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?)
-                .join(".cache"),
+            _ => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache"),
         };
         Ok(PythonTools {
             venv: cache
@@ -206,7 +204,8 @@ impl PythonTools {
                 .arg("--version")
                 .output()
                 .is_ok_and(|output| {
-                    output.status.success() && String::from_utf8_lossy(&output.stdout).trim() == expected
+                    output.status.success()
+                        && String::from_utf8_lossy(&output.stdout).trim() == expected
                 })
         };
         reports(
@@ -235,7 +234,7 @@ impl PythonTools {
     }
 
     #[cfg(test)]
-    fn at(venv: &Path) -> PythonTools {
+    fn at(venv: &std::path::Path) -> PythonTools {
         PythonTools {
             venv: venv.to_owned(),
         }
@@ -252,7 +251,10 @@ mod tests {
         let empty = tempfile::tempdir().unwrap();
         let missing = missing_programs(Task::Suite, empty.path().as_os_str());
         let names: Vec<&str> = missing.iter().map(|(name, _)| *name).collect();
-        assert!(names.contains(&"zbarimg") && names.contains(&"openssl"), "{names:?}");
+        assert!(
+            names.contains(&"zbarimg") && names.contains(&"openssl"),
+            "{names:?}"
+        );
         let hint = install_hint(&missing).unwrap();
         assert!(!hint.contains('\n'), "{hint}");
         assert!(hint.contains("zbarimg (zbar-tools)"), "{hint}");
@@ -273,7 +275,9 @@ mod tests {
         let missing = missing_programs(Task::Suite, dir.path().as_os_str());
         // Only the PostgreSQL server is looked for outside PATH.
         assert!(
-            missing.iter().all(|(name, _)| *name == POSTGRES_SERVER.name),
+            missing
+                .iter()
+                .all(|(name, _)| *name == POSTGRES_SERVER.name),
             "{missing:?}"
         );
         assert_eq!(install_hint(&[]), None);
@@ -289,7 +293,10 @@ mod tests {
             std::fs::write(&path, format!("#!/bin/sh\necho '{says}'\n")).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         };
-        fake("openapi-spec-validator", &format!("openapi-spec-validator {VALIDATOR_VERSION}"));
+        fake(
+            "openapi-spec-validator",
+            &format!("openapi-spec-validator {VALIDATOR_VERSION}"),
+        );
         fake("schemathesis", "schemathesis, version 4.0.0");
         assert!(!tools.installed());
         fake(
@@ -301,7 +308,8 @@ mod tests {
 
     #[test]
     fn ci_installs_every_package_named_here() {
-        let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/run")).unwrap();
+        let ci =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/run")).unwrap();
         for program in FUZZING_PROGRAMS.iter().chain(SUITE_PROGRAMS) {
             assert!(
                 ci.contains(&format!("missing+=({}", program.package)),
@@ -310,6 +318,9 @@ mod tests {
                 program.name
             );
         }
-        assert!(ci.contains("missing+=(python3-venv"), "`.ci/run` does not install python3-venv");
+        assert!(
+            ci.contains("missing+=(python3-venv"),
+            "`.ci/run` does not install python3-venv"
+        );
     }
 }

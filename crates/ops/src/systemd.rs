@@ -113,7 +113,10 @@ mod tests {
             lines_with(&unit, "ExecReload"),
             ["ExecReload=/srv/dp-2/bin/donation_platform restart"]
         );
-        assert_eq!(lines_with(&unit, "WorkingDirectory"), ["WorkingDirectory=/srv/dp-2"]);
+        assert_eq!(
+            lines_with(&unit, "WorkingDirectory"),
+            ["WorkingDirectory=/srv/dp-2"]
+        );
         assert_eq!(
             lines_with(&unit, "ReadWritePaths"),
             ["ReadWritePaths=/srv/dp-2/var /srv/dp-2/releases /srv/dp-2/tmp"]
@@ -142,13 +145,31 @@ mod tests {
 
     #[test]
     fn paths_systemd_would_not_read_literally_are_refused() {
-        assert_eq!(InstallPrefix::parse("srv/dp"), Err(PrefixError::NotAbsolute));
+        assert_eq!(
+            InstallPrefix::parse("srv/dp"),
+            Err(PrefixError::NotAbsolute)
+        );
         assert_eq!(InstallPrefix::parse("/"), Err(PrefixError::Root));
-        assert_eq!(InstallPrefix::parse("/srv/../etc"), Err(PrefixError::NotNormalized));
-        assert_eq!(InstallPrefix::parse("/srv//dp"), Err(PrefixError::NotNormalized));
-        assert_eq!(InstallPrefix::parse("/srv/my dp"), Err(PrefixError::Character(' ')));
-        assert_eq!(InstallPrefix::parse("/srv/%h"), Err(PrefixError::Character('%')));
-        assert_eq!(InstallPrefix::parse("/srv/dp\nUser=root"), Err(PrefixError::Character('\n')));
+        assert_eq!(
+            InstallPrefix::parse("/srv/../etc"),
+            Err(PrefixError::NotNormalized)
+        );
+        assert_eq!(
+            InstallPrefix::parse("/srv//dp"),
+            Err(PrefixError::NotNormalized)
+        );
+        assert_eq!(
+            InstallPrefix::parse("/srv/my dp"),
+            Err(PrefixError::Character(' '))
+        );
+        assert_eq!(
+            InstallPrefix::parse("/srv/%h"),
+            Err(PrefixError::Character('%'))
+        );
+        assert_eq!(
+            InstallPrefix::parse("/srv/dp\nUser=root"),
+            Err(PrefixError::Character('\n'))
+        );
         assert_eq!(
             InstallPrefix::parse(&format!("/{}", "a".repeat(PREFIX_LENGTH_MAX))),
             Err(PrefixError::TooLong)

@@ -256,7 +256,10 @@ fn unit_for_a_release_root(dir: &Path) -> (String, std::path::PathBuf) {
     let prefix = dir.join("srv/dp-root");
     std::fs::create_dir_all(prefix.join("bin")).unwrap();
     std::fs::copy(BIN, prefix.join("bin/donation_platform")).unwrap();
-    let prefix = prefix.to_str().expect("temporary paths are UTF-8").to_owned();
+    let prefix = prefix
+        .to_str()
+        .expect("temporary paths are UTF-8")
+        .to_owned();
     let printed = BinaryCommand::new(dir)
         .args(["systemd-unit", "--prefix", &prefix])
         .output();
@@ -277,8 +280,14 @@ fn systemd_unit_prints_the_unit_for_the_given_release_root() {
             .unwrap_or_else(|| panic!("no {key}= in\n{text}"))
             .to_owned()
     };
-    assert_eq!(value("ExecStart"), format!("{prefix}/bin/donation_platform start"));
-    assert_eq!(value("ExecReload"), format!("{prefix}/bin/donation_platform restart"));
+    assert_eq!(
+        value("ExecStart"),
+        format!("{prefix}/bin/donation_platform start")
+    );
+    assert_eq!(
+        value("ExecReload"),
+        format!("{prefix}/bin/donation_platform restart")
+    );
     assert_eq!(value("WorkingDirectory"), prefix);
     assert_eq!(
         value("ReadWritePaths"),
@@ -290,7 +299,11 @@ fn systemd_unit_prints_the_unit_for_the_given_release_root() {
         .args(["systemd-unit", "--prefix", "relative/root"])
         .output();
     assert_eq!(refused.code(), 64, "{}", refused.all_output());
-    assert!(refused.stderr.contains("absolute path"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("absolute path"),
+        "{}",
+        refused.stderr
+    );
 }
 
 #[test]
@@ -309,7 +322,10 @@ fn the_printed_unit_verifies_silently_and_is_sandboxed() {
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&verify.stderr);
-    assert!(verify.status.success() && said.trim().is_empty(), "verify: {said}");
+    assert!(
+        verify.status.success() && said.trim().is_empty(),
+        "verify: {said}"
+    );
 
     let security = Command::new(analyze)
         .args(["security", "--offline=true"])
