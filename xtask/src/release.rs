@@ -83,8 +83,8 @@ fn build_binary() -> anyhow::Result<PathBuf> {
         let _ = write!(name, " --target {triple} (static)");
     } else {
         eprintln!(
-            "xtask: note: the musl target is not installed (`rustup target add {}`): building \
-             for glibc",
+            "xtask: note: building for glibc: a static build needs the musl target and a C \
+             compiler for it (`rustup target add {}`, `apt-get install musl-tools`)",
             static_target_triple()
         );
     }
@@ -99,10 +99,13 @@ fn static_target_triple() -> String {
     format!("{}-unknown-linux-musl", std::env::consts::ARCH)
 }
 
-/// The musl triple if rustup lists it as installed; `None` without rustup too (a
-/// distribution's Rust has no musl standard library).
+/// The musl triple if rustup lists it as installed and its C compiler is on `PATH` (sqlite,
+/// ring and mimalloc have C; the `cc` crate looks for `<arch>-linux-musl-gcc`, which Debian's
+/// musl-tools ships); `None` without rustup too (a distribution's Rust has no musl standard
+/// library).
 fn installed_static_target() -> Option<String> {
     let triple = static_target_triple();
+    which::which(format!("{}-linux-musl-gcc", std::env::consts::ARCH)).ok()?;
     let output = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
