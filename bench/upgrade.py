@@ -6,8 +6,9 @@ Usage: python3 bench/upgrade.py [--seconds 30] [--connections 64] [--skip-build]
 What it does, in one run:
 
 1. Builds the two releases an operator would: `DONATION_PLATFORM_VERSION=0.2.0 cargo xtask
-   release`, then `cargo xtask release` (the workspace version, 0.1.0; built last so that
-   target/release/ holds it again for the other benches), and `cargo build --release -p loadgen`.
+   release`, then `cargo xtask release` (the workspace version, 0.1.0; both with the `dist`
+   profile, which leaves target/release/ to the other benches), and `cargo build --release -p
+   loadgen`.
    `--skip-build` uses what target/rel/ already holds.
 2. Copies the 0.1.0 release root to a temp directory and puts the 0.2.0 tarball and its .sha256
    in its releases/0.2.0/, as the seed's upgrade flow has the operator do.

@@ -5,9 +5,13 @@
 //!   schemathesis against the running server on each backend.
 //! - `release`: the release layout and tarball (see `release.rs`).
 //! - `schemathesis`: only that last step, to iterate on what it finds.
+//!
+//! `test` and `schemathesis` install the Python tools they run themselves and name, in one
+//! line, the system packages they cannot install (see `tools.rs`).
 
 mod release;
 mod schemathesis;
+mod tools;
 
 use std::process::{Command, ExitCode};
 
@@ -55,7 +59,9 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         _ => bail!("unexpected arguments {args:?}\n{USAGE}"),
     };
     // Before the long runs, so a missing tool fails in seconds and not after minutes.
-    schemathesis::check_installed()?;
+    let python_tools = prepare_tools(tools::Task::Suite)?;
+    // The tests find `openapi-spec-validator` on PATH.
+    let path = python_tools.path_env()?;
     if lint {
         step(
             "cargo fmt --check",
@@ -76,8 +82,9 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let next_release = build_next_release()?;
     let mut tally = Tally::default();
     let mut on_sqlite = cargo(&TEST_ARGS);
-    // The suite's optional tools become required (`openapi-spec-validator`, checked above).
-    on_sqlite.env(NEXT_RELEASE_ENV, &next_release);
+    on_sqlite
+        .env(NEXT_RELEASE_ENV, &next_release)
+        .env("PATH", &path);
     tally.run("tests on SQLite", on_sqlite)?;
 
     // A PostgreSQL that fails to start fails the run: the suite never silently skips it.
@@ -85,11 +92,12 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let mut on_postgres = cargo(&TEST_ARGS);
     on_postgres
         .env(NEXT_RELEASE_ENV, &next_release)
+        .env("PATH", &path)
         .env("TEST_DATABASE_URL", server.url())
         .env("TEST_DATABASE_CA", server.ca_file());
     tally.run("tests on PostgreSQL", on_postgres)?;
 
-    let findings = fuzz(&server, schemathesis::Depth::default())?;
+    let findings = fuzz(&python_tools, &server, schemathesis::Depth::default())?;
     server.stop_and_remove()?;
     // One closing line for every run, so CI reads the total and not the last binary's count;
     // a schemathesis run with findings counts as one failed test.
@@ -114,9 +122,9 @@ fn schemathesis_only(args: &[String]) -> anyhow::Result<()> {
             _ => bail!("unknown option {flag:?}, or no number after it\n{USAGE}"),
         }
     }
-    schemathesis::check_installed()?;
+    let python_tools = prepare_tools(tools::Task::Fuzzing)?;
     let server = start_postgres()?;
-    let findings = fuzz(&server, depth)?;
+    let findings = fuzz(&python_tools, &server, depth)?;
     server.stop_and_remove()?;
     if !findings.is_empty() {
         bail!("{} failed", findings.join(" and "));
@@ -128,6 +136,7 @@ fn schemathesis_only(args: &[String]) -> anyhow::Result<()> {
 /// the names of the runs that had findings. Both run even when the first has findings: they
 /// often differ, and CI then shows both.
 fn fuzz(
+    python_tools: &tools::PythonTools,
     postgres: &throwaway_postgres::Server,
     depth: schemathesis::Depth,
 ) -> anyhow::Result<Vec<&'static str>> {
@@ -139,12 +148,22 @@ fn fuzz(
         ("schemathesis on PostgreSQL", Some(on_postgres.as_str())),
     ] {
         eprintln!("xtask: ==> {name}");
-        if let Err(err) = schemathesis::run(&binary, database_url, depth) {
+        let run = schemathesis::run(&python_tools.schemathesis(), &binary, database_url, depth);
+        if let Err(err) = run {
             eprintln!("xtask: {name} failed: {err:#}");
             findings.push(name);
         }
     }
     Ok(findings)
+}
+
+/// Fails in one line naming the system packages `task` needs that are missing, then installs
+/// the pinned Python tools if they are not yet.
+fn prepare_tools(task: tools::Task) -> anyhow::Result<tools::PythonTools> {
+    tools::check_system_programs(task)?;
+    let python_tools = tools::PythonTools::in_cache()?;
+    python_tools.ensure_installed()?;
+    Ok(python_tools)
 }
 
 /// The suite's throwaway PostgreSQL: TLS (the application connects with `verify-full`), and

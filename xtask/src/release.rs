@@ -21,6 +21,11 @@
 //!
 //! `DONATION_PLATFORM_VERSION=0.2.0 cargo xtask release` builds a second version from the same
 //! source, to rehearse an upgrade.
+//!
+//! The binary is built with the `dist` profile (fat LTO, one codegen unit: see Cargo.toml) and,
+//! when rustup has the musl target installed (`rustup target add x86_64-unknown-linux-musl`),
+//! for musl: a static executable that runs on any Linux of its architecture, whatever its libc.
+//! Without it, the glibc build, which needs a glibc at least as new as the build machine's.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -35,12 +40,8 @@ use crate::{cargo, step};
 
 /// Builds the release binary, lays it out under `target/rel/` and packs the tarball.
 pub fn release() -> anyhow::Result<()> {
-    step(
-        "cargo build --release",
-        cargo(&["build", "--release", "--package", "donation_platform"]),
-    )?;
+    let binary = build_binary()?;
     let target = crate::target_dir()?;
-    let binary = target.join("release/donation_platform");
     let version = version_of(&binary)?;
     let out = target.join("rel");
     let root = out.join("donation_platform");
@@ -60,6 +61,60 @@ pub fn release() -> anyhow::Result<()> {
         tarball.display()
     );
     Ok(())
+}
+
+/// The profile of shipped binaries (Cargo.toml says why it is not `release`).
+const PROFILE: &str = "dist";
+
+/// Builds the binary to ship and returns its path: `target/<musl triple>/dist/` when the musl
+/// target is installed, else `target/dist/`.
+fn build_binary() -> anyhow::Result<PathBuf> {
+    let static_target = installed_static_target();
+    let mut build = cargo(&[
+        "build",
+        "--profile",
+        PROFILE,
+        "--package",
+        "donation_platform",
+    ]);
+    let mut name = format!("cargo build --profile {PROFILE}");
+    if let Some(triple) = &static_target {
+        build.args(["--target", triple]);
+        let _ = write!(name, " --target {triple} (static)");
+    } else {
+        eprintln!(
+            "xtask: note: building for glibc: a static build needs the musl target and a C \
+             compiler for it (`rustup target add {}`, `apt-get install musl-tools`)",
+            static_target_triple()
+        );
+    }
+    step(&name, build)?;
+    let target = crate::target_dir()?;
+    let out = static_target.map_or_else(|| target.clone(), |triple| target.join(triple));
+    Ok(out.join(PROFILE).join("donation_platform"))
+}
+
+/// musl for this machine's architecture: its C library links statically.
+fn static_target_triple() -> String {
+    format!("{}-unknown-linux-musl", std::env::consts::ARCH)
+}
+
+/// The musl triple if rustup lists it as installed and its C compiler is on `PATH` (sqlite,
+/// ring and mimalloc have C; the `cc` crate looks for `<arch>-linux-musl-gcc`, which Debian's
+/// musl-tools ships); `None` without rustup too (a distribution's Rust has no musl standard
+/// library).
+fn installed_static_target() -> Option<String> {
+    let triple = static_target_triple();
+    which::which(format!("{}-linux-musl-gcc", std::env::consts::ARCH)).ok()?;
+    let output = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .ok()?;
+    let installed = String::from_utf8_lossy(&output.stdout);
+    installed
+        .lines()
+        .any(|line| line.trim() == triple)
+        .then_some(triple)
 }
 
 /// Names the minisign secret key file to sign the tarball with.

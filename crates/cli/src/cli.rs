@@ -144,6 +144,21 @@ enum Command {
     },
     /// Print a fresh random secret suitable for `SECRET_KEY_BASE`.
     GenSecret,
+    /// Print the systemd service unit for a release root installed at `--prefix`.
+    ///
+    /// `donation_platform systemd-unit --prefix /srv/donation_platform >
+    /// /etc/systemd/system/donation_platform.service`; the unit runs as the user `donation`
+    /// with the environment file `/etc/donation_platform/env` (docs/OPERATIONS.md).
+    SystemdUnit {
+        /// The release root: the directory holding `bin/`, `releases/`, `tmp/` and `var/`.
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = ops::systemd::TEMPLATE_PREFIX,
+            value_parser = ops::systemd::InstallPrefix::parse
+        )]
+        prefix: ops::systemd::InstallPrefix,
+    },
     /// Print the release name and version.
     Version,
 }
@@ -371,6 +386,10 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::GenSecret => commands::secret::generate(),
+        Command::SystemdUnit { prefix } => {
+            print!("{}", ops::systemd::service_unit(prefix));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Version => {
             println!("donation_platform {}", crate::VERSION);
             Ok(ExitCode::SUCCESS)

@@ -12,4 +12,5 @@ pub mod notify;
 pub mod process;
 pub mod release;
 pub mod signals;
+pub mod systemd;
 pub mod tarball;

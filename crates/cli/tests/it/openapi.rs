@@ -220,7 +220,7 @@ async fn every_operation_has_its_own_camel_case_id() {
     app.teardown().await;
 }
 
-/// `openapi-spec-validator` (a Python tool; `.ci/run` installs it beside schemathesis) accepts the served
+/// `openapi-spec-validator` (a Python tool; `cargo xtask test` installs it beside schemathesis) accepts the served
 /// document. Skipped where it is not installed, except under CI (`CI=true`), where its absence
 /// fails the test.
 #[tokio::test]
@@ -233,7 +233,7 @@ async fn openapi_spec_validator_accepts_the_document() {
     if !installed {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "`{validator}` is not installed: CI needs it (`.ci/run` installs it)"
+            "`{validator}` is not installed: CI needs it (`cargo xtask test` installs it)"
         );
         eprintln!("skipped: `{validator}` is not installed");
         return;

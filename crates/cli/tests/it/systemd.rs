@@ -225,3 +225,134 @@ os.execv(sys.argv[1], [sys.argv[1], "start"])
     assert!(server.wait().unwrap().success());
     drop(taken);
 }
+
+/// The maximum `systemd-analyze security` exposure score the unit may have (0 is fully
+/// sandboxed, 10 not at all); what is left is what a network service needs: sockets, the
+/// host's network, and the clock device `ProtectClock=` itself allows.
+const EXPOSURE_MAX: f64 = 1.0;
+
+/// `systemd-analyze`, or `None` where it is missing outside CI (the test then says so); under
+/// CI (`CI=true`) its absence fails the test: `.ci/run` installs systemd.
+fn systemd_analyze() -> Option<&'static str> {
+    let program = "systemd-analyze";
+    let installed = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !installed {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "`{program}` is not installed: CI needs it (`.ci/run` installs systemd)"
+        );
+        eprintln!("skipped: `{program}` is not installed (apt-get install systemd)");
+        return None;
+    }
+    Some(program)
+}
+
+/// A release root at a path unlike the template's, holding the real binary (`verify` checks
+/// that `ExecStart=` exists), with the unit `systemd-unit --prefix` printed for it beside it.
+fn unit_for_a_release_root(dir: &Path) -> (String, std::path::PathBuf) {
+    let prefix = dir.join("srv/dp-root");
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    std::fs::copy(BIN, prefix.join("bin/donation_platform")).unwrap();
+    let prefix = prefix
+        .to_str()
+        .expect("temporary paths are UTF-8")
+        .to_owned();
+    let printed = BinaryCommand::new(dir)
+        .args(["systemd-unit", "--prefix", &prefix])
+        .output();
+    assert_eq!(printed.code(), 0, "{}", printed.all_output());
+    let unit = dir.join("donation_platform.service");
+    std::fs::write(&unit, &printed.stdout).unwrap();
+    (prefix, unit)
+}
+
+#[test]
+fn systemd_unit_prints_the_unit_for_the_given_release_root() {
+    let dir = temp_dir();
+    let (prefix, unit) = unit_for_a_release_root(dir.path());
+    let text = std::fs::read_to_string(unit).unwrap();
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key}= in\n{text}"))
+            .to_owned()
+    };
+    assert_eq!(
+        value("ExecStart"),
+        format!("{prefix}/bin/donation_platform start")
+    );
+    assert_eq!(
+        value("ExecReload"),
+        format!("{prefix}/bin/donation_platform restart")
+    );
+    assert_eq!(value("WorkingDirectory"), prefix);
+    assert_eq!(
+        value("ReadWritePaths"),
+        format!("{prefix}/var {prefix}/releases {prefix}/tmp")
+    );
+    assert!(!text.contains("/opt/donation_platform"), "{text}");
+
+    let refused = BinaryCommand::new(dir.path())
+        .args(["systemd-unit", "--prefix", "relative/root"])
+        .output();
+    assert_eq!(refused.code(), 64, "{}", refused.all_output());
+    assert!(
+        refused.stderr.contains("absolute path"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn the_printed_unit_verifies_silently_and_is_sandboxed() {
+    let Some(analyze) = systemd_analyze() else {
+        return;
+    };
+    let dir = temp_dir();
+    let (_, unit) = unit_for_a_release_root(dir.path());
+
+    // `verify` exits 0 even on unknown keys: anything it says is a finding.
+    let verify = Command::new(analyze)
+        .arg("verify")
+        .arg(&unit)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verify.stderr);
+    assert!(
+        verify.status.success() && said.trim().is_empty(),
+        "verify: {said}"
+    );
+
+    let security = Command::new(analyze)
+        .args(["security", "--offline=true"])
+        .arg(&unit)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&security.stdout);
+    let score: f64 = report
+        .lines()
+        .find_map(|line| line.split_once("Overall exposure level for "))
+        .and_then(|(_, rest)| rest.split(": ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|score| score.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no exposure score in\n{report}{}",
+                String::from_utf8_lossy(&security.stderr)
+            )
+        });
+    assert!(
+        score <= EXPOSURE_MAX,
+        "exposure {score} is above {EXPOSURE_MAX}; what is not sandboxed (✗):\n{}",
+        report
+            .lines()
+            .filter(|line| line.starts_with('✗'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
