@@ -5,8 +5,11 @@
 //!   schemathesis against the running server on each backend.
 //! - `release`: the release layout and tarball (see `release.rs`).
 //! - `schemathesis`: only that last step, to iterate on what it finds.
+//! - `pack`: an already built binary packed as a release tarball (see `release.rs`).
+//! - `rolling`: the rolling deploy across hosts behind HAProxy (see `rolling.rs`).
 
 mod release;
+mod rolling;
 mod schemathesis;
 
 use std::process::{Command, ExitCode};
@@ -16,6 +19,8 @@ use anyhow::{Context as _, bail};
 const USAGE: &str = "usage: cargo xtask test [--no-lint]
        cargo xtask release
        cargo xtask schemathesis [--max-examples N] [--seed N]
+       cargo xtask pack --binary PATH --out DIR [--version V] [--env NAME=VALUE]...
+       cargo xtask rolling [--write]
 
   test          fmt --check, clippy -D warnings, the test suite on SQLite, then on a
                 throwaway PostgreSQL with TLS (started and stopped by this task), then
@@ -26,7 +31,13 @@ const USAGE: &str = "usage: cargo xtask test [--no-lint]
                 with its .sha256; DONATION_PLATFORM_VERSION=x.y.z overrides the version
   schemathesis  only the schemathesis step (it starts its own PostgreSQL); to fuzz
                 deeper or with other inputs than CI: --max-examples (per operation and
-                phase, default 100), --seed (default 1)";
+                phase, default 100), --seed (default 1)
+  pack          a built binary laid out and packed like `release` does (no build):
+                DIR/donation_platform-<version>.tar.gz and its .sha256; --version packs
+                it as another version, --env appends a line to the release's env file
+  rolling       deploy/ansible's rolling deploy and rollback on three local release
+                roots behind HAProxy, under load (bench/rolling.py; also the last step
+                of `test`); --write puts its figures into BENCHMARKS.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +45,8 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("schemathesis") => schemathesis_only(&args[1..]),
         Some("release") if args.len() == 1 => release::release(),
+        Some("pack") => release::pack_command(&args[1..]),
+        Some("rolling") => rolling::bench(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(64);
@@ -56,6 +69,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     };
     // Before the long runs, so a missing tool fails in seconds and not after minutes.
     schemathesis::check_installed()?;
+    let rolling = rolling::tools_present()?;
     if lint {
         step(
             "cargo fmt --check",
@@ -90,6 +104,13 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     tally.run("tests on PostgreSQL", on_postgres)?;
 
     let findings = fuzz(&server, schemathesis::Depth::default())?;
+    if rolling {
+        // Last: it needs the 0.1.0 debug build that the schemathesis step leaves in place.
+        let current = target_dir()?.join("debug").join("donation_platform");
+        let rehearsal = rolling::rehearse(&server, &current, &next_release, rolling::Run::Check);
+        tally.count("rolling deploy behind HAProxy", rehearsal.is_ok());
+        rehearsal?;
+    }
     server.stop_and_remove()?;
     // One closing line for every run, so CI reads the total and not the last binary's count;
     // a schemathesis run with findings counts as one failed test.
@@ -233,6 +254,17 @@ struct Tally {
 }
 
 impl Tally {
+    /// Counts a step that is one test of its own.
+    fn count(&mut self, name: &str, passed: bool) {
+        if passed {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            println!("summary: {} passed, {} failed", self.passed, self.failed);
+            eprintln!("xtask: {name} failed");
+        }
+    }
+
     /// Runs `command`, echoing its output, and adds up its results.
     fn run(&mut self, name: &str, mut command: Command) -> anyhow::Result<()> {
         use std::io::{BufRead as _, BufReader};

@@ -1,0 +1,158 @@
+//! The rolling deploy across hosts, rehearsed on this machine: `deploy/ansible/`'s playbooks
+//! against three release roots behind HAProxy, with keep-alive load through HAProxy the whole
+//! time (`bench/rolling.py` drives it and says what it checks).
+//!
+//! `cargo xtask test` runs it last, on debug builds with short phases (`--check`: any failed
+//! request, or a rollout that did not stop at a bad release, fails the run); `cargo xtask
+//! rolling [--write]` runs it with longer phases for `BENCHMARKS.md`. Both pack the tarballs
+//! with `xtask pack` from the debug builds the suite already has (same layout and packing code
+//! as `cargo xtask release`, without its minutes of optimized build).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+
+use crate::release;
+
+/// The releases the rehearsal moves between: installed first, rolled out, and one whose
+/// configuration is refused at start (its env file sets [`BAD_CONFIGURATION`]), which must
+/// stop the rollout at the first host.
+const FIRST: &str = "0.1.0";
+const NEXT: &str = "0.2.0";
+const BROKEN: &str = "0.3.0";
+
+/// What makes the broken release exit 78 before it is ready: a configuration error, as a
+/// release built with a bad env file would have.
+const BAD_CONFIGURATION: &str = "POOL_SIZE=lots";
+
+/// The programs the rehearsal runs, and where they come from.
+const TOOLS: [(&str, &str); 5] = [
+    (
+        "ansible-playbook",
+        "python3 -m pip install ansible-core (.ci/run installs it)",
+    ),
+    (
+        "ansible-lint",
+        "python3 -m pip install ansible-lint (.ci/run installs it)",
+    ),
+    ("haproxy", "apt-get install haproxy"),
+    ("socat", "apt-get install socat"),
+    ("python3", "apt-get install python3"),
+];
+
+/// Whether every tool is on `PATH`. When one is missing: an error under CI (`CI=true`), where
+/// `.ci/run` installs them; elsewhere `false`, and the step is skipped saying why.
+pub fn tools_present() -> anyhow::Result<bool> {
+    let missing: Vec<String> = TOOLS
+        .iter()
+        .filter(|(tool, _)| !on_path(tool))
+        .map(|(tool, install)| format!("{tool} ({install})"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(true);
+    }
+    let list = missing.join(", ");
+    if std::env::var("CI").is_ok_and(|value| value == "true") {
+        bail!("the rolling deploy check needs {list}");
+    }
+    eprintln!("xtask: the rolling deploy check will be skipped: missing {list}");
+    Ok(false)
+}
+
+fn on_path(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+/// How long each phase lasts, and whether the figures go into `BENCHMARKS.md`.
+#[derive(Clone, Copy, Debug)]
+pub enum Run {
+    /// CI's: short phases, fail on any failed request or a rollout that went on.
+    Check,
+    /// The benchmark's: longer steady phases, the section written into `BENCHMARKS.md`.
+    Write,
+}
+
+/// Packs the three releases from `current` (this source's debug build) and `next` (the same
+/// built as 0.2.0), lints the playbooks, and runs `bench/rolling.py` against a fresh database
+/// on `postgres`, which the hosts share as production's do.
+pub fn rehearse(
+    postgres: &throwaway_postgres::Server,
+    current: &Path,
+    next: &Path,
+    run: Run,
+) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    let target = crate::target_dir()?;
+    crate::step(
+        "cargo build -p loadgen",
+        crate::cargo(&["build", "--package", "loadgen"]),
+    )?;
+    let tarballs = target.join("rolling");
+    pack_releases(current, next, &tarballs)?;
+    let mut lint = Command::new("ansible-lint");
+    lint.current_dir(root.join("deploy/ansible"));
+    crate::step("ansible-lint deploy/ansible (production profile)", lint)?;
+
+    let database_url = postgres.create_database("rolling")?;
+    let mut bench = Command::new("python3");
+    bench
+        .arg(root.join("bench/rolling.py"))
+        .arg("--tarballs")
+        .arg(&tarballs)
+        .arg("--loadgen")
+        .arg(target.join("debug/loadgen"))
+        .arg("--database-url")
+        .arg(&database_url)
+        .arg("--ca-file")
+        .arg(postgres.ca_file())
+        .arg(match run {
+            Run::Check => "--check",
+            Run::Write => "--write",
+        });
+    crate::step("bench/rolling.py (rolling deploy behind HAProxy)", bench)
+}
+
+/// The three tarballs (with their `.sha256`) in `out`.
+fn pack_releases(current: &Path, next: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(out)?;
+    for (binary, version, env) in [
+        (current, FIRST, None),
+        (next, NEXT, None),
+        (next, BROKEN, Some(BAD_CONFIGURATION)),
+    ] {
+        let env: Vec<String> = env.into_iter().map(str::to_owned).collect();
+        release::pack_binary(binary, Some(version), &env, out)
+            .with_context(|| format!("cannot pack release {version}"))?;
+    }
+    Ok(out.to_owned())
+}
+
+/// `cargo xtask rolling [--write]`: the rehearsal with the benchmark's phases, on its own
+/// throwaway PostgreSQL and debug builds.
+pub fn bench(args: &[String]) -> anyhow::Result<()> {
+    let run = match args {
+        [] => Run::Check,
+        [flag] if flag == "--write" => Run::Write,
+        _ => bail!("unexpected arguments {args:?}: cargo xtask rolling [--write]"),
+    };
+    if !tools_present()? {
+        bail!("install the tools named above first");
+    }
+    let next = crate::build_next_release()?;
+    let current = crate::build_server()?;
+    let server = crate::start_postgres()?;
+    rehearse(&server, &current, &next, run)?;
+    server.stop_and_remove()
+}
+
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask sits in the workspace")
+}
