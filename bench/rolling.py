@@ -18,8 +18,9 @@ What it does, in one run, with deploy/ansible's own playbooks:
 3. `loadgen` (bench/loadgen: one task per keep-alive connection, alternating `GET /healthz` and
    a donation `POST`, never retrying) runs through HAProxy from here to the end.
 4. Steady state, deploy.yml 0.2.0 (one host at a time: drain, `upgrade`, /readyz, back in),
-   steady, rollback.yml, steady, then deploy.yml 0.3.0, a release whose env file carries a
-   configuration it refuses (it exits 78 before it is ready), steady.
+   steady, rollback.yml, steady, then deploy.yml 0.3.0, a release whose env file asks for a
+   metrics listener on an address the hosts lack (its `migrate` works; a new instance exits 69
+   before it is ready), steady.
 5. Checks: zero failed requests and zero connection errors over the whole run; after each
    playbook, every host's version (its own /healthz and releases/CURRENT); the 0.3.0 rollout
    failed on host1 and never touched host2 and host3 (no releases/0.3.0/ there), every host
@@ -199,7 +200,9 @@ class Site:
                    "-e", "@" + os.path.join(self.temp, "vars.json"), name]
         if version:
             command += ["-e", f"donation_platform_version={version}"]
+        # The json callback alone on stdout (ansible.cfg's timer would print there too).
         env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+               "ANSIBLE_CALLBACKS_ENABLED": "",
                "ANSIBLE_HOME": os.path.join(self.temp, "ansible-home"), "NO_COLOR": "1"}
         label = f"{name} {version or ''}".strip()
         common.log(f"ansible-playbook {label}")
@@ -451,10 +454,10 @@ docstring): deploy/ansible's playbooks against three release roots on this machi
 hosts share one) behind HAProxy {haproxy_version()}, with {args.connections} keep-alive
 connections through HAProxy alternating `GET /healthz` and a donation `POST`, back to back, for
 the whole run: install {FIRST}, {args.steady_seconds} s steady, `deploy.yml` {NEXT}, steady,
-`rollback.yml`, steady, `deploy.yml` {BROKEN} (its env file sets `POOL_SIZE=lots`: exits 78
-before ready), steady. Debug builds packed with `cargo xtask pack` (the release layout and
-packing code, without the optimized build); load generator, HAProxy, Ansible and the three
-hosts share the 2 cores.
+`rollback.yml`, steady, `deploy.yml` {BROKEN} (its env file sets a `METRICS_ADDRESS` the hosts
+lack: it migrates, then exits 69 before ready), steady. Debug builds packed with `cargo xtask
+pack` (the release layout and packing code, without the optimized build); load generator,
+HAProxy, Ansible and the three hosts share the 2 cores.
 
 - **Failed requests: {summary['failed_requests']}, connection errors: {summary['connection_errors']}**
   ({summary['answered']:,} requests answered, {summary['donations']:,} donations acknowledged,

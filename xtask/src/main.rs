@@ -20,7 +20,7 @@ const USAGE: &str = "usage: cargo xtask test [--no-lint]
        cargo xtask release
        cargo xtask schemathesis [--max-examples N] [--seed N]
        cargo xtask pack --binary PATH --out DIR [--version V] [--env NAME=VALUE]...
-       cargo xtask rolling [--write]
+       cargo xtask rolling [--write] [--current PATH --next PATH]
 
   test          fmt --check, clippy -D warnings, the test suite on SQLite, then on a
                 throwaway PostgreSQL with TLS (started and stopped by this task), then
@@ -37,7 +37,8 @@ const USAGE: &str = "usage: cargo xtask test [--no-lint]
                 it as another version, --env appends a line to the release's env file
   rolling       deploy/ansible's rolling deploy and rollback on three local release
                 roots behind HAProxy, under load (bench/rolling.py; also the last step
-                of `test`); --write puts its figures into BENCHMARKS.md";
+                of `test`); --write puts its figures into BENCHMARKS.md; --current and
+                --next use those debug builds (this version, and it built as 0.2.0)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -69,7 +70,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     };
     // Before the long runs, so a missing tool fails in seconds and not after minutes.
     schemathesis::check_installed()?;
-    let rolling = rolling::tools_present()?;
+    let rolling_tools = rolling::tools_present()?;
     if lint {
         step(
             "cargo fmt --check",
@@ -104,7 +105,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     tally.run("tests on PostgreSQL", on_postgres)?;
 
     let findings = fuzz(&server, schemathesis::Depth::default())?;
-    if rolling {
+    if rolling_tools {
         // Last: it needs the 0.1.0 debug build that the schemathesis step leaves in place.
         let current = target_dir()?.join("debug").join("donation_platform");
         let rehearsal = rolling::rehearse(&server, &current, &next_release, rolling::Run::Check);

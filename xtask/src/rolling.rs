@@ -15,16 +15,20 @@ use anyhow::{Context as _, bail};
 
 use crate::release;
 
-/// The releases the rehearsal moves between: installed first, rolled out, and one whose
-/// configuration is refused at start (its env file sets [`BAD_CONFIGURATION`]), which must
-/// stop the rollout at the first host.
+/// The releases the rehearsal moves between: installed first, rolled out, and one that cannot
+/// start on these hosts (its env file sets [`BAD_CONFIGURATION`]), which must stop the rollout
+/// at the first host.
 const FIRST: &str = "0.1.0";
 const NEXT: &str = "0.2.0";
 const BROKEN: &str = "0.3.0";
 
-/// What makes the broken release exit 78 before it is ready: a configuration error, as a
-/// release built with a bad env file would have.
-const BAD_CONFIGURATION: &str = "POOL_SIZE=lots";
+/// What keeps the broken release from getting ready: its env file asks for a metrics listener
+/// on an address no host here has (192.0.2.1, TEST-NET-1 of RFC 5737: only a `bind`, which
+/// fails at once; nothing is sent), so a new instance exits 69 before it is ready. A setting
+/// that only serving trips over: the release's `migrate`, which runs first, still works, so
+/// the rollout reaches the first host and fails there, as a release that migrates but cannot
+/// serve would.
+const BAD_CONFIGURATION: [&str; 2] = ["METRICS_ADDRESS=192.0.2.1", "METRICS_PORT=9100"];
 
 /// The programs the rehearsal runs, and where they come from.
 const TOOLS: [(&str, &str); 5] = [
@@ -120,30 +124,46 @@ pub fn rehearse(
 fn pack_releases(current: &Path, next: &Path, out: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(out)?;
     for (binary, version, env) in [
-        (current, FIRST, None),
-        (next, NEXT, None),
-        (next, BROKEN, Some(BAD_CONFIGURATION)),
+        (current, FIRST, &[][..]),
+        (next, NEXT, &[][..]),
+        (next, BROKEN, &BAD_CONFIGURATION[..]),
     ] {
-        let env: Vec<String> = env.into_iter().map(str::to_owned).collect();
+        let env: Vec<String> = env.iter().map(|line| (*line).to_owned()).collect();
         release::pack_binary(binary, Some(version), &env, out)
             .with_context(|| format!("cannot pack release {version}"))?;
     }
     Ok(out.to_owned())
 }
 
-/// `cargo xtask rolling [--write]`: the rehearsal with the benchmark's phases, on its own
-/// throwaway PostgreSQL and debug builds.
+/// `cargo xtask rolling [--write] [--current PATH --next PATH]`: the rehearsal on its own
+/// throwaway PostgreSQL, with the benchmark's phases when `--write`; on debug builds it makes,
+/// or on the two builds named (this version and the same source built as 0.2.0).
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
-    let run = match args {
-        [] => Run::Check,
-        [flag] if flag == "--write" => Run::Write,
-        _ => bail!("unexpected arguments {args:?}: cargo xtask rolling [--write]"),
-    };
+    let mut run = Run::Check;
+    let mut current = None;
+    let mut next = None;
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--write" => run = Run::Write,
+            "--current" => current = args.next().map(PathBuf::from),
+            "--next" => next = args.next().map(PathBuf::from),
+            _ => bail!("usage: cargo xtask rolling [--write] [--current PATH --next PATH]"),
+        }
+    }
     if !tools_present()? {
         bail!("install the tools named above first");
     }
-    let next = crate::build_next_release()?;
-    let current = crate::build_server()?;
+    let (current, next) = match (current, next) {
+        (Some(current), Some(next)) => (current, next),
+        // The 0.2.0 build first: it leaves target/debug/ holding 0.2.0 until the server is
+        // built again as this version.
+        (None, None) => {
+            let next = crate::build_next_release()?;
+            (crate::build_server()?, next)
+        }
+        _ => bail!("--current and --next go together"),
+    };
     let server = crate::start_postgres()?;
     rehearse(&server, &current, &next, run)?;
     server.stop_and_remove()

@@ -37,8 +37,7 @@ async fn main() -> anyhow::Result<()> {
         let token = args.token.clone();
         async move { loadgen::run(args.address, &token, args.connections, stopped).await }
     });
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         () = tokio::time::sleep(Duration::from_secs(args.seconds)) => {}
         _ = tokio::signal::ctrl_c() => {}
