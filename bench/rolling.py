@@ -35,7 +35,6 @@ out of the pool (polled every 100 ms). Prints a Markdown section; `--write` repl
 import argparse
 import glob
 import json
-from datetime import datetime
 import os
 import secrets
 import shutil
@@ -47,6 +46,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from xml.etree import ElementTree
 
 import common
 
@@ -195,33 +195,33 @@ class Site:
 
     def playbook(self, name, version=None, expect_success=True):
         """Runs playbook `name` (with `donation_platform_version=version`); returns its wall time
-        and, per host, the time its tasks took, from the json callback's task timings."""
+        and, per host, the time its tasks took (ansible-core's junit callback times each task)."""
         command = ["ansible-playbook", "-i", os.path.join(self.temp, "inventory.ini"),
                    "-e", "@" + os.path.join(self.temp, "vars.json"), name]
         if version:
             command += ["-e", f"donation_platform_version={version}"]
-        # The json callback alone on stdout (ansible.cfg's timer would print there too).
-        env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
-               "ANSIBLE_CALLBACKS_ENABLED": "",
-               "ANSIBLE_HOME": os.path.join(self.temp, "ansible-home"), "NO_COLOR": "1"}
+        junit = tempfile.mkdtemp(prefix="junit-", dir=self.temp)
+        env = {**os.environ, "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit",
+               "JUNIT_OUTPUT_DIR": junit, "ANSIBLE_NOCOLOR": "1",
+               "ANSIBLE_HOME": os.path.join(self.temp, "ansible-home")}
         label = f"{name} {version or ''}".strip()
         common.log(f"ansible-playbook {label}")
         begun = time.time()
         out = subprocess.run(command, cwd=PLAYBOOKS, env=env, capture_output=True, text=True,
                              timeout=900)
         ended = time.time()
-        try:
-            played = json.loads(out.stdout)
-        except json.JSONDecodeError:
-            raise Failed(f"ansible-playbook {label}: no JSON ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-        for line in task_lines(played):
-            common.log(line)
+        # The recap always; the whole output when it did not go as expected.
+        expected = (out.returncode == 0) == expect_success
+        shown = out.stdout if not expected else out.stdout[out.stdout.rfind("PLAY RECAP"):]
+        for line in shown.splitlines():
+            if line.strip():
+                common.log("  " + line)
         if expect_success and out.returncode != 0:
             raise Failed(f"ansible-playbook {label} failed ({out.returncode}): {out.stderr}")
         if not expect_success and out.returncode == 0:
             self.problems.append(f"ansible-playbook {label} succeeded, but release {version} never gets ready")
         return {"label": label, "rc": out.returncode, "begun": begun, "ended": ended,
-                "per_host": host_times(played)}
+                "per_host": host_times(junit)}
 
     # HAProxy -------------------------------------------------------------------------------
 
@@ -363,37 +363,17 @@ class PoolWatch(threading.Thread):
         return result
 
 
-def task_lines(played):
-    """One line per task and host from the json callback's output, to follow a run in a log."""
-    for play in played.get("plays", []):
-        for task in play.get("tasks", []):
-            for host, result in task.get("hosts", {}).items():
-                state = ("failed" if result.get("failed") else "skipped" if result.get("skipped")
-                         else "changed" if result.get("changed") else "ok")
-                detail = ""
-                if result.get("failed"):
-                    detail = ": " + (result.get("msg") or result.get("stderr") or "").strip()[:500]
-                yield f"  {host:6} {state:8} {task['task']['name']}{detail}"
-
-
-def host_times(played):
-    """Per application host, seconds from its first task to its last in the rolling play."""
-    spans = {}
-    for play in played.get("plays", []):
-        if "one host at a time" not in play["play"]["name"]:
-            continue
-        for task in play.get("tasks", []):
-            duration = task["task"].get("duration", {})
-            for host in task.get("hosts", {}):
-                if host in HOSTS and duration.get("start") and duration.get("end"):
-                    begun, ended = iso_seconds(duration["start"]), iso_seconds(duration["end"])
-                    old = spans.get(host, (begun, ended))
-                    spans[host] = (min(old[0], begun), max(old[1], ended))
-    return {host: round(end - begin, 1) for host, (begin, end) in spans.items()}
-
-
-def iso_seconds(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+def host_times(junit_dir):
+    """Per application host, the seconds its tasks took in the one-host-at-a-time play, from the
+    junit report (one test case per task and host, named `[host] play: task`)."""
+    times = {}
+    for path in glob.glob(os.path.join(junit_dir, "*.xml")):
+        for case in ElementTree.parse(path).getroot().iter("testcase"):
+            name = case.get("name", "")
+            host = name[1:name.find("]")] if name.startswith("[") else ""
+            if host in HOSTS and "one host at a time" in name:
+                times[host] = times.get(host, 0.0) + float(case.get("time") or 0)
+    return {host: round(seconds, 1) for host, seconds in times.items()}
 
 
 def percentile(values, fraction):
