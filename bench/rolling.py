@@ -419,10 +419,9 @@ def report(result, args):
         per_host = runs[key]["per_host"]
         out = result["out_of_pool"][key]
         hosts.append(f"| {label} | " + " | ".join(
-            f"{per_host[h]:.1f} s ({out[h]:.1f} s out)" if h in per_host else "untouched"
-            for h in HOSTS) + " |")
+            f"{out[h]:.1f} s" if out[h] or h in per_host else "untouched" for h in HOSTS) + " |")
     failures = summary["failed_requests"] + summary["connection_errors"]
-    versions = " → ".join(v for _, v in summary["versions"])
+    versions = " and ".join(dict.fromkeys(v for _, v in summary["versions"]))
     stored = "not counted (no psql)" if result["stored"] is None else f"{result['stored']:,} stored"
     verdict = ("every check held" if not result["problems"]
                else "**CHECKS FAILED:** " + "; ".join(result["problems"]))
@@ -447,8 +446,8 @@ HAProxy, Ansible and the three hosts share the 2 cores.
 
 {chr(10).join(rows)}
 
-Time the playbook spent per host (drain, hand-off, /readyz, back up), and in brackets how long
-HAProxy had the host out of the pool (`show stat` polled every 100 ms):
+Per host, how long HAProxy had it out of the pool (drain, maint, hand-off, /readyz, back up;
+`show stat` polled every 100 ms):
 
 {chr(10).join(hosts)}
 
