@@ -5,11 +5,14 @@
 //!   schemathesis against the running server on each backend.
 //! - `release`: the release layout and tarball (see `release.rs`).
 //! - `schemathesis`: only that last step, to iterate on what it finds.
+//! - `pack`: an already built binary packed as a release tarball (see `release.rs`).
+//! - `rolling`: the rolling deploy across hosts behind HAProxy (see `rolling.rs`).
 //!
 //! `test` and `schemathesis` install the Python tools they run themselves and name, in one
 //! line, the system packages they cannot install (see `tools.rs`).
 
 mod release;
+mod rolling;
 mod schemathesis;
 mod tools;
 
@@ -20,6 +23,8 @@ use anyhow::{Context as _, bail};
 const USAGE: &str = "usage: cargo xtask test [--no-lint]
        cargo xtask release
        cargo xtask schemathesis [--max-examples N] [--seed N]
+       cargo xtask pack --binary PATH --out DIR [--version V] [--env NAME=VALUE]...
+       cargo xtask rolling [--write] [--current PATH --next PATH]
 
   test          fmt --check, clippy -D warnings, the test suite on SQLite, then on a
                 throwaway PostgreSQL with TLS (started and stopped by this task), then
@@ -30,7 +35,14 @@ const USAGE: &str = "usage: cargo xtask test [--no-lint]
                 with its .sha256; DONATION_PLATFORM_VERSION=x.y.z overrides the version
   schemathesis  only the schemathesis step (it starts its own PostgreSQL); to fuzz
                 deeper or with other inputs than CI: --max-examples (per operation and
-                phase, default 100), --seed (default 1)";
+                phase, default 100), --seed (default 1)
+  pack          a built binary laid out and packed like `release` does (no build):
+                DIR/donation_platform-<version>.tar.gz and its .sha256; --version packs
+                it as another version, --env appends a line to the release's env file
+  rolling       deploy/ansible's rolling deploy and rollback on three local release
+                roots behind HAProxy, under load (bench/rolling.py; also the last step
+                of `test`); --write puts its figures into BENCHMARKS.md; --current and
+                --next use those debug builds (this version, and it built as 0.2.0)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +50,8 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("schemathesis") => schemathesis_only(&args[1..]),
         Some("release") if args.len() == 1 => release::release(),
+        Some("pack") => release::pack_command(&args[1..]),
+        Some("rolling") => rolling::bench(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(64);
@@ -97,14 +111,31 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         .env("TEST_DATABASE_CA", server.ca_file());
     tally.run("tests on PostgreSQL", on_postgres)?;
 
-    let findings = fuzz(&python_tools, &server, schemathesis::Depth::default())?;
+    let mut failed_steps = fuzz(&python_tools, &server, schemathesis::Depth::default())?;
+    // Last: it needs the 0.1.0 debug build that the schemathesis step leaves in place.
+    let current = target_dir()?.join("debug").join("donation_platform");
+    let rolling = "the rolling deploy behind HAProxy";
+    eprintln!("xtask: ==> {rolling}");
+    match rolling::rehearse(
+        &server,
+        &python_tools,
+        &current,
+        &next_release,
+        rolling::Run::Check,
+    ) {
+        Ok(()) => tally.passed += 1,
+        Err(err) => {
+            eprintln!("xtask: {rolling} failed: {err:#}");
+            failed_steps.push(rolling);
+        }
+    }
     server.stop_and_remove()?;
     // One closing line for every run, so CI reads the total and not the last binary's count;
-    // a schemathesis run with findings counts as one failed test.
-    tally.failed += findings.len() as u64;
+    // a schemathesis run with findings, or a failed rolling deploy, counts as one failed test.
+    tally.failed += failed_steps.len() as u64;
     println!("summary: {} passed, {} failed", tally.passed, tally.failed);
-    if !findings.is_empty() {
-        bail!("{} failed", findings.join(" and "));
+    if !failed_steps.is_empty() {
+        bail!("{} failed", failed_steps.join(" and "));
     }
     Ok(())
 }
@@ -252,6 +283,7 @@ struct Tally {
 }
 
 impl Tally {
+    /// Counts a step that is one test of its own.
     /// Runs `command`, echoing its output, and adds up its results.
     fn run(&mut self, name: &str, mut command: Command) -> anyhow::Result<()> {
         use std::io::{BufRead as _, BufReader};

@@ -117,6 +117,74 @@ fn installed_static_target() -> Option<String> {
         .then_some(triple)
 }
 
+/// `cargo xtask pack --binary PATH --out DIR [--version V] [--env NAME=VALUE]...`: an
+/// already built binary laid out and packed exactly as `release` does, without its optimized
+/// build. What the rolling deploy rehearsal ships (debug builds), and a way to package a binary
+/// built elsewhere.
+pub fn pack_command(args: &[String]) -> anyhow::Result<()> {
+    let mut binary = None;
+    let mut out = None;
+    let mut version = None;
+    let mut env = Vec::new();
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let Some(value) = args.next() else {
+            bail!("{flag} needs a value");
+        };
+        match flag.as_str() {
+            "--binary" => binary = Some(PathBuf::from(value)),
+            "--out" => out = Some(PathBuf::from(value)),
+            "--version" => version = Some(value.clone()),
+            "--env" => env.push(value.clone()),
+            _ => bail!("unknown option {flag:?}"),
+        }
+    }
+    let (Some(binary), Some(out)) = (binary, out) else {
+        bail!("cargo xtask pack needs --binary PATH and --out DIR");
+    };
+    let tarball = pack_binary(&binary, version.as_deref(), &env, &out)?;
+    eprintln!("xtask: packed {} (+ .sha256)", tarball.display());
+    Ok(())
+}
+
+/// Packs `binary` as release `version` (by default the version it reports) into `out`: laid
+/// out in a scratch root beside the tarball, which is removed afterwards. `env` lines
+/// (`NAME=VALUE`) are appended to the release's env file: a rehearsal packs a release whose
+/// configuration is refused at start this way.
+pub fn pack_binary(
+    binary: &Path,
+    version: Option<&str>,
+    env: &[String],
+    out: &Path,
+) -> anyhow::Result<PathBuf> {
+    let version = match version {
+        Some(version) => version.to_owned(),
+        None => version_of(binary)?,
+    };
+    if let Some(line) = env.iter().find(|line| !line.contains('=')) {
+        bail!("--env {line:?} is not NAME=VALUE");
+    }
+    fs::create_dir_all(out)?;
+    let root = out.join(format!(".pack-{version}"));
+    if root.exists() {
+        fs::remove_dir_all(&root)?;
+    }
+    assemble(binary, &version, &root)?;
+    if !env.is_empty() {
+        let env_file = root
+            .join("releases")
+            .join(&version)
+            .join(ops::layout::ENV_FILE_NAME);
+        let mut file = fs::OpenOptions::new().append(true).open(env_file)?;
+        for line in env {
+            writeln!(file, "{line}")?;
+        }
+    }
+    let tarball = pack(&root, &version, out)?;
+    fs::remove_dir_all(&root)?;
+    Ok(tarball)
+}
+
 /// Names the minisign secret key file to sign the tarball with.
 const SIGNING_KEY_ENV: &str = "RELEASE_SIGNING_KEY";
 

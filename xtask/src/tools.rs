@@ -14,12 +14,20 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
-/// The schemathesis the fuzzing step runs; its options there are schemathesis 4's.
-pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Every `PyPI` package the suite runs, pinned: schemathesis (the fuzzing step, whose options
+/// there are schemathesis 4's);
+/// openapi-spec-validator (`crates/cli/tests/it/openapi.rs`, required under CI); ansible-core
+/// and ansible-lint (the rolling deploy step, `deploy/ansible`). ansible-core 2.19 is the newest
+/// that supports Python 3.11.
+const PINS: &[&str] = &[
+    "schemathesis==4.32.5",
+    "openapi-spec-validator==0.9.0",
+    "ansible-core==2.19.14",
+    "ansible-lint==26.10.1",
+];
 
-/// The `openapi-spec-validator` the suite runs on the served OpenAPI document
-/// (`crates/cli/tests/it/openapi.rs`, required under CI).
-pub const VALIDATOR_VERSION: &str = "0.9.0";
+/// Written into the virtualenv once `PINS` are installed: the requirement lines, one per line.
+const PINS_FILE: &str = "pins.txt";
 
 /// A program the suite runs, and the Debian package that ships it.
 struct Program {
@@ -64,6 +72,9 @@ const SUITE_PROGRAMS: &[Program] = &[
     program("zbarimg", "zbar-tools"),
     // The systemd unit tests score and verify the printed unit.
     program("systemd-analyze", "systemd"),
+    // The rolling deploy step: HAProxy in front of three hosts, its runtime API via socat.
+    program("haproxy", "haproxy"),
+    program("socat", "socat"),
 ];
 
 /// Which task is asking, and so which programs it needs.
@@ -144,18 +155,19 @@ pub struct PythonTools {
     venv: PathBuf,
 }
 
+fn pins_text() -> String {
+    PINS.iter().map(|pin| format!("{pin}\n")).collect()
+}
+
 impl PythonTools {
-    /// The virtualenv under the user's cache directory, named by the schemathesis version, so
-    /// a new pin gets a fresh one.
+    /// The virtualenv under the user's cache directory.
     pub fn in_cache() -> anyhow::Result<PythonTools> {
         let cache = match std::env::var_os("XDG_CACHE_HOME") {
             Some(dir) if !dir.is_empty() => PathBuf::from(dir),
             _ => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache"),
         };
         Ok(PythonTools {
-            venv: cache
-                .join("donation_platform")
-                .join(format!("schemathesis-{SCHEMATHESIS_VERSION}")),
+            venv: cache.join("donation_platform").join("python-tools"),
         })
     }
 
@@ -166,8 +178,8 @@ impl PythonTools {
             return Ok(());
         }
         eprintln!(
-            "xtask: installing schemathesis {SCHEMATHESIS_VERSION} and openapi-spec-validator \
-             {VALIDATOR_VERSION} into {}",
+            "xtask: installing {} into {}",
+            PINS.join(" "),
             self.venv.display()
         );
         if self.venv.exists() {
@@ -184,37 +196,22 @@ impl PythonTools {
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
-            &format!("openapi-spec-validator=={VALIDATOR_VERSION}"),
-        ]);
+        ])
+        .args(PINS);
         crate::step("pip install", pip)?;
-        if !self.installed() {
-            bail!(
-                "{} does not report the pinned versions after installing them",
-                self.venv.display()
-            );
-        }
+        // Only now: an install cut short leaves no pins file, and the next run starts over.
+        std::fs::write(self.venv.join(PINS_FILE), pins_text())
+            .with_context(|| format!("cannot write {}", self.venv.display()))?;
         Ok(())
     }
 
-    /// Both tools answer with exactly the pinned versions.
+    /// The virtualenv was made with exactly these pins, and its Python still runs.
     fn installed(&self) -> bool {
-        let reports = |program: &str, expected: &str| {
-            Command::new(self.bin_dir().join(program))
+        std::fs::read_to_string(self.venv.join(PINS_FILE)).is_ok_and(|pins| pins == pins_text())
+            && Command::new(self.bin_dir().join("python"))
                 .arg("--version")
                 .output()
-                .is_ok_and(|output| {
-                    output.status.success()
-                        && String::from_utf8_lossy(&output.stdout).trim() == expected
-                })
-        };
-        reports(
-            "schemathesis",
-            &format!("schemathesis, version {SCHEMATHESIS_VERSION}"),
-        ) && reports(
-            "openapi-spec-validator",
-            &format!("openapi-spec-validator {VALIDATOR_VERSION}"),
-        )
+                .is_ok_and(|output| output.status.success())
     }
 
     fn bin_dir(&self) -> PathBuf {
@@ -226,7 +223,7 @@ impl PythonTools {
         self.bin_dir().join("schemathesis")
     }
 
-    /// `PATH` with the virtualenv first, for the tests that run `openapi-spec-validator`.
+    /// `PATH` with the virtualenv first, for the steps and tests that run its programs.
     pub fn path_env(&self) -> anyhow::Result<OsString> {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let dirs = std::iter::once(self.bin_dir()).chain(std::env::split_paths(&path));
@@ -284,25 +281,18 @@ mod tests {
     }
 
     #[test]
-    fn a_virtualenv_with_other_versions_is_not_taken_as_installed() {
+    fn a_virtualenv_with_other_pins_is_not_taken_as_installed() {
         let dir = tempfile::tempdir().unwrap();
         let tools = PythonTools::at(dir.path());
         std::fs::create_dir(tools.bin_dir()).unwrap();
-        let fake = |program: &str, says: &str| {
-            let path = tools.bin_dir().join(program);
-            std::fs::write(&path, format!("#!/bin/sh\necho '{says}'\n")).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        };
-        fake(
-            "openapi-spec-validator",
-            &format!("openapi-spec-validator {VALIDATOR_VERSION}"),
-        );
-        fake("schemathesis", "schemathesis, version 4.0.0");
+        let python = tools.bin_dir().join("python");
+        std::fs::write(&python, "#!/bin/sh\necho 'Python 3.11.7'\n").unwrap();
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!tools.installed(), "no pins file: an install cut short");
+        let pins_file = dir.path().join(PINS_FILE);
+        std::fs::write(&pins_file, "schemathesis==4.0.0\n").unwrap();
         assert!(!tools.installed());
-        fake(
-            "schemathesis",
-            &format!("schemathesis, version {SCHEMATHESIS_VERSION}"),
-        );
+        std::fs::write(&pins_file, pins_text()).unwrap();
         assert!(tools.installed());
     }
 

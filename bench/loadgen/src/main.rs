@@ -20,7 +20,8 @@ struct Args {
     /// Keep-alive connections.
     #[arg(long, default_value_t = 64)]
     connections: usize,
-    /// How long to run.
+    /// How long to run at most; SIGINT or SIGTERM ends the run earlier, with the same report
+    /// (for a driver that only knows when to stop once its work is done: bench/rolling.py).
     #[arg(long, default_value_t = 30)]
     seconds: u64,
     /// Write `sent_unix_ms,latency_us` per answered request here.
@@ -36,7 +37,12 @@ async fn main() -> anyhow::Result<()> {
         let token = args.token.clone();
         async move { loadgen::run(args.address, &token, args.connections, stopped).await }
     });
-    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        () = tokio::time::sleep(Duration::from_secs(args.seconds)) => {}
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
     stop.send(true)?;
     let report = load.await?;
     if let Some(path) = &args.latencies {

@@ -957,7 +957,10 @@ mod tests {
                     return None;
                 }
                 tokio::time::sleep(Duration::from_millis(400)).await;
-                Some((Ok::<_, std::io::Error>(Bytes::from(format!("piece{n};"))), n + 1))
+                Some((
+                    Ok::<_, std::io::Error>(Bytes::from(format!("piece{n};"))),
+                    n + 1,
+                ))
             });
             axum::body::Body::from_stream(pieces)
         };
@@ -991,11 +994,18 @@ mod tests {
                 .await
                 .expect("the body goes on within 5 s")
                 .unwrap();
-            assert!(n > 0, "closed mid-body: {:?}", String::from_utf8_lossy(&seen));
+            assert!(
+                n > 0,
+                "closed mid-body: {:?}",
+                String::from_utf8_lossy(&seen)
+            );
             seen.extend_from_slice(&buf[..n]);
         }
         let seen = String::from_utf8(seen).unwrap();
-        assert!(seen.contains("piece0;") && seen.contains("piece4;"), "{seen}");
+        assert!(
+            seen.contains("piece0;") && seen.contains("piece4;"),
+            "{seen}"
+        );
         stop.send(()).unwrap();
         assert_eq!(server.await.unwrap(), Drained::Completely);
     }
