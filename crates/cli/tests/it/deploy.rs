@@ -111,7 +111,10 @@ impl Manifests {
     /// The pod templates that run the image: the server's and the migration's.
     fn pod_specs(&self) -> [(&'static str, &Value); 2] {
         [
-            ("Deployment", &self.one("Deployment")["spec"]["template"]["spec"]),
+            (
+                "Deployment",
+                &self.one("Deployment")["spec"]["template"]["spec"],
+            ),
             ("Job", &self.one("Job")["spec"]["template"]["spec"]),
         ]
     }
@@ -126,7 +129,10 @@ impl Manifests {
         let config_map = self.one("ConfigMap");
         for (_, pod) in self.pod_specs() {
             let sources = &only_container(pod)["envFrom"];
-            assert_eq!(sources[0]["configMapRef"]["name"], config_map["metadata"]["name"]);
+            assert_eq!(
+                sources[0]["configMapRef"]["name"],
+                config_map["metadata"]["name"]
+            );
             assert_eq!(sources[1]["secretRef"]["name"], secret["metadata"]["name"]);
         }
         [&config_map["data"], &secret["stringData"]]
@@ -168,7 +174,9 @@ fn kustomize_renders_base_and_prod_and_kubernetes_validate_accepts_them_and_the_
     let rendered: Vec<PathBuf> = KUSTOMIZATIONS
         .iter()
         .map(|kustomization| {
-            let file = dir.path().join(format!("{}.yaml", kustomization.replace('/', "-")));
+            let file = dir
+                .path()
+                .join(format!("{}.yaml", kustomization.replace('/', "-")));
             std::fs::write(&file, render(kustomization)).unwrap();
             file
         })
@@ -200,7 +208,11 @@ fn the_deployment_rolls_one_pod_at_a_time_and_never_cuts_a_drain_short() {
 
         let pod = &spec["template"]["spec"];
         let server = only_container(pod);
-        assert_eq!(server["args"], serde_json::json!(["start"]), "{kustomization}");
+        assert_eq!(
+            server["args"],
+            serde_json::json!(["start"]),
+            "{kustomization}"
+        );
         assert_eq!(server["readinessProbe"]["httpGet"]["path"], "/readyz");
         assert_eq!(server["livenessProbe"]["httpGet"]["path"], "/healthz");
 
@@ -224,7 +236,10 @@ fn the_deployment_rolls_one_pod_at_a_time_and_never_cuts_a_drain_short() {
         // The Service and the disruption budget select exactly the server's pods, and the
         // budget lets at most one of the three go at a time.
         let pod_labels = &spec["template"]["metadata"]["labels"];
-        assert_eq!(spec["selector"]["matchLabels"], *pod_labels, "{kustomization}");
+        assert_eq!(
+            spec["selector"]["matchLabels"], *pod_labels,
+            "{kustomization}"
+        );
         let service = manifests.one("Service");
         assert_eq!(service["spec"]["selector"], *pod_labels, "{kustomization}");
         let budget = manifests.one("PodDisruptionBudget");
@@ -257,7 +272,10 @@ fn every_pod_runs_as_65532_read_only_without_capabilities_and_within_limits() {
             for id in ["runAsUser", "runAsGroup", "fsGroup"] {
                 assert_eq!(pod_security[id], IMAGE_USER_ID, "{at}: {id}");
             }
-            assert_eq!(pod_security["seccompProfile"]["type"], "RuntimeDefault", "{at}");
+            assert_eq!(
+                pod_security["seccompProfile"]["type"], "RuntimeDefault",
+                "{at}"
+            );
             assert_eq!(pod["automountServiceAccountToken"], false, "{at}");
 
             let container = only_container(pod);
@@ -286,10 +304,19 @@ fn every_pod_runs_as_65532_read_only_without_capabilities_and_within_limits() {
                 Some("donation_platform"),
                 "{at}: {image} is not the release's image"
             );
-            assert_eq!(tag, env!("CARGO_PKG_VERSION"), "{at}: the image of this version");
+            assert_eq!(
+                tag,
+                env!("CARGO_PKG_VERSION"),
+                "{at}: the image of this version"
+            );
         }
-        let images = manifests.pod_specs().map(|(_, pod)| only_container(pod)["image"].clone());
-        assert_eq!(images[0], images[1], "{kustomization}: migrations of the same release");
+        let images = manifests
+            .pod_specs()
+            .map(|(_, pod)| only_container(pod)["image"].clone());
+        assert_eq!(
+            images[0], images[1],
+            "{kustomization}: migrations of the same release"
+        );
     }
 }
 
@@ -332,7 +359,9 @@ fn the_binary_accepts_the_rendered_configuration_with_its_writable_places_on_vol
             }
             let ca = &environment["SSL_CERT_FILE"];
             assert!(
-                mounts.iter().any(|(mount, _)| Path::new(ca).starts_with(mount)),
+                mounts
+                    .iter()
+                    .any(|(mount, _)| Path::new(ca).starts_with(mount)),
                 "{kustomization}: {kind}: SSL_CERT_FILE={ca} is on no volume"
             );
         }
@@ -371,7 +400,11 @@ fn config_check_as_in_the_pod(
         std::fs::create_dir_all(in_root(&mount.display().to_string())).unwrap();
     }
     let ca = in_root(&environment["SSL_CERT_FILE"]);
-    std::fs::write(&ca, "a CA bundle (config check only checks that it is a file)\n").unwrap();
+    std::fs::write(
+        &ca,
+        "a CA bundle (config check only checks that it is a file)\n",
+    )
+    .unwrap();
     let environment: Vec<(&str, String)> = environment
         .iter()
         .map(|(name, value)| {
