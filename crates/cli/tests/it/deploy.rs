@@ -69,7 +69,7 @@ fn run(command: &mut Command) -> String {
     stdout
 }
 
-/// The kustomization at `dir` (relative to deploy/kubernetes) rendered by kustomize.
+/// `kustomization` (a directory under deploy/kubernetes) rendered by kustomize, as YAML.
 fn render(kustomization: &str) -> String {
     run(Command::new(KUBECTL)
         .arg("kustomize")
