@@ -119,7 +119,7 @@ impl Manifests {
         ]
     }
 
-    /// The environment the pods get: the rendered ConfigMap, and the example Secret (which
+    /// The environment the pods get: the rendered `ConfigMap`, and the example Secret (which
     /// operators create themselves, so it is not rendered).
     fn environment(&self) -> BTreeMap<String, String> {
         let secret: Value = serde_norway::from_str(
@@ -383,7 +383,7 @@ fn volume_mounts(pod: &Value) -> Vec<(PathBuf, bool)> {
 }
 
 /// Runs `donation_platform config check` with the pod's environment, its volumes stood in for
-/// by directories under a temporary root (the CA file present, as the operator's ConfigMap
+/// by directories under a temporary root (the CA file present, as the operator's `ConfigMap`
 /// puts it there): every value must parse and every rule of prod hold.
 fn config_check_as_in_the_pod(
     kustomization: &str,
