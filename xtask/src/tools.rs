@@ -17,13 +17,15 @@ use anyhow::{Context as _, bail};
 /// Every `PyPI` package the suite runs, pinned: schemathesis (the fuzzing step, whose options
 /// there are schemathesis 4's);
 /// openapi-spec-validator (`crates/cli/tests/it/openapi.rs`, required under CI); ansible-core
-/// and ansible-lint (the rolling deploy step, `deploy/ansible`). ansible-core 2.19 is the newest
-/// that supports Python 3.11.
+/// and ansible-lint (the rolling deploy step, `deploy/ansible`; ansible-core 2.19 is the newest
+/// that supports Python 3.11); kubernetes-validate, which bundles the Kubernetes schemas
+/// (`crates/cli/tests/it/deploy.rs`).
 const PINS: &[&str] = &[
     "schemathesis==4.32.5",
     "openapi-spec-validator==0.9.0",
     "ansible-core==2.19.14",
     "ansible-lint==26.10.1",
+    "kubernetes-validate==1.37.0",
 ];
 
 /// Written into the virtualenv once `PINS` are installed: the requirement lines, one per line.

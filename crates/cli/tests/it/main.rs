@@ -8,6 +8,7 @@ mod auth;
 mod balances;
 mod bounds;
 mod cli;
+mod deploy;
 mod durability;
 mod faults;
 mod fund_rules;
