@@ -6,6 +6,7 @@
 //! - `release`: the release layout and tarball (see `release.rs`).
 //! - `schemathesis`: only that last step, to iterate on what it finds.
 
+mod oci;
 mod release;
 mod schemathesis;
 
