@@ -223,8 +223,8 @@ impl Entry {
 fn layer(image: &Image) -> anyhow::Result<Vec<u8>> {
     let read = |path: &Path| fs::read(path).with_context(|| format!("cannot read {}", path.display()));
     let mut entries = vec![
-        Entry::file("etc/passwd", 0o644, passwd().into_bytes()),
-        Entry::file("etc/group", 0o644, group().into_bytes()),
+        Entry::file("etc/passwd", 0o644, PASSWD.into()),
+        Entry::file("etc/group", 0o644, GROUP.into()),
         Entry::file(
             relative(CA_CERTIFICATES),
             0o644,
@@ -251,18 +251,10 @@ fn relative(path: &str) -> &str {
     path.trim_start_matches('/')
 }
 
-/// `root` (the kernel's uid 0 needs no name, but tools that print names expect one) and
-/// `nonroot`, whose home is the data directory; no login shell exists to name.
-fn passwd() -> String {
-    format!(
-        "root:x:0:0:root:/root:/sbin/nologin\n\
-         nonroot:x:{NONROOT_ID}:{NONROOT_ID}:nonroot:{DATA_DIR}:/sbin/nologin\n"
-    )
-}
-
-fn group() -> String {
-    format!("root:x:0:\nnonroot:x:{NONROOT_ID}:\n")
-}
+/// `root` and `nonroot` (65532, home the data directory, no login shell: there is none). The
+/// same files `deploy/Dockerfile` copies, so both images agree.
+const PASSWD: &str = include_str!("../../deploy/rootfs/etc/passwd");
+const GROUP: &str = include_str!("../../deploy/rootfs/etc/group");
 
 /// Adds every missing parent directory (root-owned, 0755): a tar without them leaves their
 /// mode and owner to the unpacker.
