@@ -113,6 +113,18 @@ pub fn write_release_image(binary: &Path, version: &str, out: &Path) -> anyhow::
     write(&image, &path)
 }
 
+/// `sha256:<hex>` of the archive of the current release in `out` (as `releases/CURRENT` of
+/// the release root there names it).
+pub fn release_image_digest(out: &Path) -> anyhow::Result<String> {
+    let current = out.join("donation_platform/releases/CURRENT");
+    let version = fs::read_to_string(&current)
+        .with_context(|| format!("cannot read {}", current.display()))?;
+    let archive = out.join(format!("donation_platform-{}-oci.tar", version.trim()));
+    let bytes =
+        fs::read(&archive).with_context(|| format!("cannot read {}", archive.display()))?;
+    Ok(sha256_digest(&bytes))
+}
+
 /// Writes `image` to `path` as an OCI image layout in one tar.
 pub fn write(image: &Image, path: &Path) -> anyhow::Result<Written> {
     let layer_tar = layer(image)?;
