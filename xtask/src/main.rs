@@ -164,7 +164,10 @@ const RELEASE_ARTIFACTS_ENV: &str = "DONATION_PLATFORM_RELEASE_ARTIFACTS";
 fn release_artifacts(tally: &mut Tally) -> anyhow::Result<()> {
     let out = target_dir()?.join("rel");
     let mut digests = Vec::new();
-    for name in ["cargo xtask release", "cargo xtask release (again, same commit)"] {
+    for name in [
+        "cargo xtask release",
+        "cargo xtask release (again, same commit)",
+    ] {
         step(name, cargo(&["xtask", "release"]))?;
         digests.push(oci::release_image_digest(&out)?);
     }

@@ -120,8 +120,7 @@ pub fn release_image_digest(out: &Path) -> anyhow::Result<String> {
     let version = fs::read_to_string(&current)
         .with_context(|| format!("cannot read {}", current.display()))?;
     let archive = out.join(format!("donation_platform-{}-oci.tar", version.trim()));
-    let bytes =
-        fs::read(&archive).with_context(|| format!("cannot read {}", archive.display()))?;
+    let bytes = fs::read(&archive).with_context(|| format!("cannot read {}", archive.display()))?;
     Ok(sha256_digest(&bytes))
 }
 
@@ -135,7 +134,10 @@ pub fn write(image: &Image, path: &Path) -> anyhow::Result<Written> {
     let files = vec![
         ("oci-layout".to_owned(), oci_layout_json()?),
         ("index.json".to_owned(), index_json(image, &manifest)?),
-        ("manifest.json".to_owned(), docker_manifest_json(image, &config, &layer)?),
+        (
+            "manifest.json".to_owned(),
+            docker_manifest_json(image, &config, &layer)?,
+        ),
         (config.path(), config.bytes.clone()),
         (layer.path(), layer.bytes.clone()),
         (manifest.path(), manifest.bytes.clone()),
@@ -233,7 +235,8 @@ impl Entry {
 
 /// The image's only layer, uncompressed.
 fn layer(image: &Image) -> anyhow::Result<Vec<u8>> {
-    let read = |path: &Path| fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    let read =
+        |path: &Path| fs::read(path).with_context(|| format!("cannot read {}", path.display()));
     let mut entries = vec![
         Entry::file("etc/passwd", 0o644, PASSWD.into()),
         Entry::file("etc/group", 0o644, GROUP.into()),
@@ -274,7 +277,10 @@ fn add_parent_dirs(entries: &mut Vec<Entry>) {
     let mut parents = std::collections::BTreeSet::new();
     for entry in entries.iter() {
         let mut path = Path::new(&entry.path);
-        while let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        while let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
             parents.insert(parent.to_string_lossy().into_owned());
             path = parent;
         }
@@ -407,7 +413,10 @@ fn index_json(image: &Image, manifest: &Blob) -> anyhow::Result<Vec<u8>> {
     let mut descriptor = manifest.descriptor(MediaType::ImageManifest)?;
     descriptor.set_annotations(Some(
         [
-            ("io.containerd.image.name", format!("docker.io/library/{}", reference(image))),
+            (
+                "io.containerd.image.name",
+                format!("docker.io/library/{}", reference(image)),
+            ),
             ("org.opencontainers.image.ref.name", image.version.clone()),
         ]
         .into_iter()
@@ -446,8 +455,10 @@ fn canonical_json(value: &impl serde::Serialize) -> anyhow::Result<Vec<u8>> {
     fn sorted(value: Value) -> Value {
         match value {
             Value::Object(map) => {
-                let entries: BTreeMap<String, Value> =
-                    map.into_iter().map(|(key, value)| (key, sorted(value))).collect();
+                let entries: BTreeMap<String, Value> = map
+                    .into_iter()
+                    .map(|(key, value)| (key, sorted(value)))
+                    .collect();
                 Value::Object(entries.into_iter().collect())
             }
             Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
@@ -657,11 +668,20 @@ mod tests {
             .map(|value| value.as_str().unwrap())
             .collect();
         assert!(env.contains(&"APP_ENV=prod"), "{env:?}");
-        assert!(env.contains(&"DATA_DIR=/var/lib/donation_platform"), "{env:?}");
+        assert!(
+            env.contains(&"DATA_DIR=/var/lib/donation_platform"),
+            "{env:?}"
+        );
         let labels = &run["Labels"];
         assert_eq!(labels["org.opencontainers.image.version"], "0.3.0");
-        assert_eq!(labels["org.opencontainers.image.created"], "2026-12-07T02:09:31Z");
-        assert_eq!(labels["org.opencontainers.image.licenses"], "AGPL-3.0-or-later");
+        assert_eq!(
+            labels["org.opencontainers.image.created"],
+            "2026-12-07T02:09:31Z"
+        );
+        assert_eq!(
+            labels["org.opencontainers.image.licenses"],
+            "AGPL-3.0-or-later"
+        );
         assert_eq!(config["created"], "2026-12-07T02:09:31Z");
 
         // The layer: its digest is the config's diff id once decompressed.
@@ -695,12 +715,18 @@ mod tests {
             ]
         );
         let (mode, uid, mtime, contents) = &layer["usr/local/bin/donation_platform"];
-        assert_eq!((*mode, *uid, *mtime, contents.as_slice()), (0o755, 0, 1_796_609_371, &b"binary"[..]));
+        assert_eq!(
+            (*mode, *uid, *mtime, contents.as_slice()),
+            (0o755, 0, 1_796_609_371, &b"binary"[..])
+        );
         let (mode, uid, _, _) = &layer["var/lib/donation_platform/"];
         assert_eq!((*mode, *uid), (0o700, 65532));
         let passwd = String::from_utf8(layer["etc/passwd"].3.clone()).unwrap();
         assert!(passwd.contains("nonroot:x:65532:65532:"), "{passwd}");
-        assert!(!paths.iter().any(|path| path.starts_with("bin")), "no shell");
+        assert!(
+            !paths.iter().any(|path| path.starts_with("bin")),
+            "no shell"
+        );
     }
 
     #[test]

@@ -34,8 +34,7 @@ const READINESS_PATH: &str = "/readyz";
 pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let environment =
         Environment::from_process(env_file).map_err(|report| config_failure(&report))?;
-    let address =
-        config::probe_address(&environment).map_err(|report| config_failure(&report))?;
+    let address = config::probe_address(&environment).map_err(|report| config_failure(&report))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -61,7 +61,11 @@ fn succeeded(what: &str, output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "{what} failed ({}):\n{text}", output.status);
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{text}",
+        output.status
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -87,7 +91,11 @@ async fn wait_ready(port: u16, started: Instant, log: impl Fn() -> String) -> Du
         {
             return started.elapsed();
         }
-        assert!(started.elapsed() < READY_TIMEOUT, "{url} not ready in time:\n{}", log());
+        assert!(
+            started.elapsed() < READY_TIMEOUT,
+            "{url} not ready in time:\n{}",
+            log()
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -103,7 +111,9 @@ async fn the_release_tarball_verifies_unpacks_and_serves_with_no_rust_toolchain(
         command.env_clear().env("PATH", BARE_PATH);
         command
     };
-    let toolchain = bare("sh").args(["-c", "command -v cargo || command -v rustc"]).output();
+    let toolchain = bare("sh")
+        .args(["-c", "command -v cargo || command -v rustc"])
+        .output();
     assert!(
         !toolchain.unwrap().status.success(),
         "a Rust toolchain is on {BARE_PATH}: this test would prove nothing"
@@ -139,7 +149,10 @@ async fn the_release_tarball_verifies_unpacks_and_serves_with_no_rust_toolchain(
     let started = Instant::now();
     succeeded("daemon", &run(&["daemon"]));
     let ready = wait_ready(port, started, || String::new()).await;
-    eprintln!("release: ready {} ms after `daemon` started", ready.as_millis());
+    eprintln!(
+        "release: ready {} ms after `daemon` started",
+        ready.as_millis()
+    );
     let probe = succeeded("healthcheck", &run(&["healthcheck"]));
     assert!(probe.starts_with("ready: "), "{probe}");
     succeeded("stop", &run(&["stop"]));
@@ -276,11 +289,17 @@ async fn runs_read_only_as_nonroot(podman: &Podman, image: &str, health: Option<
     let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap();
     let ids = |field: &str| -> Vec<u32> {
         let line = status.lines().find(|line| line.starts_with(field)).unwrap();
-        line.split_whitespace().skip(1).map(|id| id.parse().unwrap()).collect()
+        line.split_whitespace()
+            .skip(1)
+            .map(|id| id.parse().unwrap())
+            .collect()
     };
     assert_eq!(ids("Uid:"), [NONROOT_ID; 4], "{status}");
     assert_eq!(ids("Gid:"), [NONROOT_ID; 4], "{status}");
-    let effective = status.lines().find(|line| line.starts_with("CapEff:")).unwrap();
+    let effective = status
+        .lines()
+        .find(|line| line.starts_with("CapEff:"))
+        .unwrap();
     assert!(effective.ends_with("0000000000000000"), "{effective}");
 
     let health = podman.run(&["healthcheck", "run", &name]);
@@ -313,21 +332,43 @@ async fn the_oci_image_loads_and_runs_read_only_as_nonroot_without_a_shell() {
     assert_eq!(config["Cmd"], serde_json::json!(["start"]));
     let labels = &config["Labels"];
     assert_eq!(labels["org.opencontainers.image.version"], CURRENT);
-    assert_eq!(labels["org.opencontainers.image.licenses"], "AGPL-3.0-or-later");
-    let revision = labels["org.opencontainers.image.revision"].as_str().unwrap();
-    assert!(revision.len() == 40 && revision.bytes().all(|b| b.is_ascii_hexdigit()), "{labels}");
-    assert!(labels["org.opencontainers.image.source"].is_string(), "{labels}");
+    assert_eq!(
+        labels["org.opencontainers.image.licenses"],
+        "AGPL-3.0-or-later"
+    );
+    let revision = labels["org.opencontainers.image.revision"]
+        .as_str()
+        .unwrap();
+    assert!(
+        revision.len() == 40 && revision.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{labels}"
+    );
+    assert!(
+        labels["org.opencontainers.image.source"].is_string(),
+        "{labels}"
+    );
     let created = labels["org.opencontainers.image.created"].as_str().unwrap();
-    assert_eq!(inspected[0]["Created"].as_str().unwrap(), created, "{inspected}");
+    assert_eq!(
+        inspected[0]["Created"].as_str().unwrap(),
+        created,
+        "{inspected}"
+    );
 
-    let shell = podman.run_container(&["--rm", "--entrypoint", "/bin/sh"], &image, &["-c", "true"]);
+    let shell = podman.run_container(
+        &["--rm", "--entrypoint", "/bin/sh"],
+        &image,
+        &["-c", "true"],
+    );
     assert!(!shell.status.success(), "the image has a shell");
     let why = String::from_utf8_lossy(&shell.stderr);
     assert!(why.contains("no such file or directory"), "{why}");
 
     let health = format!(r#"["{IMAGE_BINARY}", "healthcheck"]"#);
     let ready = runs_read_only_as_nonroot(&podman, &image, Some(&health)).await;
-    eprintln!("OCI image: ready {} ms after `podman run -d`", ready.as_millis());
+    eprintln!(
+        "OCI image: ready {} ms after `podman run -d`",
+        ready.as_millis()
+    );
 }
 
 #[tokio::test]
@@ -338,7 +379,9 @@ async fn the_dockerfile_runtime_stage_runs_the_release_binary_the_same_way() {
     let Some(podman) = Podman::new() else {
         return;
     };
-    let binary = artifacts.join(format!("donation_platform/releases/{CURRENT}/donation_platform"));
+    let binary = artifacts.join(format!(
+        "donation_platform/releases/{CURRENT}/donation_platform"
+    ));
     let context = tempfile::tempdir().unwrap();
     let rootfs = context.path().join("deploy/rootfs/etc");
     std::fs::create_dir_all(&rootfs).unwrap();
@@ -354,7 +397,11 @@ async fn the_dockerfile_runtime_stage_runs_the_release_binary_the_same_way() {
             "/etc/ssl/certs/ca-certificates.crt".to_owned(),
         ),
     ];
-    files.extend(shared_libraries(&binary).into_iter().map(|path| (PathBuf::from(&path), path)));
+    files.extend(
+        shared_libraries(&binary)
+            .into_iter()
+            .map(|path| (PathBuf::from(&path), path)),
+    );
     for (from, to) in files {
         let to = prebuilt.join(to.trim_start_matches('/'));
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
