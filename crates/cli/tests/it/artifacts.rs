@@ -389,7 +389,8 @@ async fn the_dockerfile_runtime_stage_runs_the_release_binary_the_same_way() {
         let from = repository().join("deploy/rootfs/etc").join(file);
         std::fs::copy(from, rootfs.join(file)).unwrap();
     }
-    let prebuilt = context.path().join("prebuilt");
+    std::fs::create_dir_all(context.path().join("prebuilt/data")).unwrap();
+    let prebuilt = context.path().join("prebuilt/rootfs");
     let mut files = vec![
         (binary.clone(), IMAGE_BINARY.to_owned()),
         (
