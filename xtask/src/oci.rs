@@ -304,17 +304,14 @@ fn tar_of(mut entries: Vec<Entry>, epoch: i64) -> anyhow::Result<Vec<u8>> {
         header.set_uid(entry.owner.into());
         header.set_gid(entry.owner.into());
         header.set_mtime(mtime);
-        match &entry.contents {
-            Some(contents) => {
-                header.set_entry_type(tar::EntryType::Regular);
-                header.set_size(contents.len() as u64);
-                builder.append_data(&mut header, &entry.path, contents.as_slice())?;
-            }
-            None => {
-                header.set_entry_type(tar::EntryType::Directory);
-                header.set_size(0);
-                builder.append_data(&mut header, format!("{}/", entry.path), std::io::empty())?;
-            }
+        if let Some(contents) = &entry.contents {
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_size(contents.len() as u64);
+            builder.append_data(&mut header, &entry.path, contents.as_slice())?;
+        } else {
+            header.set_entry_type(tar::EntryType::Directory);
+            header.set_size(0);
+            builder.append_data(&mut header, format!("{}/", entry.path), std::io::empty())?;
         }
     }
     Ok(builder.into_inner()?)

@@ -42,21 +42,21 @@ pub fn run(env_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let status = runtime
         .block_on(async { tokio::time::timeout(PROBE_TIMEOUT, readiness(address)).await })
         .map_err(|_| {
-            not_ready(format!(
+            not_ready(&format!(
                 "{url} did not answer within {} s",
                 PROBE_TIMEOUT.as_secs()
             ))
         })?
-        .map_err(|err| not_ready(format!("{err:#}")))?;
+        .map_err(|err| not_ready(&format!("{err:#}")))?;
     if status == StatusCode::OK {
         println!("ready: {url} answered {status}");
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(not_ready(format!("{url} answered {status}")))
+        Err(not_ready(&format!("{url} answered {status}")))
     }
 }
 
-fn not_ready(reason: String) -> anyhow::Error {
+fn not_ready(reason: &str) -> anyhow::Error {
     Exit::new(NOT_READY, format!("not ready: {reason}")).into()
 }
 

@@ -148,7 +148,7 @@ async fn the_release_tarball_verifies_unpacks_and_serves_with_no_rust_toolchain(
     succeeded("migrate", &run(&["migrate"]));
     let started = Instant::now();
     succeeded("daemon", &run(&["daemon"]));
-    let ready = wait_ready(port, started, || String::new()).await;
+    let ready = wait_ready(port, started, String::new).await;
     eprintln!(
         "release: ready {} ms after `daemon` started",
         ready.as_millis()
