@@ -2,7 +2,9 @@
 //!
 //! - `test`: the whole suite, as CI runs it: formatting, clippy, then every test on SQLite and
 //!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself, then
-//!   schemathesis against the running server on each backend.
+//!   schemathesis against the running server on each backend, and last the release artifacts
+//!   (`cargo xtask release` twice: the OCI archive must come out the same; then the tarball,
+//!   the image and the Dockerfile checked with podman).
 //! - `release`: the release layout and tarball (see `release.rs`).
 //! - `schemathesis`: only that last step, to iterate on what it finds.
 //! - `pack`: an already built binary packed as a release tarball (see `release.rs`).
@@ -11,6 +13,7 @@
 //! `test` and `schemathesis` install the Python tools they run themselves and name, in one
 //! line, the system packages they cannot install (see `tools.rs`).
 
+mod oci;
 mod release;
 mod rolling;
 mod schemathesis;
@@ -28,11 +31,14 @@ const USAGE: &str = "usage: cargo xtask test [--no-lint]
 
   test          fmt --check, clippy -D warnings, the test suite on SQLite, then on a
                 throwaway PostgreSQL with TLS (started and stopped by this task), then
-                schemathesis against the server's OpenAPI document on both backends
+                schemathesis against the server's OpenAPI document on both backends,
+                then the release artifacts (tarball, OCI image, Dockerfile; podman)
   --no-lint     skip fmt and clippy
   release       the optimized binary laid out in target/rel/donation_platform/ (a root
                 several versions share) and target/rel/donation_platform-<version>.tar.gz
-                with its .sha256; DONATION_PLATFORM_VERSION=x.y.z overrides the version
+                with its .sha256, and the OCI image target/rel/donation_platform-<version>-oci.tar;
+                DONATION_PLATFORM_VERSION=x.y.z overrides the version, SOURCE_DATE_EPOCH
+                the image's times (default: the commit's)
   schemathesis  only the schemathesis step (it starts its own PostgreSQL); to fuzz
                 deeper or with other inputs than CI: --max-examples (per operation and
                 phase, default 100), --seed (default 1)
@@ -130,6 +136,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         }
     }
     server.stop_and_remove()?;
+    release_artifacts(&python_tools, &mut tally)?;
     // One closing line for every run, so CI reads the total and not the last binary's count;
     // a schemathesis run with findings, or a failed rolling deploy, counts as one failed test.
     tally.failed += failed_steps.len() as u64;
@@ -195,6 +202,46 @@ fn prepare_tools(task: tools::Task) -> anyhow::Result<tools::PythonTools> {
     let python_tools = tools::PythonTools::in_cache()?;
     python_tools.ensure_installed()?;
     Ok(python_tools)
+}
+
+/// Names the directory the release artifacts are in, for their tests
+/// (`crates/cli/tests/it/artifacts.rs`).
+const RELEASE_ARTIFACTS_ENV: &str = "DONATION_PLATFORM_RELEASE_ARTIFACTS";
+
+/// The last step: the release as shipped, built twice by `cargo xtask release` (the second
+/// build is only the packing, cargo having nothing to redo) to prove the OCI archive
+/// reproducible, then the tests of what an operator gets (tarball, image, Dockerfile).
+fn release_artifacts(python_tools: &tools::PythonTools, tally: &mut Tally) -> anyhow::Result<()> {
+    let out = target_dir()?.join("rel");
+    let mut digests = Vec::new();
+    for name in [
+        "cargo xtask release",
+        "cargo xtask release (again, same commit)",
+    ] {
+        step(name, cargo(&["xtask", "release"]))?;
+        digests.push(oci::release_image_digest(&out)?);
+    }
+    if digests[0] != digests[1] {
+        bail!(
+            "the OCI archive is not reproducible: two releases of one commit wrote {} then {}",
+            digests[0],
+            digests[1]
+        );
+    }
+    eprintln!("xtask: the OCI archive is reproducible ({})", digests[0]);
+    let mut tests = cargo(&[
+        "test",
+        "--package",
+        "donation_platform",
+        "--test",
+        "it",
+        "artifacts::",
+    ]);
+    // hadolint comes from the virtualenv.
+    tests
+        .env(RELEASE_ARTIFACTS_ENV, &out)
+        .env("PATH", python_tools.path_env()?);
+    tally.run("release artifacts", tests)
 }
 
 /// The suite's throwaway PostgreSQL: TLS (the application connects with `verify-full`), and

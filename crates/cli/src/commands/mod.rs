@@ -4,6 +4,7 @@ pub mod audit;
 pub mod config;
 pub mod control;
 pub mod daemon;
+pub mod healthcheck;
 pub mod ledger;
 pub mod migrate;
 pub mod receipts;

@@ -280,6 +280,33 @@ impl Config {
     }
 }
 
+/// Where a probe on the same host (`healthcheck`) reaches the instance: loopback at `PORT`.
+/// The server listens there in dev (loopback only) and in prod (every interface), and serves
+/// plain HTTP in both (TLS ends at a proxy in front of it).
+///
+/// Needs only `PORT`: a container's health check runs with the container's environment, but a
+/// probe must not fail on a setting that has nothing to do with reaching the server.
+pub fn probe_address(env: &Environment) -> Result<std::net::SocketAddr, ConfigReport> {
+    let mut problems = Vec::new();
+    let port = port(env, &mut problems);
+    if port == 0 && problems.is_empty() {
+        problems.push(Problem::new(
+            var::PORT,
+            "is 0, a port picked at start that a probe cannot know: set the port the instance \
+             listens on",
+            "PORT=4000",
+        ));
+    }
+    if problems.is_empty() {
+        Ok(std::net::SocketAddr::from((
+            std::net::Ipv4Addr::LOCALHOST,
+            port,
+        )))
+    } else {
+        Err(ConfigReport::from(problems))
+    }
+}
+
 /// `RELEASE_PUBLIC_KEY` alone, for `upgrade`, which needs no other setting (as `rpc` needs
 /// none): set but unusable is an error, never "no key".
 pub fn release_key(env: &Environment) -> Result<Option<ops::tarball::ReleaseKey>, ConfigReport> {

@@ -3,6 +3,7 @@
 //! (default) and on PostgreSQL (`TEST_DATABASE_URL`).
 
 mod app;
+mod artifacts;
 mod audit;
 mod auth;
 mod balances;
@@ -12,6 +13,7 @@ mod deploy;
 mod durability;
 mod faults;
 mod fund_rules;
+mod healthcheck;
 mod hostile;
 mod idempotency;
 mod ledger;
