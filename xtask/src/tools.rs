@@ -164,7 +164,7 @@ pub struct PythonTools {
 }
 
 fn pins_text() -> String {
-    PINS.iter().map(|pin| format!("{pin}\n")).collect()
+    PINS.join("\n") + "\n"
 }
 
 impl PythonTools {
