@@ -218,9 +218,14 @@ def export_point(args, scratch, cleanup, backend, size, pg):
         peak = hwm_kib(pid)
         if lines - 1 != size:
             raise RuntimeError(f"{label}: the export has {lines - 1} rows, expected {size}")
+        # A new connection: the first one may have idled past KEEP_ALIVE_TIMEOUT meanwhile.
+        client.close()
+        client = Client(server.port, tokens["amil"])
         statement_ms = timed(client, f"/api/v1/reports/changes-in-funds?from={day}&to={day}")
         recent_ms = timed(client, f"/api/v1/reports/changes-in-funds?from={this_month}&to={now}")
         position_ms = timed(client, f"/api/v1/reports/financial-position?to={now}")
+    except http.client.HTTPException as e:
+        server.fail(f"{label}: {e!r}")
     finally:
         client.close()
     result = {"backend": backend, "size": size, "idle_kib": idle, "peak_kib": peak,

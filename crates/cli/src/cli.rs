@@ -12,9 +12,8 @@ use crate::instance::{self, Attach};
 
 /// Donation and zakat platform for Islamic charity institutions.
 ///
-/// One binary that serves the platform and operates it like an OTP release. Configuration
-/// comes from the environment (see `config show`); with none at all it runs in dev mode on
-/// SQLite under ./data, port 4000.
+/// Serves the platform and operates it like an OTP release. Configuration comes from the
+/// environment (`config show`); with none, dev mode on SQLite under ./data, port 4000.
 #[derive(Debug, Parser)]
 #[command(name = "donation_platform", version = crate::VERSION, disable_version_flag = true)]
 struct Cli {
@@ -113,8 +112,7 @@ enum Command {
     /// Generate receipts in bulk.
     #[command(subcommand)]
     Receipts(ReceiptsCommand),
-    /// Calculate zakat (or fidyah), as the public calculator does, with the data in force in
-    /// the database.
+    /// Calculate zakat or fidyah as the public calculator does, with the data in force
     ///
     /// `zakat income --date 2025-03-01 --income 10000000`; `zakat livestock --date 2025-03-01
     /// --animal camel --count 130 --madhhab hanafi`; `zakat fidyah --days 3`. Without `--date`,
