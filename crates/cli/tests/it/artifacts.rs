@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::GOOD_SECRET;
 use crate::support::release::CURRENT;
+use crate::support::tools;
 
 /// Names the directory `cargo xtask release` wrote (`target/rel`).
 const ARTIFACTS_ENV: &str = "DONATION_PLATFORM_RELEASE_ARTIFACTS";
@@ -41,18 +42,6 @@ fn artifacts_dir() -> Option<PathBuf> {
         );
     }
     dir
-}
-
-/// Whether a tool CI installs is missing: a failure under CI, a skip (with the reason) elsewhere.
-fn missing_tool(tool: &str, installed: bool) -> bool {
-    if !installed {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "`{tool}` is not installed: CI needs it (`.ci/run` installs it)"
-        );
-        eprintln!("skipped: `{tool}` is not installed");
-    }
-    !installed
 }
 
 fn succeeded(what: &str, output: &Output) -> String {
@@ -161,8 +150,7 @@ async fn the_release_tarball_verifies_unpacks_and_serves_with_no_rust_toolchain(
 /// The Dockerfile passes hadolint at warning level.
 #[test]
 fn the_dockerfile_is_hadolint_clean() {
-    let installed = Command::new("hadolint").arg("--version").output().is_ok();
-    if missing_tool("hadolint", installed) {
+    if !tools::available("hadolint", &["--version"]) {
         return;
     }
     let output = Command::new("hadolint")
@@ -186,11 +174,7 @@ struct Podman {
 impl Podman {
     /// None (after saying why) when podman is not installed, outside CI.
     fn new() -> Option<Podman> {
-        let installed = Command::new("podman")
-            .arg("--version")
-            .output()
-            .is_ok_and(|output| output.status.success());
-        if missing_tool("podman", installed) {
+        if !tools::available("podman", &["--version"]) {
             return None;
         }
         Some(Podman {

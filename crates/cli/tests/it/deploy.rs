@@ -15,6 +15,7 @@ use serde::Deserialize as _;
 use serde_json::Value;
 
 use crate::support::BinaryCommand;
+use crate::support::tools;
 
 /// The overlays deployed, and the base they share (rendered on its own too, so that it stays
 /// a complete application).
@@ -36,23 +37,6 @@ const KUBERNETES_VALIDATE: &str = "kubernetes-validate";
 
 fn kubernetes_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kubernetes")
-}
-
-/// Whether `tool` runs; where it does not, panics under CI and otherwise says why the test is
-/// skipped.
-fn installed(tool: &str, version_args: &[&str]) -> bool {
-    let runs = Command::new(tool)
-        .args(version_args)
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !runs {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "`{tool}` is not installed: CI needs it (see .ci/run)"
-        );
-        eprintln!("skipped: `{tool}` is not installed");
-    }
-    runs
 }
 
 /// Runs `command`, panicking with its output unless it succeeds; returns its stdout.
@@ -165,8 +149,8 @@ fn integer(value: &Value, what: &str) -> u64 {
 
 #[test]
 fn kustomize_renders_base_and_prod_and_kubernetes_validate_accepts_them_and_the_example_secret() {
-    if !installed(KUBECTL, &["version", "--client"])
-        || !installed(KUBERNETES_VALIDATE, &["--version"])
+    if !tools::available(KUBECTL, &["version", "--client"])
+        || !tools::available(KUBERNETES_VALIDATE, &["--version"])
     {
         return;
     }
@@ -193,7 +177,7 @@ fn kustomize_renders_base_and_prod_and_kubernetes_validate_accepts_them_and_the_
 
 #[test]
 fn the_deployment_rolls_one_pod_at_a_time_and_never_cuts_a_drain_short() {
-    if !installed(KUBECTL, &["version", "--client"]) {
+    if !tools::available(KUBECTL, &["version", "--client"]) {
         return;
     }
     for kustomization in KUSTOMIZATIONS {
@@ -260,7 +244,7 @@ fn the_deployment_rolls_one_pod_at_a_time_and_never_cuts_a_drain_short() {
 
 #[test]
 fn every_pod_runs_as_65532_read_only_without_capabilities_and_within_limits() {
-    if !installed(KUBECTL, &["version", "--client"]) {
+    if !tools::available(KUBECTL, &["version", "--client"]) {
         return;
     }
     for kustomization in KUSTOMIZATIONS {
@@ -322,7 +306,7 @@ fn every_pod_runs_as_65532_read_only_without_capabilities_and_within_limits() {
 
 #[test]
 fn the_binary_accepts_the_rendered_configuration_with_its_writable_places_on_volumes() {
-    if !installed(KUBECTL, &["version", "--client"]) {
+    if !tools::available(KUBECTL, &["version", "--client"]) {
         return;
     }
     for kustomization in KUSTOMIZATIONS {

@@ -235,19 +235,7 @@ const EXPOSURE_MAX: f64 = 1.0;
 /// CI (`CI=true`) its absence fails the test: `.ci/run` installs systemd.
 fn systemd_analyze() -> Option<&'static str> {
     let program = "systemd-analyze";
-    let installed = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !installed {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "`{program}` is not installed: CI needs it (`.ci/run` installs systemd)"
-        );
-        eprintln!("skipped: `{program}` is not installed (apt-get install systemd)");
-        return None;
-    }
-    Some(program)
+    crate::support::tools::available(program, &["--version"]).then_some(program)
 }
 
 /// A release root at a path unlike the template's, holding the real binary (`verify` checks

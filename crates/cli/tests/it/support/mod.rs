@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod release;
 pub mod test_app;
+pub mod tools;
 
 pub use binary::BinaryCommand;
 pub use test_app::{RawConnection, TestApp, WriterLock};
