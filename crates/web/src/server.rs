@@ -855,12 +855,12 @@ struct Handler {
 }
 
 impl hyper::service::Service<hyper::Request<Incoming>> for Handler {
-    type Response = axum::response::Response;
+    // Not boxed again into an axum body: hyper takes any body, and this is every response.
+    type Response = hyper::Response<RespondingBody>;
     type Error = std::convert::Infallible;
     // Boxed so that hyper's HTTP/1 connection can be taken apart when parked (that needs an
     // `Unpin` future).
-    type Future =
-        Pin<Box<dyn Future<Output = Result<axum::response::Response, Self::Error>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
         let in_flight = self.activity.request_began();
@@ -876,11 +876,9 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Handler {
             .oneshot(hyper::Request::from_parts(parts, body));
         Box::pin(async move {
             let response = answered.await;
-            Ok(response?.map(|body| {
-                axum::body::Body::new(RespondingBody {
-                    body,
-                    in_flight: Some(in_flight),
-                })
+            Ok(response?.map(|body| RespondingBody {
+                body,
+                in_flight: Some(in_flight),
             }))
         })
     }
