@@ -180,8 +180,13 @@ impl App {
             tracing::info!(address = %metrics.local_addr()?, "serving /metrics");
         }
         state.set_request_timeout(config.http_limits.request_timeout);
+        let secret = secret_key_base(config)?;
+        state.set_web(web::pages::WebSettings::new(
+            secret.expose().as_bytes(),
+            config.app_env == crate::config::AppEnv::Prod,
+        ));
         state.set_receipts(web::receipts::Receipts::new(
-            domain::receipts::VerificationKey::derive(secret_key_base(config)?.expose().as_bytes()),
+            domain::receipts::VerificationKey::derive(secret.expose().as_bytes()),
             &public_base(config, listener.local_addr()?.port()),
         ));
         state

@@ -7,10 +7,12 @@
 pub mod api;
 pub mod client;
 pub mod metrics;
+pub mod pages;
 mod problem;
 pub mod receipts;
 mod routes;
 pub mod scrape;
+mod security;
 pub mod server;
 mod state;
 mod telemetry;

@@ -58,6 +58,8 @@ struct Inner {
     request_timeout: std::sync::OnceLock<Duration>,
     /// The receipt verification key and the public base URL receipts link to.
     receipts: std::sync::OnceLock<crate::receipts::Receipts>,
+    /// The web session's cookie key and whether the site is HTTPS.
+    web: std::sync::OnceLock<crate::pages::WebSettings>,
 }
 
 /// How long the calculator trusts the zakat data it read: the values change a few times a
@@ -106,6 +108,7 @@ impl AppState {
                 metrics_access: std::sync::OnceLock::new(),
                 request_timeout: std::sync::OnceLock::new(),
                 receipts: std::sync::OnceLock::new(),
+                web: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -113,6 +116,23 @@ impl AppState {
     /// Sets what signs receipts and where they link (once, at start-up).
     pub fn set_receipts(&self, receipts: crate::receipts::Receipts) {
         let _ = self.inner.receipts.set(receipts);
+    }
+
+    /// Sets the web session's settings (once, at start-up).
+    pub fn set_web(&self, settings: crate::pages::WebSettings) {
+        let _ = self.inner.web.set(settings);
+    }
+
+    /// The web session's settings.
+    ///
+    /// # Panics
+    /// When [`AppState::set_web`] was not called: the application sets it before serving.
+    #[must_use]
+    pub fn web(&self) -> &crate::pages::WebSettings {
+        self.inner
+            .web
+            .get()
+            .expect("the application sets the web settings before serving")
     }
 
     /// What signs receipts and where they link.
@@ -172,6 +192,20 @@ impl AppState {
             .get(token_hash)
             .filter(|(_, checked)| checked.elapsed() < AUTHENTICATION_TTL)
             .map(|&(found, _)| found)
+    }
+
+    /// Forgets a token ended just now (`user`: and every token of that user), so not even a
+    /// read is admitted on it for the rest of [`AUTHENTICATION_TTL`].
+    pub(crate) fn forget_authentication(&self, token_hash: &[u8; 32], user: Option<i64>) {
+        let mut cache = self
+            .inner
+            .authenticated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache.remove(token_hash);
+        if let Some(user) = user {
+            cache.retain(|_, (found, _)| found.user_id != user);
+        }
     }
 
     /// Remembers that the database confirmed a token.

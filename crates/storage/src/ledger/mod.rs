@@ -29,7 +29,7 @@ pub use domain::ledger::{
 };
 pub use model::{
     Actor, Applied, Authenticated, Credential, Idempotency, LedgerError, Refusal, Rendered,
-    Renderer, Request, User,
+    Renderer, Request, SignInUser, User,
 };
 pub use read::{
     AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DistributionFilter, DonationFilter,
@@ -573,6 +573,86 @@ impl Database {
                 read::Bind::Time(expires_at),
                 read::Bind::Text(email.to_owned()),
             ],
+        };
+        self.administer(key, admin)
+            .await?
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
+    }
+
+    /// The user signing in with `email` (lower-cased by the caller), if any.
+    pub async fn sign_in_user(&self, email: &str) -> Result<Option<SignInUser>, StorageError> {
+        Ok(on_backend!(self, |pool, sql| sql::sign_in_user(
+            pool, email
+        )
+        .await)?)
+    }
+
+    /// Starts a web session for an enabled user who just proved their password: stores the
+    /// session token's hash (valid until `expires_at`) with its audit entry; returns its id.
+    /// [`StorageError::NotFound`] if the user is disabled or gone.
+    pub async fn start_session(
+        &self,
+        key: &CheckpointKey,
+        user_id: i64,
+        token_hash: &[u8; 32],
+        expires_at: time::OffsetDateTime,
+    ) -> Result<i64, LedgerError> {
+        let label = model::user_label(user_id);
+        let admin = read::Admin {
+            actor: &label,
+            // The password was the credential, checked by the caller just now.
+            credential: None,
+            roles: domain::role::REPORT_READERS,
+            action: "session.start",
+            subject_kind: "token",
+            payload: serde_json::json!({ "user_id": user_id }),
+            statement: "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at, kind) \
+                        SELECT id, $1, $2, $3, 'session' FROM users WHERE id = $4 AND disabled_at IS NULL RETURNING id",
+            binds: vec![
+                read::Bind::Bytes(token_hash.to_vec()),
+                read::Bind::Now,
+                read::Bind::Time(Some(expires_at)),
+                read::Bind::Int(user_id),
+            ],
+        };
+        self.administer(key, admin)
+            .await?
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
+    }
+
+    /// Ends the web session `credential` came with (`everywhere`: every session of its user);
+    /// [`StorageError::NotFound`] if it had ended already.
+    pub async fn end_sessions(
+        &self,
+        key: &CheckpointKey,
+        credential: Credential,
+        everywhere: bool,
+    ) -> Result<i64, LedgerError> {
+        let label = model::user_label(credential.user_id);
+        let mut binds = vec![read::Bind::Now, read::Bind::Int(credential.user_id)];
+        let (action, statement) = if everywhere {
+            (
+                "session.end_all",
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND kind = 'session' \
+                 AND revoked_at IS NULL RETURNING user_id",
+            )
+        } else {
+            binds.push(read::Bind::Bytes(credential.token_hash.to_vec()));
+            (
+                "session.end",
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND token_hash = $3 \
+                 AND kind = 'session' AND revoked_at IS NULL RETURNING user_id",
+            )
+        };
+        let admin = read::Admin {
+            actor: &label,
+            credential: None,
+            roles: domain::role::REPORT_READERS,
+            action,
+            subject_kind: "user",
+            payload: serde_json::json!({}),
+            statement,
+            binds,
         };
         self.administer(key, admin)
             .await?

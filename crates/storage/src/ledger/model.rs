@@ -190,6 +190,29 @@ pub enum LedgerError {
     Stopped,
 }
 
+/// A user as found for signing in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignInUser {
+    /// Id.
+    pub id: i64,
+    /// Role.
+    pub role: Role,
+    /// The argon2id PHC string (`domain::credentials::hash_password`).
+    pub password_hash: String,
+    /// Whether the user was disabled.
+    pub disabled: bool,
+}
+
+impl std::fmt::Debug for SignInUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInUser")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A user as listed.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct User {

@@ -15,7 +15,7 @@ macro_rules! backend {
 
         use crate::StorageError;
         use crate::ledger::Failed;
-        use crate::ledger::model::{Applied, Authenticated, Rendered, Refusal, Request, User};
+        use crate::ledger::model::{Applied, Authenticated, Rendered, Refusal, Request, SignInUser, User};
         use crate::ledger::plan::{self, Claims, Snapshot, StoredKey, Writes};
         use domain::ledger::Donation;
         use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance, ZakatDatum};
@@ -1227,6 +1227,19 @@ macro_rules! backend {
             rows.iter()
                 .map(|row| Ok(User { id: row.try_get("id")?, email: row.try_get("email")?, role: decode_role(row)?, disabled: row.try_get("disabled")? }))
                 .collect()
+        }
+
+        /// The user signing in with `email`, with their password hash (disabled users too:
+        /// the caller refuses them after checking the password, saying nothing to a guesser).
+        pub(crate) async fn sign_in_user(pool: &Pool<Db>, email: &str) -> Result<Option<SignInUser>, sqlx::Error> {
+            let row = sqlx::query("SELECT id, role, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| {
+                Ok(SignInUser { id: row.try_get("id")?, role: decode_role(&row)?, password_hash: row.try_get("password_hash")?, disabled: row.try_get("disabled")? })
+            })
+            .transpose()
         }
 
         /// Runs one administrative statement (which returns the id of the row it changed) under

@@ -277,6 +277,14 @@ fn rule_field(rule: DistributionRule) -> &'static str {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        self.into_response_and_detail().0
+    }
+}
+
+impl ApiError {
+    /// The problem response (status, headers, the cause for the log line) and its detail: the
+    /// web pages keep the first but the body, and show the second in an HTML page.
+    pub(crate) fn into_response_and_detail(self) -> (Response, String) {
         let unauthenticated = matches!(
             self,
             ApiError::Unauthenticated
@@ -292,7 +300,9 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable => Some(ErrorCause::new("the ledger writer has stopped")),
             _ => None,
         };
-        let mut response = self.problem().into_response();
+        let problem = self.problem();
+        let detail = problem.detail.clone();
+        let mut response = problem.into_response();
         if unauthenticated {
             response
                 .headers_mut()
@@ -306,7 +316,7 @@ impl IntoResponse for ApiError {
         if let Some(cause) = cause {
             response.extensions_mut().insert(cause);
         }
-        response
+        (response, detail)
     }
 }
 

@@ -34,7 +34,7 @@ pub use error::ApiError;
 pub use receipts::ANNUAL_YEARS;
 
 use crate::AppState;
-use auth::Caller;
+pub(crate) use auth::Caller;
 
 /// The largest request body: a donation with a full donor is under 2 KiB; 64 KiB leaves room
 /// for notes while keeping a flood of huge bodies cheap to refuse.

@@ -9,7 +9,7 @@ use domain::receipts::{AnnualReceipt, Field, Institution, Receipt, Standing};
 
 /// The print styles: A5 portrait by default (`@page { size: A5 }`); a browser printing to A4
 /// scales the same layout up through the `A4` media query.
-const STYLE: &str = "\
+pub(crate) const STYLE: &str = "\
 :root{font-family:'DejaVu Sans',Verdana,sans-serif;color:#111}\
 body{margin:0;background:#eee}\
 .sheet{background:#fff;max-width:148mm;margin:1rem auto;padding:10mm 11mm;box-sizing:border-box}\

@@ -19,7 +19,8 @@ use crate::{AppState, telemetry};
 pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(operations::routes())
-        .merge(crate::api::routes());
+        .merge(crate::api::routes())
+        .merge(crate::pages::routes(&state));
     #[cfg(debug_assertions)]
     let router = router.merge(debug::routes());
     // The last layer added runs first: draining, then the method check, then telemetry, then
@@ -38,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             close_when_draining,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::security::headers,
         ))
         .with_state(state)
 }
@@ -115,10 +120,19 @@ async fn limit_request_time(
     response
 }
 
-async fn not_found() -> impl IntoResponse {
+/// 404: an HTML page for a browser off the API, else a problem document.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if browser && !uri.path().starts_with("/api/") {
+        return crate::pages::not_found(&headers, uri.path());
+    }
     Problem::new(
         StatusCode::NOT_FOUND,
         "not-found",
         "no resource at this path: see `/api/v1/openapi.json` for the API",
     )
+    .into_response()
 }

@@ -1,0 +1,11 @@
+sign-in-title = Staff sign-in
+sign-in-wrong = Wrong e-mail or password.
+field-email = E-mail
+field-password = Password
+landing-title = Pay your zakat, infak and sedekah with trust
+landing-lead = Calculate your zakat by the rules, check that a receipt is genuine, and see where each campaign's funds went.
+landing-calculate = Calculate zakat
+landing-campaigns = See campaigns
+landing-calculator-text = Zakat on wealth, income, gold, trade, harvests, zakat fitrah and fidyah, with each step and the rule it follows.
+landing-verify-text = Every zakat receipt carries a code and a QR code anyone can check.
+landing-campaigns-text = What each campaign collected and distributed, with no personal data.

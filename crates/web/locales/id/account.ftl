@@ -1,0 +1,11 @@
+sign-in-title = Masuk petugas
+sign-in-wrong = E-mail atau kata sandi salah.
+field-email = E-mail
+field-password = Kata sandi
+landing-title = Tunaikan zakat, infak dan sedekah dengan amanah
+landing-lead = Hitung zakat Anda sesuai ketentuan, periksa keaslian bukti setor, dan lihat ke mana dana program disalurkan.
+landing-calculate = Hitung zakat
+landing-campaigns = Lihat program
+landing-calculator-text = Zakat maal, penghasilan, emas, perdagangan, pertanian, fitrah dan fidyah, dengan langkah perhitungan dan dasar hukumnya.
+landing-verify-text = Setiap bukti setor zakat memuat kode dan QR yang dapat diperiksa siapa saja.
+landing-campaigns-text = Dana yang terhimpun dan tersalurkan per program, tanpa data pribadi.

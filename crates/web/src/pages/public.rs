@@ -1,0 +1,39 @@
+//! The public landing page.
+
+use maud::{Markup, html};
+
+use super::layout;
+use super::session::Visitor;
+
+/// `GET /`.
+pub(crate) async fn landing(visitor: Visitor) -> Markup {
+    let title = visitor.t("landing-title");
+    let body = html! {
+        section.hero {
+            h1 { (title) }
+            p.lead { (visitor.t("landing-lead")) }
+            p.actions {
+                a.button href="/zakat" { (visitor.t("landing-calculate")) }
+                a.button.secondary href="/campaigns" { (visitor.t("landing-campaigns")) }
+            }
+        }
+        section.cards {
+            article.card {
+                h2 { (visitor.t("nav-calculator")) }
+                p { (visitor.t("landing-calculator-text")) }
+                a href="/zakat" { (visitor.t("landing-calculate")) }
+            }
+            article.card {
+                h2 { (visitor.t("nav-verify")) }
+                p { (visitor.t("landing-verify-text")) }
+                a href="/verify" { (visitor.t("nav-verify")) }
+            }
+            article.card {
+                h2 { (visitor.t("nav-campaigns")) }
+                p { (visitor.t("landing-campaigns-text")) }
+                a href="/campaigns" { (visitor.t("landing-campaigns")) }
+            }
+        }
+    };
+    layout::public(&visitor, &title, &body)
+}
