@@ -2,6 +2,7 @@
 //! generator is `bench/loadgen`, shared with the benchmarks).
 
 pub mod binary;
+pub mod pages;
 pub mod release;
 pub mod test_app;
 pub mod tools;
