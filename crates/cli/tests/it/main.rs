@@ -19,6 +19,7 @@ mod idempotency;
 mod ledger;
 mod migrations;
 mod openapi;
+mod pages;
 mod receipts;
 mod registers;
 mod release;

@@ -264,7 +264,10 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
         let mut missing = Vec::new();
         // This file's own examples are not messages.
-        for path in rust_files(&root).into_iter().filter(|path| !path.ends_with("i18n.rs")) {
+        for path in rust_files(&root)
+            .into_iter()
+            .filter(|path| !path.ends_with("i18n.rs"))
+        {
             let source = std::fs::read_to_string(&path).unwrap();
             for id in message_ids_used(&source) {
                 if !known.contains(&id) {
