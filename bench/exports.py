@@ -140,8 +140,9 @@ def timed(client, path, runs=5):
     return statistics.median(client.request("GET", path)[0] for _ in range(runs))
 
 
-def start_filled(args, scratch, cleanup, backend, size, pg):
-    """A server on `size` cloned donations, with an amil token and an admin token."""
+def start_filled(args, scratch, cleanup, backend, size, pg, day=None):
+    """A server on `size` cloned donations received on `day` (default: `filled_day()`), with an
+    amil token and an admin token."""
     label = f"{backend}-{size}"
     url = None
     if backend == "postgres":
@@ -164,7 +165,7 @@ def start_filled(args, scratch, cleanup, backend, size, pg):
     admin.request("PUT", "/api/v1/settings/institution", INSTITUTION)
     admin.close()
     client = Client(server.port, tokens["amil"])
-    client.request("POST", "/api/v1/donations", donation_body(day=filled_day()), expect=201)
+    client.request("POST", "/api/v1/donations", donation_body(day=day or filled_day()), expect=201)
     client.close()
     if size > 1:
         if server.stop() != 0:
