@@ -490,3 +490,180 @@ async fn assets_are_digested_immutable_and_precompressed_by_what_the_client_acce
     assert_eq!(unknown.status(), 404);
     app.teardown().await;
 }
+
+/// What every page must be without JavaScript: a whole document in the visitor's language with
+/// one `<h1>`, no inline script (the CSP would block it) and no inline style, the token in
+/// every posting form, and a label for every field a person fills in.
+fn assert_a_whole_page_without_javascript(path: &str, html: &str) {
+    assert!(
+        html.starts_with("<!DOCTYPE html><html lang=\""),
+        "{path}: {html}"
+    );
+    assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1\n{html}");
+    for script in html.split("<script").skip(1) {
+        let tag = &script[..script.find('>').unwrap()];
+        assert!(
+            tag.contains(" src=\"/assets/"),
+            "{path}: an inline script: <script{tag}>"
+        );
+        assert!(
+            script[tag.len() + 1..].starts_with("</script>"),
+            "{path}: a script with a body"
+        );
+    }
+    assert!(
+        !html.contains(" style=\""),
+        "{path}: an inline style attribute"
+    );
+    assert!(
+        !html.contains(" onclick=") && !html.contains(" onsubmit="),
+        "{path}: an inline handler"
+    );
+    for form in html.split("<form").skip(1) {
+        let form = &form[..form.find("</form>").unwrap_or(form.len())];
+        let head = &form[..form.find('>').unwrap()];
+        if head.contains("method=\"post\"") {
+            assert!(
+                form.contains("name=\"_csrf\""),
+                "{path}: a posting form without the token: <form{head}>"
+            );
+        }
+    }
+    for input in html
+        .split("<input")
+        .skip(1)
+        .chain(html.split("<select").skip(1))
+        .chain(html.split("<textarea").skip(1))
+    {
+        let tag = &input[..input.find('>').unwrap()];
+        if tag.contains("type=\"hidden\"") || tag.contains("type=\"submit\"") {
+            continue;
+        }
+        let id = tag
+            .split(" id=\"")
+            .nth(1)
+            .map(|rest| rest.split('"').next().unwrap())
+            .unwrap_or_else(|| {
+                panic!("{path}: a field without an id (so without a label): <input{tag}>")
+            });
+        let labelled = html.contains(&format!("for=\"{id}\"")) || tag.contains("aria-label");
+        assert!(labelled, "{path}: no <label for=\"{id}\">");
+    }
+}
+
+#[tokio::test]
+async fn every_page_renders_whole_without_javascript_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let (admin, _, token) = PageClient::signed_in(&app, Role::Admin).await;
+    // Something on every page: a campaign, a muzakki with a donation, a mustahik paid.
+    let campaign = app
+        .post(
+            "/api/v1/campaigns",
+            &token,
+            None,
+            &serde_json::json!({"name": "Banjir Demak", "purpose": "disaster relief", "allowed_asnaf": ["fakir", "miskin"]}),
+        )
+        .await;
+    assert_eq!(campaign.status(), 201);
+    let campaign: serde_json::Value = campaign.json().await.unwrap();
+    let donation = app
+        .donate(
+            &token,
+            &serde_json::json!({"type": "zakat_maal", "amount": "2500000", "currency": "IDR", "method": "cash",
+                "donor": {"name": "Siti Aminah"}}),
+        )
+        .await;
+    let recipient = app
+        .post(
+            "/api/v1/recipients",
+            &token,
+            Some(&uuid::Uuid::new_v4().to_string()),
+            &serde_json::json!({"name": "Pak Darto", "asnaf": "miskin"}),
+        )
+        .await;
+    let recipient: serde_json::Value = recipient.json().await.unwrap();
+    let donor_id = donation["donor_id"].as_str().unwrap_or_default().to_owned();
+    let code = donation["verification_url"]
+        .as_str()
+        .and_then(|url| url.rsplit('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let today = time::OffsetDateTime::now_utc().date();
+    let period = format!("from={}-01-01&to={today}", today.year());
+    let routes = [
+        "/".to_owned(),
+        "/zakat".to_owned(),
+        "/zakat/maal".to_owned(),
+        "/zakat/maal?cash=150000000&gold_price_per_gram=1500000".to_owned(),
+        "/zakat/fidyah".to_owned(),
+        "/verify".to_owned(),
+        format!("/verify/{code}"),
+        "/campaigns".to_owned(),
+        format!("/campaigns/{}", campaign["id"].as_str().unwrap_or_default()),
+        "/staff".to_owned(),
+        "/staff/donations".to_owned(),
+        "/staff/donations/new".to_owned(),
+        format!("/staff/donations/{}", donation["id"].as_str().unwrap()),
+        "/staff/distributions".to_owned(),
+        "/staff/distributions/new".to_owned(),
+        "/staff/muzakki".to_owned(),
+        "/staff/muzakki/new".to_owned(),
+        format!("/staff/muzakki/{donor_id}"),
+        "/staff/mustahik".to_owned(),
+        "/staff/mustahik/new".to_owned(),
+        format!(
+            "/staff/mustahik/{}",
+            recipient["id"].as_str().unwrap_or_default()
+        ),
+        "/staff/campaigns".to_owned(),
+        "/staff/campaigns/new".to_owned(),
+        "/staff/reports".to_owned(),
+        format!("/staff/reports/changes-in-funds?{period}"),
+        format!("/staff/reports/financial-position?at={today}"),
+        format!("/staff/reports/collections?{period}"),
+        format!("/staff/reports/distributions?{period}"),
+        "/staff/audit".to_owned(),
+        "/staff/audit/verify".to_owned(),
+        "/staff/settings".to_owned(),
+        "/staff/users".to_owned(),
+    ];
+    let mut failures = Vec::new();
+    for lang in ["id", "en"] {
+        for route in &routes {
+            let separator = if route.contains('?') { '&' } else { '?' };
+            let path = format!("{route}{separator}lang={lang}");
+            let page = admin.get(&path).await;
+            if page.status != 200 {
+                failures.push(format!("{path}: {}", page.status));
+                continue;
+            }
+            assert!(
+                page.body.contains(&format!("<html lang=\"{lang}\"")),
+                "{path}"
+            );
+            assert_a_whole_page_without_javascript(&path, &page.body);
+        }
+    }
+    // And what a visitor who is not signed in sees.
+    let visitor = PageClient::new(&app);
+    for path in [
+        "/",
+        "/login",
+        "/zakat",
+        "/verify",
+        "/campaigns",
+        "/login?lang=en",
+    ] {
+        let page = visitor.get(path).await;
+        if page.status == 200 {
+            assert_a_whole_page_without_javascript(path, &page.body);
+        } else {
+            failures.push(format!("{path} (signed out): {}", page.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "pages that did not render: {failures:#?}"
+    );
+    app.teardown().await;
+}
