@@ -41,7 +41,10 @@ fn main() {
     );
     for (logical, bytes) in bundles {
         let digest = Sha256::digest(&bytes);
-        let hex: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = digest[..5].iter().fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
         let (stem, ext) = logical.rsplit_once('.').expect("assets have an extension");
         let name = format!("{stem}-{hex}.{ext}");
         std::fs::write(out.join(&name), &bytes).unwrap();

@@ -13,6 +13,7 @@ mod migrations;
 pub mod reports;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+pub mod views;
 
 pub use database::{Backend, ConnectOptions, Database, PoolStats};
 pub use error::{StorageError, WriteFailure, chain as error_chain};

@@ -210,7 +210,7 @@ fn staff_header(staff: &Staff) -> Markup {
                     div.account-menu {
                         form method="post" action="/logout" {
                             (staff.csrf_field())
-                            button type="submit" { (staff.t("sign-out")) }
+                            button #sign-out type="submit" { (staff.t("sign-out")) }
                         }
                         form method="post" action="/logout/everywhere" {
                             (staff.csrf_field())

@@ -34,11 +34,11 @@ use crate::AppState;
 /// The page routes (and `/assets`).
 pub fn routes(state: &AppState) -> Router<AppState> {
     let pages = Router::new()
-        .route("/", get(public::landing))
+        .merge(public::routes())
+        .merge(staff::routes())
         .route("/login", get(account::form).post(account::sign_in))
         .route("/logout", post(account::sign_out))
         .route("/logout/everywhere", post(account::sign_out_everywhere))
-        .route("/staff", get(staff::dashboard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::visit,

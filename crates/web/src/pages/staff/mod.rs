@@ -1,16 +1,30 @@
-//! The staff pages, one module per area; each handler takes [`Staff`] (signed in) and checks
-//! the role the area needs.
+//! The staff pages, one module per area; each handler takes [`Staff`](super::Staff) (signed
+//! in) and checks the role the area needs.
 
-use maud::{Markup, html};
+mod audit;
+mod campaigns;
+mod dashboard;
+mod distributions;
+mod donations;
+mod registers;
+mod reports;
+mod settings;
+mod users;
 
-use super::error::PageError;
-use super::layout;
-use super::session::Staff;
+use axum::Router;
 
-/// `GET /staff`: the dashboard.
-pub(crate) async fn dashboard(staff: Staff) -> Result<Markup, PageError> {
-    staff.require(domain::role::REPORT_READERS)?;
-    let title = staff.t("nav-dashboard");
-    let body = html! { h1 { (title) } };
-    Ok(layout::staff(&staff, &title, &body))
+use crate::AppState;
+
+/// Every staff route, under `/staff`.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(dashboard::routes())
+        .merge(donations::routes())
+        .merge(distributions::routes())
+        .merge(registers::routes())
+        .merge(campaigns::routes())
+        .merge(reports::routes())
+        .merge(audit::routes())
+        .merge(settings::routes())
+        .merge(users::routes())
 }

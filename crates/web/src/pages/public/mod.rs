@@ -1,9 +1,18 @@
-//! The public landing page.
+//! The public pages: the landing page, the zakat calculator, receipt verification and the
+//! campaigns' transparency pages. Nothing here needs signing in or shows personal data.
 
+use axum::Router;
+use axum::routing::get;
 use maud::{Markup, html};
 
 use super::layout;
 use super::session::Visitor;
+use crate::AppState;
+
+/// The public routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/", get(landing))
+}
 
 /// `GET /`.
 pub(crate) async fn landing(visitor: Visitor) -> Markup {

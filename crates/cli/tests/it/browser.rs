@@ -1,0 +1,1 @@
+//! The browser tests: headless Chromium through the pages (tests/browser/flow.mjs).

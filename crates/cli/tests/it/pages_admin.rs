@@ -1,0 +1,1 @@
+//! The register, campaign, settings and user pages.

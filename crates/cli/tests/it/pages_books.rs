@@ -1,0 +1,1 @@
+//! The dashboard, report and audit pages.

@@ -1,0 +1,1 @@
+//! The donation and distribution pages.

@@ -1,0 +1,1 @@
+//! The public pages: calculator, receipt verification, campaign transparency.

@@ -1,0 +1,1 @@
+//! Reads for the register, campaign, settings and user pages.

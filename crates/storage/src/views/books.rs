@@ -1,0 +1,1 @@
+//! Reads for the dashboard, report and audit pages.

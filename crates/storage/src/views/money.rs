@@ -1,0 +1,1 @@
+//! Reads for the donation and distribution pages.

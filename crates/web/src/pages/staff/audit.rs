@@ -1,0 +1,10 @@
+//! The audit trail: browse, verify, the signed head.
+
+use axum::Router;
+
+use crate::AppState;
+
+/// This area's routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+}

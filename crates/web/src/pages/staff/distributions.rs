@@ -1,0 +1,10 @@
+//! The distributions: list, record (an idempotent form).
+
+use axum::Router;
+
+use crate::AppState;
+
+/// This area's routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+}
