@@ -31,6 +31,8 @@ pub use model::{
     Actor, Applied, Authenticated, Credential, Idempotency, LedgerError, Refusal, Rendered,
     Renderer, Request, SignInUser, User,
 };
+/// How a campaign's stored rules read, for the pages' views too.
+pub(crate) use read::campaign_rules;
 pub use read::{
     AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DistributionFilter, DonationFilter,
     DonorRecord, Field, FundBalance, NewZakatDatum, PersonFilter, PersonPatch, PersonReads,

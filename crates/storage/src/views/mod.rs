@@ -4,4 +4,4 @@
 mod admin;
 mod books;
 mod money;
-mod public;
+pub mod public;

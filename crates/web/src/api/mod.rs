@@ -10,7 +10,7 @@ mod exports;
 mod funds;
 mod input;
 mod problems;
-mod receipts;
+pub(crate) mod receipts;
 mod registers;
 mod registry;
 mod reports;
@@ -126,7 +126,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/donations/{id}/receipt",
             get(receipts::donation_receipt),
         )
-        .route("/verify/{code}", get(receipts::verify))
         .route(
             "/api/v1/donors/{id}/receipts/{year}",
             get(receipts::annual_receipt),
