@@ -171,7 +171,7 @@ async fn the_dashboard_shows_the_apis_balances_and_this_months_collections_in_a_
 }
 
 #[tokio::test]
-async fn the_statements_on_the_pages_are_the_apis_to_the_cent() {
+async fn the_psak_statements_on_the_pages_are_the_apis_to_the_cent() {
     let app = TestApp::spawn().await;
     let (auditor, _, auditor_token) = PageClient::signed_in(&app, Role::Auditor).await;
     let admin = app.token(Role::Admin).await;
@@ -241,6 +241,18 @@ async fn the_statements_on_the_pages_are_the_apis_to_the_cent() {
         vec!["300000.00"]
     );
     assert!(funds.contains("Banjir Demak"));
+
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn the_collections_and_distributions_on_the_pages_are_the_apis_to_the_cent() {
+    let app = TestApp::spawn().await;
+    let (auditor, _, auditor_token) = PageClient::signed_in(&app, Role::Auditor).await;
+    let admin = app.token(Role::Admin).await;
+    record_books(&app, &admin).await;
+    let today = today();
+    let period = format!("from={}-01-01&to={today}", today.year());
 
     // Collections: the totals and the by-type rows.
     let page = auditor

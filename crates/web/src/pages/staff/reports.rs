@@ -245,8 +245,8 @@ fn default_picker(kind: Kind, today: time::Date) -> Picker<'static> {
     if kind == Kind::FinancialPosition {
         Picker::of_day(today)
     } else {
-        let first = time::Date::from_calendar_date(today.year(), time::Month::January, 1)
-            .unwrap_or(today);
+        let first =
+            time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
         Picker::of_period(Period::new(first, today).expect("January 1st is not after today"))
     }
 }
