@@ -1,19 +1,19 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from the same code
 //! (handlers and types carry the annotations), so the document cannot drift from the API.
 
-mod audit;
+pub(crate) mod audit;
 mod auth;
 mod distributions;
 mod donations;
 mod error;
 mod exports;
-mod funds;
+pub(crate) mod funds;
 mod input;
 mod problems;
 pub(crate) mod receipts;
 mod registers;
 mod registry;
-mod reports;
+pub(crate) mod reports;
 mod settings;
 mod tabular;
 mod wakaf;
