@@ -3,5 +3,5 @@
 
 mod admin;
 mod books;
-mod money;
+pub mod money;
 mod public;
