@@ -3,7 +3,7 @@
 
 mod admin;
 mod books;
-mod money;
+pub mod money;
 pub mod public;
 
 pub use books::{AUDIT_LIST_PAGE_SIZE_MAX, AuditListed, CAMPAIGN_NAMES_MAX, MonthlySum};

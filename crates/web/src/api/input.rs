@@ -93,16 +93,22 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = value.to_str().ok().filter(|key| {
-        !key.is_empty()
-            && key.len() <= IDEMPOTENCY_KEY_LENGTH_MAX
-            && key.bytes().all(|b| b.is_ascii_graphic())
-    });
-    key.map(|key| Some(key.to_owned())).ok_or_else(|| {
-        ApiError::IdempotencyKey(format!(
+    idempotency_key_text(value.to_str().unwrap_or_default()).map(Some)
+}
+
+/// An idempotency key given as text (a form's hidden field): 1 to 255 visible ASCII
+/// characters.
+pub fn idempotency_key_text(key: &str) -> Result<String, ApiError> {
+    if !key.is_empty()
+        && key.len() <= IDEMPOTENCY_KEY_LENGTH_MAX
+        && key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        Ok(key.to_owned())
+    } else {
+        Err(ApiError::IdempotencyKey(format!(
             "`Idempotency-Key` must be 1 to {IDEMPOTENCY_KEY_LENGTH_MAX} visible ASCII characters, e.g. a UUID"
-        ))
-    })
+        )))
+    }
 }
 
 /// A required free-text field: trimmed, non-empty, at most `max` characters, no control

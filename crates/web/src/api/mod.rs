@@ -3,15 +3,15 @@
 
 pub(crate) mod audit;
 mod auth;
-mod distributions;
-mod donations;
+pub(crate) mod distributions;
+pub(crate) mod donations;
 mod error;
 mod exports;
 pub(crate) mod funds;
-mod input;
+pub(crate) mod input;
 mod problems;
 pub(crate) mod receipts;
-mod registers;
+pub(crate) mod registers;
 mod registry;
 pub(crate) mod reports;
 mod settings;
@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use storage::ledger::{Applied, Change, Idempotency, Renderer, Request};
+use storage::ledger::{Applied, Change, Idempotency, Rendered, Renderer, Request};
 use utoipa::OpenApi;
 use uuid::Uuid;
 
@@ -34,7 +34,7 @@ pub use error::ApiError;
 pub use receipts::ANNUAL_YEARS;
 
 use crate::AppState;
-pub(crate) use auth::Caller;
+pub(crate) use auth::{Caller, PersonalDataReader};
 
 /// The largest request body: a donation with a full donor is under 2 KiB; 64 KiB leaves room
 /// for notes while keeping a flood of huge bodies cheap to refuse.
@@ -232,30 +232,8 @@ async fn record(
     creation: Creation,
     change: Change,
 ) -> Result<Response, ApiError> {
-    let _in_flight = match &key {
-        Some(key) => Some(
-            state
-                .claim_key(caller.user_id, key)
-                .ok_or(ApiError::KeyInFlight)?,
-        ),
-        None => None,
-    };
-    let idempotency = key.map(|key| Idempotency {
-        key,
-        request_digest: creation.digest,
-        render: creation.render.clone(),
-    });
-    let request = Request {
-        user_id: caller.user_id,
-        change,
-        idempotency,
-        credential: Some(caller.credential),
-    };
-    let (rendered, replayed) = match state.ledger().apply(request).await? {
-        Applied::Done(_, Some(rendered)) => (rendered, false),
-        Applied::Done(outcome, None) => ((creation.render)(&outcome), false),
-        Applied::Replayed(rendered) => (rendered, true),
-    };
+    let (rendered, replayed) =
+        apply(state, caller, key, creation.digest, creation.render, change).await?;
     let status = StatusCode::from_u16(rendered.status).map_err(|_| ApiError::Internal)?;
     let mut response = (
         status,
@@ -269,6 +247,45 @@ async fn record(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// Sends a change through the ledger under `key` (if any; `digest` identifies the request it
+/// was first used with): the rendered outcome, and whether it is the original one replayed.
+/// The API's creates and the staff pages' forms both record through it, so a key protects a
+/// form exactly as it protects an API request. A key another request of this process is still
+/// working on is [`ApiError::KeyInFlight`].
+pub(crate) async fn apply(
+    state: &AppState,
+    caller: Caller,
+    key: Option<String>,
+    digest: [u8; 32],
+    render: Renderer,
+    change: Change,
+) -> Result<(Rendered, bool), ApiError> {
+    let _in_flight = match &key {
+        Some(key) => Some(
+            state
+                .claim_key(caller.user_id, key)
+                .ok_or(ApiError::KeyInFlight)?,
+        ),
+        None => None,
+    };
+    let idempotency = key.map(|key| Idempotency {
+        key,
+        request_digest: digest,
+        render: render.clone(),
+    });
+    let request = Request {
+        user_id: caller.user_id,
+        change,
+        idempotency,
+        credential: Some(caller.credential),
+    };
+    Ok(match state.ledger().apply(request).await? {
+        Applied::Done(_, Some(rendered)) => (rendered, false),
+        Applied::Done(outcome, None) => (render(&outcome), false),
+        Applied::Replayed(rendered) => (rendered, true),
+    })
 }
 
 fn json_response(status: u16, value: &impl Serialize) -> Response {

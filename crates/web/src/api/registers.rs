@@ -43,7 +43,7 @@ fn reads_personal_data(caller: &Caller) -> bool {
 
 /// Counts a staff read of the records in `ids` before they are answered (a read that cannot be
 /// counted is not served), and logs it with ids only.
-pub(super) async fn count(
+pub(crate) async fn count(
     state: &AppState,
     caller: &Caller,
     register: Register,
