@@ -166,9 +166,9 @@ async fn page(
             h2 #amil-title { (staff.t("settings-amil-title")) }
             div.settings-grid {
                 (share_form(staff, admin, Which::AmilShare, &settings.amil_share_percent, "12.5",
-                    filled(Which::AmilShare, Filled::default().with("percent", settings.amil_share_percent.clone()))))
+                    &filled(Which::AmilShare, Filled::default().with("percent", settings.amil_share_percent.clone()))))
                 (share_form(staff, admin, Which::AmilShareInfak, &settings.amil_share_infak_percent, "20",
-                    filled(Which::AmilShareInfak, Filled::default().with("percent", settings.amil_share_infak_percent.clone()))))
+                    &filled(Which::AmilShareInfak, Filled::default().with("percent", settings.amil_share_infak_percent.clone()))))
                 (shortfall_form(staff, admin, settings.amil_shortfall,
                     &filled(Which::AmilShortfall, Filled::default().with("value", settings.amil_shortfall.as_str()))))
             }
@@ -196,61 +196,73 @@ async fn page(
                 (institution_form(staff, institution.as_ref(), &filled(Which::Institution, institution_values(institution.as_ref()))))
             }
         }
-        section.panel #history aria-labelledby="history-title" {
-            h2 #history-title { (staff.t("settings-history-title")) }
-            @if changes.is_empty() {
-                p { (staff.t("settings-history-none")) }
-            } @else {
-                div.table-wrap {
-                    table {
-                        caption { (staff.t("settings-amil-title")) }
-                        thead { tr {
-                            th scope="col" { (staff.t("settings-history-when")) }
-                            th scope="col" { (staff.t("settings-history-setting")) }
-                            th scope="col" { (staff.t("settings-history-value")) }
-                            th scope="col" { (staff.t("settings-history-who")) }
-                        } }
-                        tbody {
-                            @for change in &changes {
-                                tr {
-                                    td { (format::date_time(staff.lang, change.changed_at)) }
-                                    td { (staff.t(&format!("settings-key-{}", change.key))) }
-                                    td { (setting_value(staff, &change.key, &change.value)) }
-                                    td { (who(&change.changed_by)) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            @if !institution_changes.is_empty() {
-                div.table-wrap {
-                    table {
-                        caption { (staff.t("settings-institution-title")) }
-                        thead { tr {
-                            th scope="col" { (staff.t("settings-history-when")) }
-                            th scope="col" { (staff.t("settings-field-name")) }
-                            th scope="col" { (staff.t("settings-field-licence_number")) }
-                            th scope="col" { (staff.t("settings-field-code")) }
-                            th scope="col" { (staff.t("settings-history-who")) }
-                        } }
-                        tbody {
-                            @for change in &institution_changes {
-                                tr {
-                                    td { (format::date_time(staff.lang, change.changed_at)) }
-                                    td { (change.name) }
-                                    td { (change.licence_number) }
-                                    td { (format!("{:04}", change.code)) }
-                                    td { (who(&change.changed_by)) }
-                                }
+        (history_section(staff, &changes, &institution_changes, &who))
+    };
+    Ok((status, layout::staff(staff, &title, &body)).into_response())
+}
+
+/// Who changed the settings and the institution profile, when, to what.
+fn history_section(
+    staff: &Staff,
+    changes: &[storage::views::admin::SettingChange],
+    institution_changes: &[storage::views::admin::InstitutionChange],
+    who: &dyn Fn(&str) -> String,
+) -> Markup {
+    html! {
+    section.panel #history aria-labelledby="history-title" {
+        h2 #history-title { (staff.t("settings-history-title")) }
+        @if changes.is_empty() {
+            p { (staff.t("settings-history-none")) }
+        } @else {
+            div.table-wrap {
+                table {
+                    caption { (staff.t("settings-amil-title")) }
+                    thead { tr {
+                        th scope="col" { (staff.t("settings-history-when")) }
+                        th scope="col" { (staff.t("settings-history-setting")) }
+                        th scope="col" { (staff.t("settings-history-value")) }
+                        th scope="col" { (staff.t("settings-history-who")) }
+                    } }
+                    tbody {
+                        @for change in changes {
+                            tr {
+                                td { (format::date_time(staff.lang, change.changed_at)) }
+                                td { (staff.t(&format!("settings-key-{}", change.key))) }
+                                td { (setting_value(staff, &change.key, &change.value)) }
+                                td { (who(&change.changed_by)) }
                             }
                         }
                     }
                 }
             }
         }
-    };
-    Ok((status, layout::staff(staff, &title, &body)).into_response())
+        @if !institution_changes.is_empty() {
+            div.table-wrap {
+                table {
+                    caption { (staff.t("settings-institution-title")) }
+                    thead { tr {
+                        th scope="col" { (staff.t("settings-history-when")) }
+                        th scope="col" { (staff.t("settings-field-name")) }
+                        th scope="col" { (staff.t("settings-field-licence_number")) }
+                        th scope="col" { (staff.t("settings-field-code")) }
+                        th scope="col" { (staff.t("settings-history-who")) }
+                    } }
+                    tbody {
+                        @for change in institution_changes {
+                            tr {
+                                td { (format::date_time(staff.lang, change.changed_at)) }
+                                td { (change.name) }
+                                td { (change.licence_number) }
+                                td { (format!("{:04}", change.code)) }
+                                td { (who(&change.changed_by)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    }
 }
 
 /// A stored percentage (`12.50`) as the visitor's language writes it (`12,5 %`).
@@ -275,7 +287,7 @@ fn share_form(
     which: Which,
     current: &str,
     cap: &str,
-    filled: Filled,
+    filled: &Filled,
 ) -> Markup {
     let id = which.id();
     html! {
@@ -286,9 +298,9 @@ fn share_form(
             @if admin {
                 form.stack method="post" action=(which.path()) novalidate {
                     (staff.csrf_field())
-                    (form::summary(staff, &filled, &[("percent", staff.t("settings-field-percent"))]))
+                    (form::summary(staff, filled, &[("percent", staff.t("settings-field-percent"))]))
                     (Field::new(id, "percent", staff.t("settings-field-percent")).required().inputmode("decimal").max_length(6)
-                        .hint(staff.t_args("settings-hint-percent", &[("cap", cap.into())])).render(&filled))
+                        .hint(staff.t_args("settings-hint-percent", &[("cap", cap.into())])).render(filled))
                     button type="submit" { (staff.t("settings-save")) }
                 }
             }

@@ -239,18 +239,8 @@ async fn user_page(
     status_code: StatusCode,
 ) -> Result<Response, PageError> {
     let tokens = state.database().api_tokens_of(user.id).await?;
-    let now = time::OffsetDateTime::now_utc();
     let title = user.email.clone();
     let path = format!("/staff/users/{}", user.id);
-    let lifetimes: Vec<(String, String)> = TOKEN_LIFETIMES
-        .iter()
-        .map(|lifetime| {
-            (
-                (*lifetime).to_owned(),
-                staff.t(&format!("users-lifetime-{lifetime}")),
-            )
-        })
-        .collect();
     let token_form = match &problem {
         Some(problem) if problem.field.as_deref() == Some("expires_in") => {
             Filled::default().refused(problem.clone())
@@ -306,50 +296,73 @@ async fn user_page(
                 }
             }
         }
-        section.panel aria-labelledby="tokens-title" {
-            h2 #tokens-title { (staff.t("users-tokens")) }
-            p.hint { (staff.t("users-tokens-text")) }
-            @if tokens.is_empty() {
-                p { (staff.t("users-tokens-none")) }
-            } @else {
-                div.table-wrap {
-                    table {
-                        caption.visually-hidden { (staff.t("users-tokens")) }
-                        thead { tr {
-                            th scope="col" .number { (staff.t("users-token-id")) }
-                            th scope="col" { (staff.t("users-created")) }
-                            th scope="col" { (staff.t("users-token-expires")) }
-                            th scope="col" { (staff.t("users-status")) }
-                            th scope="col" { span.visually-hidden { (staff.t("users-token-actions")) } }
-                        } }
-                        tbody {
-                            @for token in &tokens {
-                                tr {
-                                    td.number { (token.id) }
-                                    td { (format::date_time(staff.lang, token.created_at)) }
-                                    td {
-                                        @match token.expires_at {
-                                            Some(at) => (format::date_time(staff.lang, at)),
-                                            None => (staff.t("users-token-no-expiry")),
-                                        }
+        (tokens_section(staff, user, &tokens, &token_form))
+    };
+    Ok((status_code, layout::staff(staff, &title, &body)).into_response())
+}
+
+/// The user's API tokens (never a secret), the revoke buttons and the form for a new one.
+fn tokens_section(
+    staff: &Staff,
+    user: &UserAccount,
+    tokens: &[storage::views::admin::ApiTokenInfo],
+    token_form: &Filled,
+) -> Markup {
+    let now = time::OffsetDateTime::now_utc();
+    let path = format!("/staff/users/{}", user.id);
+    let lifetimes: Vec<(String, String)> = TOKEN_LIFETIMES
+        .iter()
+        .map(|lifetime| {
+            (
+                (*lifetime).to_owned(),
+                staff.t(&format!("users-lifetime-{lifetime}")),
+            )
+        })
+        .collect();
+    html! {
+    section.panel aria-labelledby="tokens-title" {
+        h2 #tokens-title { (staff.t("users-tokens")) }
+        p.hint { (staff.t("users-tokens-text")) }
+        @if tokens.is_empty() {
+            p { (staff.t("users-tokens-none")) }
+        } @else {
+            div.table-wrap {
+                table {
+                    caption.visually-hidden { (staff.t("users-tokens")) }
+                    thead { tr {
+                        th scope="col" .number { (staff.t("users-token-id")) }
+                        th scope="col" { (staff.t("users-created")) }
+                        th scope="col" { (staff.t("users-token-expires")) }
+                        th scope="col" { (staff.t("users-status")) }
+                        th scope="col" { span.visually-hidden { (staff.t("users-token-actions")) } }
+                    } }
+                    tbody {
+                        @for token in tokens {
+                            tr {
+                                td.number { (token.id) }
+                                td { (format::date_time(staff.lang, token.created_at)) }
+                                td {
+                                    @match token.expires_at {
+                                        Some(at) => (format::date_time(staff.lang, at)),
+                                        None => (staff.t("users-token-no-expiry")),
                                     }
-                                    td {
-                                        @if let Some(at) = token.revoked_at {
-                                            span.badge.danger { (staff.t("users-token-revoked")) } " " (format::date(staff.lang, at.date()))
-                                        } @else if token.live(now) {
-                                            span.badge { (staff.t("users-token-live")) }
-                                        } @else {
-                                            span.badge.danger { (staff.t("users-token-expired")) }
-                                        }
+                                }
+                                td {
+                                    @if let Some(at) = token.revoked_at {
+                                        span.badge.danger { (staff.t("users-token-revoked")) } " " (format::date(staff.lang, at.date()))
+                                    } @else if token.live(now) {
+                                        span.badge { (staff.t("users-token-live")) }
+                                    } @else {
+                                        span.badge.danger { (staff.t("users-token-expired")) }
                                     }
-                                    td {
-                                        @if token.revoked_at.is_none() {
-                                            form.inline-form method="post" action={ (path) "/tokens/" (token.id) "/revoke" }
-                                                data-confirm=(staff.t("users-revoke-question")) {
-                                                (staff.csrf_field())
-                                                button.secondary type="submit" aria-label=(staff.t_args("users-revoke-label", &[("id", token.id.into())])) {
-                                                    (staff.t("users-revoke"))
-                                                }
+                                }
+                                td {
+                                    @if token.revoked_at.is_none() {
+                                        form.inline-form method="post" action={ (path) "/tokens/" (token.id) "/revoke" }
+                                            data-confirm=(staff.t("users-revoke-question")) {
+                                            (staff.csrf_field())
+                                            button.secondary type="submit" aria-label=(staff.t_args("users-revoke-label", &[("id", token.id.into())])) {
+                                                (staff.t("users-revoke"))
                                             }
                                         }
                                     }
@@ -359,17 +372,17 @@ async fn user_page(
                     }
                 }
             }
-            @if user.disabled_at.is_none() {
-                h3 { (staff.t("users-token-new")) }
-                form.stack method="post" action={ (path) "/tokens" } {
-                    (staff.csrf_field())
-                    (form::select(&token_form, ("token", "expires_in"), &staff.t("users-field-expires_in"), &lifetimes, None))
-                    button #create-token type="submit" { (staff.t("users-token-create")) }
-                }
+        }
+        @if user.disabled_at.is_none() {
+            h3 { (staff.t("users-token-new")) }
+            form.stack method="post" action={ (path) "/tokens" } {
+                (staff.csrf_field())
+                (form::select(token_form, ("token", "expires_in"), &staff.t("users-field-expires_in"), &lifetimes, None))
+                button #create-token type="submit" { (staff.t("users-token-create")) }
             }
         }
-    };
-    Ok((status_code, layout::staff(staff, &title, &body)).into_response())
+    }
+    }
 }
 
 /// `POST /staff/users/{id}/disable`: as `user disable`; their sessions and tokens stop at

@@ -333,7 +333,7 @@ async fn detail(
             .with_some("nik", person.and_then(|p| p.nik.clone()))
             .with_some("phone", person.and_then(|p| p.phone.clone()))
             .with_some("address", person.and_then(|p| p.address.clone()))
-            .with_some("asnaf", recipient.asnaf.map(|a| a.as_str()))
+            .with_some("asnaf", recipient.asnaf.map(Asnaf::as_str))
             .with_some(
                 "household_size",
                 person.and_then(|p| p.household_size.map(|s| s.to_string())),
@@ -352,60 +352,8 @@ async fn detail(
             ("saved", "registers-saved"),
             ("erased", "registers-erased-notice"),
         ]))
-        section.panel aria-labelledby="record-title" {
-            h2 #record-title { (staff.t("registers-record")) }
-            dl.facts {
-                dt { (staff.t("registers-field-asnaf")) }
-                dd { (asnaf_name(staff, recipient.asnaf)) }
-                @if let Some(person) = &recipient.personal_data {
-                    dt { (staff.t("registers-field-name")) } dd { (person.name) }
-                    dt { (staff.t("registers-field-nik")) } dd { (person.nik.as_deref().unwrap_or("—")) }
-                    dt { (staff.t("registers-field-phone")) } dd { (person.phone.as_deref().unwrap_or("—")) }
-                    dt { (staff.t("registers-field-address")) } dd { (person.address.as_deref().unwrap_or("—")) }
-                    dt { (staff.t("registers-field-household_size")) }
-                    dd { (person.household_size.map_or_else(|| "—".to_owned(), |size| size.to_string())) }
-                    dt { (staff.t("registers-field-eligibility_note")) }
-                    dd { (person.eligibility_note.as_deref().unwrap_or("—")) }
-                }
-                (super::record_dates(staff, &recipient.created_at, recipient.updated_at.as_deref(), recipient.erased_at.as_deref()))
-            }
-            @if recipient.personal_data.is_none() {
-                p.hint { (staff.t("registers-personal-hidden")) }
-            }
-        }
-        section.panel aria-labelledby="distributions-title" {
-            h2 #distributions-title { (staff.t("registers-distributions")) }
-            @if distributions.is_empty() {
-                p { (staff.t("registers-no-distributions")) }
-            } @else {
-                div.table-wrap {
-                    table {
-                        thead { tr {
-                            th scope="col" { (staff.t("registers-distributed-on")) }
-                            th scope="col" { (staff.t("registers-field-asnaf")) }
-                            th scope="col" { (staff.t("registers-program")) }
-                            th scope="col" .number { (staff.t("registers-amount")) }
-                        } }
-                        tbody {
-                            @for distribution in &distributions {
-                                tr {
-                                    td { a href={ "/staff/distributions/" (distribution.id) } { (format::date(staff.lang, distribution.distributed_on)) } }
-                                    td {
-                                        @match (distribution.asnaf, distribution.purpose) {
-                                            (Some(asnaf), _) => (asnaf_name(staff, Some(asnaf))),
-                                            (None, Some(purpose)) => (purpose.as_str()),
-                                            (None, None) => "—",
-                                        }
-                                    }
-                                    td { (distribution.program) }
-                                    td.number { (format::money(staff.lang, distribution.amount)) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        (record_section(staff, &recipient))
+        (distributions_section(staff, &distributions))
         @if staff.can(RECORDERS) && !recipient.erased {
             section.panel aria-labelledby="edit-title" {
                 h2 #edit-title { (staff.t("registers-edit")) }
@@ -425,6 +373,72 @@ async fn detail(
         }
     };
     Ok((status, layout::staff(staff, &title, &body)).into_response())
+}
+
+/// The recipient's record as the caller may see it.
+fn record_section(staff: &Staff, recipient: &RecipientView) -> Markup {
+    html! {
+    section.panel aria-labelledby="record-title" {
+        h2 #record-title { (staff.t("registers-record")) }
+        dl.facts {
+            dt { (staff.t("registers-field-asnaf")) }
+            dd { (asnaf_name(staff, recipient.asnaf)) }
+            @if let Some(person) = &recipient.personal_data {
+                dt { (staff.t("registers-field-name")) } dd { (person.name) }
+                dt { (staff.t("registers-field-nik")) } dd { (person.nik.as_deref().unwrap_or("—")) }
+                dt { (staff.t("registers-field-phone")) } dd { (person.phone.as_deref().unwrap_or("—")) }
+                dt { (staff.t("registers-field-address")) } dd { (person.address.as_deref().unwrap_or("—")) }
+                dt { (staff.t("registers-field-household_size")) }
+                dd { (person.household_size.map_or_else(|| "—".to_owned(), |size| size.to_string())) }
+                dt { (staff.t("registers-field-eligibility_note")) }
+                dd { (person.eligibility_note.as_deref().unwrap_or("—")) }
+            }
+            (super::record_dates(staff, &recipient.created_at, recipient.updated_at.as_deref(), recipient.erased_at.as_deref()))
+        }
+        @if recipient.personal_data.is_none() {
+            p.hint { (staff.t("registers-personal-hidden")) }
+        }
+    }
+    }
+}
+
+/// What the recipient received (the newest).
+fn distributions_section(staff: &Staff, distributions: &[storage::ledger::Distribution]) -> Markup {
+    html! {
+    section.panel aria-labelledby="distributions-title" {
+        h2 #distributions-title { (staff.t("registers-distributions")) }
+        @if distributions.is_empty() {
+            p { (staff.t("registers-no-distributions")) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th scope="col" { (staff.t("registers-distributed-on")) }
+                        th scope="col" { (staff.t("registers-field-asnaf")) }
+                        th scope="col" { (staff.t("registers-program")) }
+                        th scope="col" .number { (staff.t("registers-amount")) }
+                    } }
+                    tbody {
+                        @for distribution in distributions {
+                            tr {
+                                td { a href={ "/staff/distributions/" (distribution.id) } { (format::date(staff.lang, distribution.distributed_on)) } }
+                                td {
+                                    @match (distribution.asnaf, distribution.purpose) {
+                                        (Some(asnaf), _) => (asnaf_name(staff, Some(asnaf))),
+                                        (None, Some(purpose)) => (purpose.as_str()),
+                                        (None, None) => "—",
+                                    }
+                                }
+                                td { (distribution.program) }
+                                td.number { (format::money(staff.lang, distribution.amount)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    }
 }
 
 /// `POST /staff/mustahik/{id}`: changes what differs from the record through

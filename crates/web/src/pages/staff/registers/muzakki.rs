@@ -302,62 +302,8 @@ async fn detail(
             ("saved", "registers-saved"),
             ("erased", "registers-erased-notice"),
         ]))
-        section.panel aria-labelledby="record-title" {
-            h2 #record-title { (staff.t("registers-record")) }
-            dl.facts {
-                dt { (staff.t("registers-field-npwz")) }
-                dd.npwz { (donor.npwz.as_deref().unwrap_or("—")) }
-                @if let Some(person) = &donor.personal_data {
-                    dt { (staff.t("registers-field-name")) } dd { (person.name) }
-                    dt { (staff.t("registers-field-nik")) } dd { (person.nik.as_deref().unwrap_or("—")) }
-                    dt { (staff.t("registers-field-npwp")) } dd { (person.npwp.as_deref().unwrap_or("—")) }
-                    dt { (staff.t("registers-field-phone")) } dd { (person.phone.as_deref().unwrap_or("—")) }
-                    dt { (staff.t("registers-field-email")) } dd { (person.email.as_deref().unwrap_or("—")) }
-                    dt { (staff.t("registers-field-address")) } dd { (person.address.as_deref().unwrap_or("—")) }
-                }
-                (super::record_dates(staff, &donor.created_at, donor.updated_at.as_deref(), donor.erased_at.as_deref()))
-            }
-            @if donor.personal_data.is_none() {
-                p.hint { (staff.t("registers-personal-hidden")) }
-            }
-        }
-        section.panel aria-labelledby="donations-title" {
-            h2 #donations-title { (staff.t("registers-donations")) }
-            @if donations.is_empty() {
-                p { (staff.t("registers-no-donations")) }
-            } @else {
-                div.table-wrap {
-                    table {
-                        thead { tr {
-                            th scope="col" { (staff.t("registers-receipt-number")) }
-                            th scope="col" { (staff.t("registers-received-on")) }
-                            th scope="col" { (staff.t("registers-donation-type")) }
-                            th scope="col" .number { (staff.t("registers-amount")) }
-                            th scope="col" { (staff.t("registers-status")) }
-                        } }
-                        tbody {
-                            @for donation in &donations {
-                                tr {
-                                    td { a href={ "/staff/donations/" (donation.id) } { (donation.receipt.to_string()) } }
-                                    td { (format::date(staff.lang, donation.received_on)) }
-                                    td { (staff.t(&format!("admin-donation-type-{}", donation.donation_type.as_str()))) }
-                                    td.number { (format::money(staff.lang, donation.amount)) }
-                                    td { (staff.t(&format!("admin-donation-status-{}", status_name(donation.status())))) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            @if staff.can(PERSONAL_DATA_READERS) && !years.is_empty() {
-                h3 { (staff.t("registers-annual-receipts")) }
-                ul.inline-list {
-                    @for year in &years {
-                        li { a href={ (path) "/receipts/" (year) } { (staff.t_args("registers-annual-receipt", &[("year", year.to_string().into())])) } }
-                    }
-                }
-            }
-        }
+        (record_section(staff, &donor))
+        (donations_section(staff, &donations, &years, &path))
         @if staff.can(RECORDERS) && !donor.erased {
             section.panel aria-labelledby="edit-title" {
                 h2 #edit-title { (staff.t("registers-edit")) }
@@ -377,6 +323,79 @@ async fn detail(
         }
     };
     Ok((status, layout::staff(staff, &title, &body)).into_response())
+}
+
+/// The donor's record as the caller may see it.
+fn record_section(staff: &Staff, donor: &DonorView) -> Markup {
+    html! {
+    section.panel aria-labelledby="record-title" {
+        h2 #record-title { (staff.t("registers-record")) }
+        dl.facts {
+            dt { (staff.t("registers-field-npwz")) }
+            dd.npwz { (donor.npwz.as_deref().unwrap_or("—")) }
+            @if let Some(person) = &donor.personal_data {
+                dt { (staff.t("registers-field-name")) } dd { (person.name) }
+                dt { (staff.t("registers-field-nik")) } dd { (person.nik.as_deref().unwrap_or("—")) }
+                dt { (staff.t("registers-field-npwp")) } dd { (person.npwp.as_deref().unwrap_or("—")) }
+                dt { (staff.t("registers-field-phone")) } dd { (person.phone.as_deref().unwrap_or("—")) }
+                dt { (staff.t("registers-field-email")) } dd { (person.email.as_deref().unwrap_or("—")) }
+                dt { (staff.t("registers-field-address")) } dd { (person.address.as_deref().unwrap_or("—")) }
+            }
+            (super::record_dates(staff, &donor.created_at, donor.updated_at.as_deref(), donor.erased_at.as_deref()))
+        }
+        @if donor.personal_data.is_none() {
+            p.hint { (staff.t("registers-personal-hidden")) }
+        }
+    }
+    }
+}
+
+/// The donor's donations (the newest) and their annual receipts.
+fn donations_section(
+    staff: &Staff,
+    donations: &[storage::ledger::Donation],
+    years: &[i32],
+    path: &str,
+) -> Markup {
+    html! {
+    section.panel aria-labelledby="donations-title" {
+        h2 #donations-title { (staff.t("registers-donations")) }
+        @if donations.is_empty() {
+            p { (staff.t("registers-no-donations")) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th scope="col" { (staff.t("registers-receipt-number")) }
+                        th scope="col" { (staff.t("registers-received-on")) }
+                        th scope="col" { (staff.t("registers-donation-type")) }
+                        th scope="col" .number { (staff.t("registers-amount")) }
+                        th scope="col" { (staff.t("registers-status")) }
+                    } }
+                    tbody {
+                        @for donation in donations {
+                            tr {
+                                td { a href={ "/staff/donations/" (donation.id) } { (donation.receipt.to_string()) } }
+                                td { (format::date(staff.lang, donation.received_on)) }
+                                td { (staff.t(&format!("admin-donation-type-{}", donation.donation_type.as_str()))) }
+                                td.number { (format::money(staff.lang, donation.amount)) }
+                                td { (staff.t(&format!("admin-donation-status-{}", status_name(donation.status())))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if staff.can(PERSONAL_DATA_READERS) && !years.is_empty() {
+            h3 { (staff.t("registers-annual-receipts")) }
+            ul.inline-list {
+                @for year in years {
+                    li { a href={ (path) "/receipts/" (year) } { (staff.t_args("registers-annual-receipt", &[("year", year.to_string().into())])) } }
+                }
+            }
+        }
+    }
+    }
 }
 
 /// The name of a donation's status in the catalogues.
