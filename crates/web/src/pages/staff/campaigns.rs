@@ -223,3 +223,17 @@ async fn create(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::registers::form::assert_messages_exist;
+
+    #[test]
+    fn every_message_the_campaign_pages_build_from_a_name_exists() {
+        assert_messages_exist(
+            super::FIELDS
+                .iter()
+                .map(|field| format!("campaigns-field-{field}")),
+        );
+    }
+}

@@ -655,3 +655,67 @@ async fn institution(
     .await;
     saved(&state, &staff, Which::Institution, sent, result).await
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::ledger::{AmilShortfall, Setting};
+    use domain::zakat::DataName;
+
+    use super::super::registers::form::assert_messages_exist;
+    use super::{DATUM_FIELDS, INSTITUTION_FIELDS, Which};
+
+    #[test]
+    fn every_message_the_settings_page_builds_from_a_name_exists() {
+        let mut ids: Vec<String> = Which::ALL
+            .iter()
+            .map(|which| format!("settings-{}-title", which.id()))
+            .collect();
+        ids.extend(
+            [Which::AmilShare, Which::AmilShareInfak]
+                .map(|which| format!("settings-{}-text", which.id())),
+        );
+        ids.extend(
+            AmilShortfall::ALL
+                .iter()
+                .map(|choice| format!("settings-shortfall-{}", choice.as_str())),
+        );
+        ids.extend(
+            DataName::ALL
+                .iter()
+                .map(|name| format!("settings-data-{}", name.as_str())),
+        );
+        ids.extend(Setting::KEYS.map(|key| format!("settings-key-{key}")));
+        ids.extend(
+            INSTITUTION_FIELDS
+                .iter()
+                .chain(DATUM_FIELDS.iter().filter(|name| **name != "name"))
+                .map(|name| format!("settings-field-{name}")),
+        );
+        assert_messages_exist(ids);
+    }
+
+    #[test]
+    fn the_value_in_force_is_the_newest_that_took_effect_per_name_region_and_class() {
+        let row = |id: i64, name: &str, region: &str, from: &str| storage::ledger::ZakatDatum {
+            id,
+            name: name.to_owned(),
+            region: region.to_owned(),
+            class: String::new(),
+            value: "1".to_owned(),
+            effective_from: from.to_owned(),
+            source: String::new(),
+        };
+        // As the storage returns them: newest first within each name, region and class.
+        let rows = [
+            row(3, "gold_price_per_gram", "", "2027-01-01"),
+            row(2, "gold_price_per_gram", "", "2026-06-01"),
+            row(1, "gold_price_per_gram", "", "2026-01-01"),
+            row(5, "fitrah_per_person", "jabodetabek", "2026-03-01"),
+            row(4, "fitrah_per_person", "jawa_barat", "2026-03-01"),
+        ];
+        let (current, scheduled) = super::in_force(&rows, "2026-07-01");
+        let ids: Vec<i64> = current.iter().map(|row| row.id).collect();
+        assert_eq!(ids, [2, 5, 4]);
+        assert_eq!(scheduled.iter().map(|row| row.id).collect::<Vec<_>>(), [3]);
+    }
+}

@@ -40,6 +40,9 @@ pub(crate) fn routes() -> Router<AppState> {
 /// default first.
 const TOKEN_LIFETIMES: [&str; 4] = ["90d", "30d", "7d", "365d"];
 
+/// What a user's page says after a form did its work (`?created=1`, …).
+const NOTICES: [&str; 4] = ["created", "disabled", "enabled", "revoked"];
+
 /// The fields of the new-user form.
 const USER_FIELDS: [&str; 4] = ["email", "role", "password", "password_again"];
 
@@ -216,9 +219,7 @@ async fn show(
     staff.require(ADMINS)?;
     let user = user_of(&state, &id).await?;
     let query = Sent::from_query(query.as_deref());
-    let notice = ["created", "disabled", "enabled", "revoked"]
-        .into_iter()
-        .find(|flag| !query.get(flag).is_empty());
+    let notice = NOTICES.into_iter().find(|flag| !query.get(flag).is_empty());
     user_page(&state, &staff, &user, notice, None, None, StatusCode::OK).await
 }
 
@@ -554,4 +555,34 @@ async fn revoke_token(
     }
     state.forget_authentication(&[0; 32], Some(user.id));
     Ok(redirect(&format!("/staff/users/{}?revoked=1", user.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::Role;
+
+    use super::super::registers::form::assert_messages_exist;
+    use super::{NOTICES, TOKEN_LIFETIMES, USER_FIELDS};
+
+    #[test]
+    fn every_message_the_user_pages_build_from_a_name_exists() {
+        let mut ids: Vec<String> = Role::ALL
+            .iter()
+            .map(|role| format!("users-role-{}", role.as_str()))
+            .collect();
+        ids.extend(USER_FIELDS.map(|field| format!("users-field-{field}")));
+        ids.extend(TOKEN_LIFETIMES.map(|lifetime| format!("users-lifetime-{lifetime}")));
+        ids.extend(NOTICES.map(|notice| format!("users-notice-{notice}")));
+        assert_messages_exist(ids);
+    }
+
+    #[test]
+    fn every_lifetime_offered_is_one_a_token_may_have() {
+        for lifetime in TOKEN_LIFETIMES {
+            assert!(
+                domain::credentials::parse_token_lifetime(lifetime).is_ok(),
+                "{lifetime}"
+            );
+        }
+    }
 }

@@ -482,3 +482,17 @@ pub(crate) fn api_time(visitor: &Visitor, text: &str) -> String {
         |at| super::super::super::format::date_time(visitor.lang, at),
     )
 }
+
+/// Checks that every message id in `ids` (ids the pages build from names, which the
+/// catalogue test cannot see in the code) is in both catalogues.
+#[cfg(test)]
+pub(crate) fn assert_messages_exist(ids: impl IntoIterator<Item = String>) {
+    use super::super::super::i18n::Lang;
+    let missing: Vec<String> = ids
+        .into_iter()
+        .flat_map(|id| Lang::ALL.map(|lang| (lang, id.clone())))
+        .filter(|(lang, id)| lang.t(id) == *id)
+        .map(|(lang, id)| format!("{}: {id}", lang.tag()))
+        .collect();
+    assert!(missing.is_empty(), "missing messages: {missing:#?}");
+}

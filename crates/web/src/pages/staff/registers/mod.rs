@@ -142,3 +142,56 @@ fn notice(staff: &Staff, query: &form::Sent, what: &[(&str, &str)]) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::{Asnaf, DonationType};
+    use storage::ledger::DonationStatus;
+
+    use super::form::assert_messages_exist;
+
+    #[test]
+    fn every_message_the_registers_build_from_a_name_exists() {
+        let mut ids: Vec<String> = Vec::new();
+        ids.extend(
+            Asnaf::ALL
+                .iter()
+                .map(|asnaf| format!("admin-asnaf-{}", asnaf.as_str())),
+        );
+        ids.extend(
+            DonationType::ALL
+                .iter()
+                .map(|kind| format!("admin-donation-type-{}", kind.as_str())),
+        );
+        ids.extend(
+            [
+                DonationStatus::Recorded,
+                DonationStatus::PartiallyRefunded,
+                DonationStatus::Refunded,
+                DonationStatus::Void,
+            ]
+            .map(|status| {
+                format!(
+                    "admin-donation-status-{}",
+                    super::muzakki::status_name(status)
+                )
+            }),
+        );
+        ids.extend(
+            super::muzakki::PERSONAL_FIELDS
+                .iter()
+                .chain(&super::mustahik::FIELDS)
+                .map(|field| format!("registers-field-{field}")),
+        );
+        ids.extend(
+            [
+                "registers-muzakki-filed",
+                "registers-mustahik-filed",
+                "registers-saved",
+                "registers-erased-notice",
+            ]
+            .map(str::to_owned),
+        );
+        assert_messages_exist(ids);
+    }
+}

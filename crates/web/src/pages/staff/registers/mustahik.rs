@@ -21,7 +21,7 @@ use crate::api::admin_pages::{
 };
 
 /// The fields of a recipient, as the API names them.
-const FIELDS: [&str; 7] = [
+pub(super) const FIELDS: [&str; 7] = [
     "name",
     "nik",
     "phone",

@@ -19,7 +19,7 @@ use crate::api::admin_pages::{
 };
 
 /// The personal fields of a donor, as the API names them.
-const PERSONAL_FIELDS: [&str; 6] = ["name", "nik", "npwp", "phone", "email", "address"];
+pub(super) const PERSONAL_FIELDS: [&str; 6] = ["name", "nik", "npwp", "phone", "email", "address"];
 
 /// The donations a muzakki's page lists (the newest).
 const DONATIONS_SHOWN: u16 = 50;
