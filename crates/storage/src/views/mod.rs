@@ -1,7 +1,7 @@
 //! Reads shaped for the web pages (lists, summaries, chart series), one module per area of
 //! the pages; each adds methods to [`Database`](crate::Database).
 
-mod admin;
+pub mod admin;
 mod books;
 pub mod money;
 pub mod public;

@@ -322,3 +322,21 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
         )
     })
 }
+
+/// What the staff pages of the registers, campaigns and settings call: the API's own
+/// handlers and reads, so a form is checked, written and audited exactly as a request is.
+pub(crate) mod admin_pages {
+    pub(crate) use super::auth::{Admin, PersonalDataReader, Recorder};
+    pub(crate) use super::input::ApiJson;
+    pub(crate) use super::receipts::{annual_receipt, set_institution};
+    pub(crate) use super::registers::{
+        AccessView, DonorQuery, DonorView, HOUSEHOLD_SIZE_MAX, RecipientQuery, RecipientView,
+        create_recipient, donor_page, donor_view, erase_donor, erase_recipient, recipient_page,
+        recipient_view, update_donor, update_recipient,
+    };
+    pub(crate) use super::registry::{create_campaign, create_donor};
+    pub(crate) use super::settings::{
+        SettingsView, set_amil_share, set_amil_share_infak, set_amil_shortfall,
+    };
+    pub(crate) use super::zakat::create_datum;
+}
