@@ -45,7 +45,7 @@ async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     staff.require(REPORT_READERS)?;
-    let campaigns = state.database().campaign_summaries().await?;
+    let campaigns = state.database().staff_campaigns().await?;
     let query = Sent::from_query(query.as_deref());
     let opened = query
         .given("opened")
