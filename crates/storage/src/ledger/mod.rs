@@ -547,6 +547,30 @@ impl Database {
             .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
     }
 
+    /// Enables a disabled user again (their tokens that have neither expired nor been revoked
+    /// work again); [`StorageError::NotFound`] if there is no such disabled user.
+    pub async fn enable_user(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        email: &str,
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
+        let admin = read::Admin {
+            actor: &label,
+            credential: credential_of(actor),
+            roles: domain::role::ADMINS,
+            action: "user.enable",
+            subject_kind: "user",
+            payload: serde_json::json!({ "email": email }),
+            statement: "UPDATE users SET disabled_at = NULL WHERE email = $1 AND disabled_at IS NOT NULL RETURNING id",
+            binds: vec![read::Bind::Text(email.to_owned())],
+        };
+        self.administer(key, admin)
+            .await?
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
+    }
+
     /// Stores a new token's hash for an enabled user, valid until `expires_at` (`None`:
     /// until revoked); returns the token's id.
     pub async fn create_token(
