@@ -94,5 +94,5 @@ reports-row-void = Pembatalan
 reports-row-refund = Pengembalian
 reports-row-wakaf-benefit = Manfaat wakaf
 reports-group-receipts = Penerimaan
-reports-group-shares = Bagian hak dan koreksi
+reports-group-shares = Bagian amil/nazhir dan koreksi
 reports-group-distributions = Penyaluran
