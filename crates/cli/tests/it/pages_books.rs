@@ -119,6 +119,11 @@ async fn the_dashboard_shows_the_apis_balances_and_this_months_collections_in_a_
         assert_eq!(row(balances, &key), vec![text(&fund["balance"])], "{key}");
     }
     assert!(balances.contains("Terikat: Banjir Demak"), "{balances}");
+    // The restricted fund, kept per campaign, shows its total over its campaigns.
+    assert_eq!(
+        row(balances, "infak_sedekah_restricted:total:IDR"),
+        vec!["300000.00"]
+    );
     let zakat = listed
         .iter()
         .find(|f| f["fund"] == "zakat" && f["campaign_id"].is_null())
@@ -207,7 +212,11 @@ async fn the_psak_statements_on_the_pages_are_the_apis_to_the_cent() {
         );
     }
     assert!(statement.contains("Saldo akhir"));
-    assert!(statement.contains("Penerimaan: Zakat maal"));
+    assert!(
+        statement.contains("<th scope=\"rowgroup\" colspan=\"11\">Penerimaan</th>"),
+        "{statement}"
+    );
+    assert!(statement.contains(">Zakat maal</th>"));
 
     // Financial position: each fund, each campaign's account, the totals.
     let page = auditor
