@@ -15,6 +15,7 @@
 //! Chromium: no browser is ever downloaded.
 
 use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -308,10 +309,12 @@ impl NodeTools {
             hash.update((text.len() as u64).to_le_bytes());
             hash.update(&text);
         }
-        let digest: String = hash.finalize()[..8]
+        let digest = hash.finalize()[..8]
             .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+            .fold(String::new(), |mut hex, byte| {
+                write!(hex, "{byte:02x}").expect("writing to a String cannot fail");
+                hex
+            });
         Ok(NodeTools {
             manifests: manifests.to_owned(),
             dir: parent.join(digest),
