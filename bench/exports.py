@@ -140,9 +140,9 @@ def timed(client, path, runs=5):
     return statistics.median(client.request("GET", path)[0] for _ in range(runs))
 
 
-def start_filled(args, scratch, cleanup, backend, size, pg, day=None):
+def start_filled(args, scratch, cleanup, backend, size, pg, day=None, env=None):
     """A server on `size` cloned donations received on `day` (default: `filled_day()`), with an
-    amil token and an admin token."""
+    amil token and an admin token; `env`: more of the server's environment."""
     label = f"{backend}-{size}"
     url = None
     if backend == "postgres":
@@ -152,6 +152,7 @@ def start_filled(args, scratch, cleanup, backend, size, pg, day=None):
     else:
         db = None
     server = Server(args.binary, scratch, cleanup, label, database_url=url)
+    server.env.update(env or {})
     server.start()
     pw = os.path.join(server.dir, "password")
     with open(pw, "w") as f:

@@ -111,7 +111,7 @@ async fn every_response_carries_the_security_headers_pages_errors_assets_and_the
     let body = home.text().await.unwrap();
     let css = body
         .split('"')
-        .find(|part| part.starts_with("/assets/app-") && part.ends_with(".css"))
+        .find(|part| part.starts_with("/assets/app-") && is_css(part))
         .expect("the page links its stylesheet")
         .to_owned();
     let checks: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
@@ -476,7 +476,7 @@ async fn assets_are_digested_immutable_and_precompressed_by_what_the_client_acce
             .send()
             .await
             .unwrap();
-        if asset.ends_with(".css") {
+        if is_css(asset) {
             assert_eq!(brotli.headers()["content-encoding"], "br", "{asset}");
             assert_eq!(brotli.headers()["vary"], "Accept-Encoding");
             assert!(brotli.bytes().await.unwrap().len() < identity.len() / 2);
@@ -539,13 +539,10 @@ fn assert_a_whole_page_without_javascript(path: &str, html: &str) {
         if tag.contains("type=\"hidden\"") || tag.contains("type=\"submit\"") {
             continue;
         }
-        let id = tag
-            .split(" id=\"")
-            .nth(1)
-            .map(|rest| rest.split('"').next().unwrap())
-            .unwrap_or_else(|| {
-                panic!("{path}: a field without an id (so without a label): <input{tag}>")
-            });
+        let id = tag.split(" id=\"").nth(1).map_or_else(
+            || panic!("{path}: a field without an id (so without a label): <input{tag}>"),
+            |rest| rest.split('"').next().unwrap(),
+        );
         let labelled = html.contains(&format!("for=\"{id}\"")) || tag.contains("aria-label");
         assert!(labelled, "{path}: no <label for=\"{id}\">");
     }
@@ -556,78 +553,7 @@ fn assert_a_whole_page_without_javascript(path: &str, html: &str) {
 async fn every_page_renders_whole_without_javascript_in_both_languages() {
     let app = TestApp::spawn().await;
     let (admin, _, token) = PageClient::signed_in(&app, Role::Admin).await;
-    // Something on every page: a campaign, a muzakki with a donation, a mustahik paid.
-    let campaign = app
-        .post(
-            "/api/v1/campaigns",
-            &token,
-            None,
-            &serde_json::json!({"name": "Banjir Demak", "purpose": "disaster relief", "allowed_asnaf": ["fakir", "miskin"]}),
-        )
-        .await;
-    assert_eq!(campaign.status(), 201);
-    let campaign: serde_json::Value = campaign.json().await.unwrap();
-    let donation = app
-        .donate(
-            &token,
-            &serde_json::json!({"type": "zakat_maal", "amount": "2500000", "currency": "IDR", "method": "cash",
-                "donor": {"name": "Siti Aminah"}}),
-        )
-        .await;
-    let recipient = app
-        .post(
-            "/api/v1/recipients",
-            &token,
-            Some(&uuid::Uuid::new_v4().to_string()),
-            &serde_json::json!({"name": "Pak Darto", "asnaf": "miskin"}),
-        )
-        .await;
-    let recipient: serde_json::Value = recipient.json().await.unwrap();
-    let donor_id = donation["donor_id"].as_str().unwrap_or_default().to_owned();
-    let code = donation["verification_url"]
-        .as_str()
-        .and_then(|url| url.rsplit('/').next())
-        .unwrap_or_default()
-        .to_owned();
-    let today = time::OffsetDateTime::now_utc().date();
-    let period = format!("from={}-01-01&to={today}", today.year());
-    let routes = [
-        "/".to_owned(),
-        "/zakat".to_owned(),
-        "/zakat/maal".to_owned(),
-        "/zakat/maal?cash=150000000&gold_price_per_gram=1500000".to_owned(),
-        "/zakat/fidyah".to_owned(),
-        "/verify".to_owned(),
-        format!("/verify/{code}"),
-        "/campaigns".to_owned(),
-        format!("/campaigns/{}", campaign["id"].as_str().unwrap_or_default()),
-        "/staff".to_owned(),
-        "/staff/donations".to_owned(),
-        "/staff/donations/new".to_owned(),
-        format!("/staff/donations/{}", donation["id"].as_str().unwrap()),
-        "/staff/distributions".to_owned(),
-        "/staff/distributions/new".to_owned(),
-        "/staff/muzakki".to_owned(),
-        "/staff/muzakki/new".to_owned(),
-        format!("/staff/muzakki/{donor_id}"),
-        "/staff/mustahik".to_owned(),
-        "/staff/mustahik/new".to_owned(),
-        format!(
-            "/staff/mustahik/{}",
-            recipient["id"].as_str().unwrap_or_default()
-        ),
-        "/staff/campaigns".to_owned(),
-        "/staff/campaigns/new".to_owned(),
-        "/staff/reports".to_owned(),
-        format!("/staff/reports/changes-in-funds?{period}"),
-        format!("/staff/reports/financial-position?at={today}"),
-        format!("/staff/reports/collections?{period}"),
-        format!("/staff/reports/distributions?{period}"),
-        "/staff/audit".to_owned(),
-        "/staff/audit/verify".to_owned(),
-        "/staff/settings".to_owned(),
-        "/staff/users".to_owned(),
-    ];
+    let routes = every_route(&app, &token).await;
     let mut failures = Vec::new();
     for lang in ["id", "en"] {
         for route in &routes {
@@ -667,4 +593,88 @@ async fn every_page_renders_whole_without_javascript_in_both_languages() {
         "pages that did not render: {failures:#?}"
     );
     app.teardown().await;
+}
+
+/// Whether an asset's name ends in `.css` (in any case).
+fn is_css(name: &str) -> bool {
+    std::path::Path::new(name)
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("css"))
+}
+
+/// Every route of the pages, with something on each: a campaign, a muzakki with a donation,
+/// a mustahik.
+async fn every_route(app: &TestApp, token: &str) -> Vec<String> {
+    // Something on every page: a campaign, a muzakki with a donation, a mustahik paid.
+    let campaign = app
+        .post(
+            "/api/v1/campaigns",
+            token,
+            None,
+            &serde_json::json!({"name": "Banjir Demak", "purpose": "disaster relief", "allowed_asnaf": ["fakir", "miskin"]}),
+        )
+        .await;
+    assert_eq!(campaign.status(), 201);
+    let campaign: serde_json::Value = campaign.json().await.unwrap();
+    let donation = app
+        .donate(
+            token,
+            &serde_json::json!({"type": "zakat_maal", "amount": "2500000", "currency": "IDR", "method": "cash",
+                "donor": {"name": "Siti Aminah"}}),
+        )
+        .await;
+    let recipient = app
+        .post(
+            "/api/v1/recipients",
+            token,
+            Some(&uuid::Uuid::new_v4().to_string()),
+            &serde_json::json!({"name": "Pak Darto", "asnaf": "miskin"}),
+        )
+        .await;
+    let recipient: serde_json::Value = recipient.json().await.unwrap();
+    let donor_id = donation["donor_id"].as_str().unwrap_or_default().to_owned();
+    let code = donation["verification_url"]
+        .as_str()
+        .and_then(|url| url.rsplit('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let today = time::OffsetDateTime::now_utc().date();
+    let period = format!("from={}-01-01&to={today}", today.year());
+    vec![
+        "/".to_owned(),
+        "/zakat".to_owned(),
+        "/zakat/maal".to_owned(),
+        "/zakat/maal?cash=150000000&gold_price_per_gram=1500000".to_owned(),
+        "/zakat/fidyah".to_owned(),
+        "/verify".to_owned(),
+        format!("/verify/{code}"),
+        "/campaigns".to_owned(),
+        format!("/campaigns/{}", campaign["id"].as_str().unwrap_or_default()),
+        "/staff".to_owned(),
+        "/staff/donations".to_owned(),
+        "/staff/donations/new".to_owned(),
+        format!("/staff/donations/{}", donation["id"].as_str().unwrap()),
+        "/staff/distributions".to_owned(),
+        "/staff/distributions/new".to_owned(),
+        "/staff/muzakki".to_owned(),
+        "/staff/muzakki/new".to_owned(),
+        format!("/staff/muzakki/{donor_id}"),
+        "/staff/mustahik".to_owned(),
+        "/staff/mustahik/new".to_owned(),
+        format!(
+            "/staff/mustahik/{}",
+            recipient["id"].as_str().unwrap_or_default()
+        ),
+        "/staff/campaigns".to_owned(),
+        "/staff/campaigns/new".to_owned(),
+        "/staff/reports".to_owned(),
+        format!("/staff/reports/changes-in-funds?{period}"),
+        format!("/staff/reports/financial-position?at={today}"),
+        format!("/staff/reports/collections?{period}"),
+        format!("/staff/reports/distributions?{period}"),
+        "/staff/audit".to_owned(),
+        "/staff/audit/verify".to_owned(),
+        "/staff/settings".to_owned(),
+        "/staff/users".to_owned(),
+    ]
 }

@@ -72,8 +72,8 @@ fn localised(lang: Lang, text: &str, drop_zero_fraction: bool) -> String {
         .map_or(("", text), |rest| ("-", rest));
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let mut out = format!("{sign}{}", grouped(whole, thousands));
-    let zero = fraction.chars().all(|c| c == '0');
-    if !fraction.is_empty() && !(drop_zero_fraction && zero) {
+    let hidden = fraction.is_empty() || (drop_zero_fraction && fraction.chars().all(|c| c == '0'));
+    if !hidden {
         out.push(mark);
         out.push_str(fraction);
         // Money shows cents as two digits: `,5` is `,50`.
@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn plain_numbers_and_dates() {
-        assert_eq!(decimal(Lang::Id, Decimal::new(855_000_0, 1)), "855.000");
+        assert_eq!(decimal(Lang::Id, Decimal::new(8_550_000, 1)), "855.000");
         assert_eq!(decimal(Lang::En, Decimal::new(25, 3)), "0.025");
         assert_eq!(count(Lang::Id, 1_234_567), "1.234.567");
         let day = time::macros::date!(2026 - 12 - 07);

@@ -70,7 +70,7 @@ impl PageClient {
         (client, email, token)
     }
 
-    /// Posts the sign-in form (after GETting it for the CSRF token).
+    /// Posts the sign-in form (after a `GET` of it for the CSRF token).
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
         let form = self.get("/login").await;
         assert_eq!(form.status, 200, "{}", form.body);
@@ -131,6 +131,7 @@ impl PageClient {
 }
 
 /// Signs in a user with `role` — shorthand for [`PageClient::signed_in`].
+#[allow(dead_code, reason = "for the page tests of each area")]
 pub async fn staff(app: &TestApp, role: Role) -> PageClient {
     PageClient::signed_in(app, role).await.0
 }
