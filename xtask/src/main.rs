@@ -1,7 +1,8 @@
 //! Project automation: `cargo xtask <task>`.
 //!
 //! - `test`: the whole suite, as CI runs it: formatting, clippy, then every test on SQLite and
-//!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself, then
+//!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself (the
+//!   browser test, headless Chromium through the pages, in the SQLite pass only), then
 //!   schemathesis against the running server on each backend, and last the release artifacts
 //!   (`cargo xtask release` twice: the OCI archive must come out the same; then the tarball,
 //!   the image and the Dockerfile checked with podman).
