@@ -81,7 +81,9 @@ function check(condition, message) {
 function watch(page, name) {
   page.on('console', (message) => {
     if (message.type() === 'error') {
-      problems.push(`[${name}] console error on ${local(page.url())}: ${message.text()}`);
+      const source = message.location()?.url;
+      const from = source && source !== page.url() ? ` (${local(source)})` : '';
+      problems.push(`[${name}] console error on ${local(page.url())}: ${message.text()}${from}`);
     }
   });
   page.on('pageerror', (error) => {
