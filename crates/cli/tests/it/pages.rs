@@ -494,7 +494,7 @@ async fn assets_are_digested_immutable_and_precompressed_by_what_the_client_acce
 /// What every page must be without JavaScript: a whole document in the visitor's language with
 /// one `<h1>`, no inline script (the CSP would block it) and no inline style, the token in
 /// every posting form, and a label for every field a person fills in.
-fn assert_a_whole_page_without_javascript(path: &str, html: &str) {
+pub(crate) fn assert_a_whole_page_without_javascript(path: &str, html: &str) {
     assert!(
         html.starts_with("<!DOCTYPE html><html lang=\""),
         "{path}: {html}"
