@@ -215,7 +215,7 @@ fn history_section(
             p { (staff.t("settings-history-none")) }
         } @else {
             div.table-wrap {
-                table {
+                table.stack-table {
                     caption { (staff.t("settings-amil-title")) }
                     thead { tr {
                         th scope="col" { (staff.t("settings-history-when")) }
@@ -226,10 +226,10 @@ fn history_section(
                     tbody {
                         @for change in changes {
                             tr {
-                                td { (format::date_time(staff.lang, change.changed_at)) }
-                                td { (staff.t(&format!("settings-key-{}", change.key))) }
-                                td { (setting_value(staff, &change.key, &change.value)) }
-                                td { (who(&change.changed_by)) }
+                                td data-label=(staff.t("settings-history-when")) { (format::date_time(staff.lang, change.changed_at)) }
+                                td data-label=(staff.t("settings-history-setting")) { (staff.t(&format!("settings-key-{}", change.key))) }
+                                td data-label=(staff.t("settings-history-value")) { (setting_value(staff, &change.key, &change.value)) }
+                                td data-label=(staff.t("settings-history-who")) { (who(&change.changed_by)) }
                             }
                         }
                     }
@@ -238,7 +238,7 @@ fn history_section(
         }
         @if !institution_changes.is_empty() {
             div.table-wrap {
-                table {
+                table.stack-table {
                     caption { (staff.t("settings-institution-title")) }
                     thead { tr {
                         th scope="col" { (staff.t("settings-history-when")) }
@@ -250,11 +250,11 @@ fn history_section(
                     tbody {
                         @for change in institution_changes {
                             tr {
-                                td { (format::date_time(staff.lang, change.changed_at)) }
-                                td { (change.name) }
-                                td { (change.licence_number) }
-                                td { (format!("{:04}", change.code)) }
-                                td { (who(&change.changed_by)) }
+                                td data-label=(staff.t("settings-history-when")) { (format::date_time(staff.lang, change.changed_at)) }
+                                td data-label=(staff.t("settings-field-name")) { (change.name) }
+                                td data-label=(staff.t("settings-field-licence_number")) { (change.licence_number) }
+                                td data-label=(staff.t("settings-field-code")) { (format!("{:04}", change.code)) }
+                                td data-label=(staff.t("settings-history-who")) { (who(&change.changed_by)) }
                             }
                         }
                     }
@@ -343,7 +343,7 @@ fn data_name(staff: &Staff, name: &str) -> String {
 fn data_table(staff: &Staff, rows: &[ZakatDatum], caption: &str) -> Markup {
     html! {
         div.table-wrap {
-            table {
+            table.stack-table {
                 caption.visually-hidden { (staff.t(caption)) }
                 thead { tr {
                     th scope="col" { (staff.t("settings-field-data-name")) }
@@ -356,18 +356,18 @@ fn data_table(staff: &Staff, rows: &[ZakatDatum], caption: &str) -> Markup {
                     @for row in rows {
                         tr {
                             th scope="row" { (data_name(staff, &row.name)) }
-                            td {
+                            td data-label=(staff.t("settings-field-region")) {
                                 @if row.region.is_empty() { (staff.t("settings-region-national")) } @else { (row.region) }
                                 @if !row.class.is_empty() { " · " (row.class) }
                             }
-                            td.number {
+                            td.number data-label=(staff.t("settings-field-value")) {
                                 (row.value.parse::<rust_decimal::Decimal>().map_or_else(|_| row.value.clone(), |value| format::rupiah(staff.lang, value)))
                             }
-                            td {
+                            td data-label=(staff.t("settings-field-effective_from")) {
                                 (time::Date::parse(&row.effective_from, time::macros::format_description!("[year]-[month]-[day]"))
                                     .map_or_else(|_| row.effective_from.clone(), |date| format::date(staff.lang, date)))
                             }
-                            td { (row.source) }
+                            td data-label=(staff.t("settings-field-source")) { (row.source) }
                         }
                     }
                 }

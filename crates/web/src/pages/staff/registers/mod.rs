@@ -83,7 +83,7 @@ fn access(
             p.hint { (staff.t_args("registers-access-count", &[("count", access.read_count.into())])) }
             @if !access.readers.is_empty() {
                 div.table-wrap {
-                    table {
+                    table.stack-table {
                         thead { tr {
                             th scope="col" { (staff.t("registers-access-reader")) }
                             th scope="col" .number { (staff.t("registers-access-reads")) }
@@ -92,14 +92,14 @@ fn access(
                         tbody {
                             @for reader in &access.readers {
                                 tr {
-                                    td {
+                                    td data-label=(staff.t("registers-access-reader")) {
                                         @match users.iter().find(|user| user.id == reader.user_id) {
                                             Some(user) => (user.email),
                                             None => { "user:" (reader.user_id) },
                                         }
                                     }
-                                    td.number { (format::count(staff.lang, reader.read_count)) }
-                                    td { (form::api_time(staff, &reader.last_read_at)) }
+                                    td.number data-label=(staff.t("registers-access-reads")) { (format::count(staff.lang, reader.read_count)) }
+                                    td data-label=(staff.t("registers-access-last")) { (form::api_time(staff, &reader.last_read_at)) }
                                 }
                             }
                         }

@@ -411,7 +411,7 @@ fn distributions_section(staff: &Staff, distributions: &[storage::ledger::Distri
             p { (staff.t("registers-no-distributions")) }
         } @else {
             div.table-wrap {
-                table {
+                table.stack-table {
                     thead { tr {
                         th scope="col" { (staff.t("registers-distributed-on")) }
                         th scope="col" { (staff.t("registers-field-asnaf")) }
@@ -421,16 +421,16 @@ fn distributions_section(staff: &Staff, distributions: &[storage::ledger::Distri
                     tbody {
                         @for distribution in distributions {
                             tr {
-                                td { a href={ "/staff/distributions/" (distribution.id) } { (format::date(staff.lang, distribution.distributed_on)) } }
-                                td {
+                                td data-label=(staff.t("registers-distributed-on")) { a href={ "/staff/distributions/" (distribution.id) } { (format::date(staff.lang, distribution.distributed_on)) } }
+                                td data-label=(staff.t("registers-field-asnaf")) {
                                     @match (distribution.asnaf, distribution.purpose) {
                                         (Some(asnaf), _) => (asnaf_name(staff, Some(asnaf))),
                                         (None, Some(purpose)) => (purpose.as_str()),
                                         (None, None) => "—",
                                     }
                                 }
-                                td { (distribution.program) }
-                                td.number { (format::money(staff.lang, distribution.amount)) }
+                                td data-label=(staff.t("registers-program")) { (distribution.program) }
+                                td.number data-label=(staff.t("registers-amount")) { (format::money(staff.lang, distribution.amount)) }
                             }
                         }
                     }

@@ -364,7 +364,7 @@ fn donations_section(
             p { (staff.t("registers-no-donations")) }
         } @else {
             div.table-wrap {
-                table {
+                table.stack-table {
                     thead { tr {
                         th scope="col" { (staff.t("registers-receipt-number")) }
                         th scope="col" { (staff.t("registers-received-on")) }
@@ -375,11 +375,11 @@ fn donations_section(
                     tbody {
                         @for donation in donations {
                             tr {
-                                td { a href={ "/staff/donations/" (donation.id) } { (donation.receipt.to_string()) } }
-                                td { (format::date(staff.lang, donation.received_on)) }
-                                td { (staff.t(&format!("admin-donation-type-{}", donation.donation_type.as_str()))) }
-                                td.number { (format::money(staff.lang, donation.amount)) }
-                                td { (staff.t(&format!("admin-donation-status-{}", status_name(donation.status())))) }
+                                td data-label=(staff.t("registers-receipt-number")) { a href={ "/staff/donations/" (donation.id) } { (donation.receipt.to_string()) } }
+                                td data-label=(staff.t("registers-received-on")) { (format::date(staff.lang, donation.received_on)) }
+                                td data-label=(staff.t("registers-donation-type")) { (staff.t(&format!("admin-donation-type-{}", donation.donation_type.as_str()))) }
+                                td.number data-label=(staff.t("registers-amount")) { (format::money(staff.lang, donation.amount)) }
+                                td data-label=(staff.t("registers-status")) { (staff.t(&format!("admin-donation-status-{}", status_name(donation.status())))) }
                             }
                         }
                     }
