@@ -121,6 +121,26 @@ async fn a_muzakki_filed_through_the_form_gets_an_npwz_shown_on_their_page() {
     let (_, found) = api_get(&app, &format!("/api/v1/donors?nik={}", nik(1)), &token).await;
     assert_eq!(found["donors"].as_array().unwrap().len(), 1, "{found}");
 
+    // Sent twice at once (a double click on a slow line): both answers lead to one muzakki.
+    let key = amil
+        .get("/staff/muzakki/new")
+        .await
+        .input_value("idempotency_key")
+        .unwrap();
+    let twin = [
+        ("idempotency_key", key.as_str()),
+        ("name", "Ahmad Fauzi"),
+        ("nik", &nik(2)),
+    ];
+    let (first, second) = tokio::join!(
+        amil.post_form("/staff/muzakki", &twin),
+        amil.post_form("/staff/muzakki", &twin)
+    );
+    assert_eq!((first.status, second.status), (303, 303), "{}", second.body);
+    assert_eq!(first.location(), second.location());
+    let (_, found) = api_get(&app, &format!("/api/v1/donors?nik={}", nik(2)), &token).await;
+    assert_eq!(found["donors"].as_array().unwrap().len(), 1, "{found}");
+
     // Found by name and by NPWZ; a donor who does not match is not listed.
     let other = amil
         .post_form("/staff/muzakki", &[("name", "Budi Santoso")])

@@ -205,8 +205,9 @@ async fn create(
             Value::Array(asnaf.into_iter().map(Value::from).collect()),
         );
     }
-    let opened = async {
-        let body = ApiJson::from_json(&form::scope("/staff/campaigns"), &Value::Object(json))?;
+    let json = Value::Object(json);
+    let opened = form::once(|| async {
+        let body = ApiJson::from_json(&form::scope("/staff/campaigns"), &json)?;
         create_campaign(
             State(state.clone()),
             Admin(staff.caller()),
@@ -214,7 +215,7 @@ async fn create(
             body,
         )
         .await
-    };
+    });
     match opened.await {
         Ok(response) => {
             let answer = form::answer_json(response).await?;

@@ -18,6 +18,13 @@ use crate::api::ApiError;
 /// to the API's idempotency store as `Idempotency-Key`, so a form posted twice files once.
 pub(crate) const IDEMPOTENCY_FIELD: &str = "idempotency_key";
 
+/// How long a form waits for its twin (the same form sent twice, the first still being
+/// written) before giving up: a write takes milliseconds, a slow database seconds.
+const TWIN_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How often a waiting form looks again.
+const TWIN_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// The largest API response a form reads back (an id, an NPWZ, a campaign).
 const RESPONSE_BYTES_MAX: usize = 64 * 1024;
 
@@ -460,6 +467,25 @@ pub(crate) fn checkboxes(
 /// The hidden idempotency key of a form that creates something.
 pub(crate) fn key_field(filled: &Filled) -> Markup {
     html! { input type="hidden" name=(IDEMPOTENCY_FIELD) value=(filled.value(IDEMPOTENCY_FIELD)); }
+}
+
+/// Calls an API handler for a form that carries an idempotency key: while its twin (the same
+/// form sent twice, the first still being written) holds the key, waits and calls again, and
+/// then gets what the twin wrote, replayed. So a double click answers both submissions alike.
+pub(crate) async fn once<F, Fut>(mut call: F) -> Result<Response, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Response, ApiError>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        match call().await {
+            Err(ApiError::KeyInFlight) if started.elapsed() < TWIN_WAIT => {
+                tokio::time::sleep(TWIN_POLL).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The JSON body of an API handler's answer.

@@ -261,8 +261,9 @@ pub(crate) async fn create(
     if let Some(size) = sent.given("household_size") {
         json.insert("household_size".to_owned(), household(&size));
     }
-    let filed = async {
-        let body = ApiJson::from_json(&form::scope("/staff/mustahik"), &Value::Object(json))?;
+    let json = Value::Object(json);
+    let filed = form::once(|| async {
+        let body = ApiJson::from_json(&form::scope("/staff/mustahik"), &json)?;
         create_recipient(
             State(state.clone()),
             Recorder(staff.caller()),
@@ -270,7 +271,7 @@ pub(crate) async fn create(
             body,
         )
         .await
-    };
+    });
     match filed.await {
         Ok(response) => {
             let answer = form::answer_json(response).await?;

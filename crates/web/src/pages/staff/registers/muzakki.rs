@@ -214,7 +214,7 @@ pub(crate) async fn create(
 ) -> Result<Response, PageError> {
     staff.require(RECORDERS)?;
     let json = Value::Object(sent.json(&PERSONAL_FIELDS));
-    let filed = async {
+    let filed = form::once(|| async {
         let body = ApiJson::from_json(&form::scope("/staff/muzakki"), &json)?;
         crate::api::admin_pages::create_donor(
             State(state.clone()),
@@ -223,7 +223,7 @@ pub(crate) async fn create(
             body,
         )
         .await
-    };
+    });
     match filed.await {
         Ok(response) => {
             let answer = form::answer_json(response).await?;
