@@ -167,7 +167,7 @@ fn balances(staff: &Staff, funds: &FundsView, names: &HashMap<Uuid, String>) -> 
         section aria-labelledby="balances-heading" {
             h2 #balances-heading { (staff.t("dashboard-balances")) }
             div.books-grid {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #fund-balances {
                         caption { (staff.t("dashboard-funds")) }
                         thead {
@@ -190,7 +190,7 @@ fn balances(staff: &Staff, funds: &FundsView, names: &HashMap<Uuid, String>) -> 
                         }
                     }
                 }
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #asset-balances {
                         caption { (staff.t("dashboard-assets")) }
                         thead {
@@ -318,7 +318,7 @@ fn monthly_table(staff: &Staff, rows: &[MonthRow]) -> Markup {
     let lang = staff.lang;
     let sum = |pick: fn(&MonthRow) -> i64| -> i64 { rows.iter().map(pick).sum() };
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table #monthly {
                 caption { (staff.t("dashboard-monthly-caption")) }
                 thead {
@@ -385,7 +385,7 @@ fn top_campaigns(
             @if ranked.is_empty() {
                 p.muted { (staff.t("dashboard-no-campaigns")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #top-campaigns {
                         caption { (staff.t("dashboard-top-campaigns-caption")) }
                         thead {

@@ -444,7 +444,7 @@ fn row_label(staff: &Staff, key: &str) -> String {
 fn changes_table(staff: &Staff, view: &ChangesInFundsView) -> Markup {
     let lang = staff.lang;
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.statement #changes-in-funds {
                 caption { (staff.t("reports-changes-caption")) }
                 thead {
@@ -517,7 +517,7 @@ fn position_tables(
         div.report-columns {
             section aria-labelledby="position-assets" {
                 h2 #position-assets { (staff.t("reports-assets")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #assets {
                         thead {
                             tr {
@@ -544,7 +544,7 @@ fn position_tables(
             }
             section aria-labelledby="position-funds" {
                 h2 #position-funds { (staff.t("reports-funds")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #funds {
                         thead {
                             tr {
@@ -644,7 +644,7 @@ fn totals_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table #(id) {
                     thead { tr { th scope="col" { (first_column) } (totals_head(staff)) } }
                     tbody {
@@ -713,7 +713,7 @@ fn collections_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #collection-rows {
                         thead {
                             tr {
@@ -787,7 +787,7 @@ fn group_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table #(id) {
                     thead {
                         tr {
@@ -840,7 +840,7 @@ fn distributions_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #distribution-rows {
                         thead {
                             tr {
