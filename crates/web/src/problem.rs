@@ -21,7 +21,7 @@ pub struct Problem {
     pub(crate) detail: String,
     /// The request field the problem is about (`amount`, `donor.name`), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<String>,
+    pub(crate) field: Option<String>,
 }
 
 impl Problem {

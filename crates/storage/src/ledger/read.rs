@@ -32,10 +32,39 @@ pub struct DonationFilter {
     pub campaign_id: Option<Uuid>,
     /// From this donor.
     pub donor_id: Option<Uuid>,
+    /// From a donor on file whose name contains this (case-insensitive for ASCII letters):
+    /// the staff pages' search, for those who may read personal data.
+    pub donor_name: Option<String>,
+    /// Standing so.
+    pub status: Option<domain::ledger::DonationStatus>,
     /// With receipt numbers before this one (the previous page's last).
     pub before: Option<ReceiptNumber>,
     /// At most this many (1 to [`DONATION_PAGE_SIZE_MAX`]).
     pub limit: u16,
+}
+
+/// The condition (` AND …`, on `donations d`) for a donation standing as `status`: what
+/// [`domain::ledger::Donation::status`] decides from the reversals, in SQL.
+pub(crate) fn status_condition(status: domain::ledger::DonationStatus) -> &'static str {
+    use domain::ledger::DonationStatus as S;
+    match status {
+        S::Recorded => {
+            " AND NOT EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id)"
+        }
+        S::Void => {
+            " AND EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id AND r.kind = 'void')"
+        }
+        S::PartiallyRefunded => {
+            " AND NOT EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id AND r.kind = 'void') \
+             AND (SELECT COALESCE(SUM(r.amount_minor), 0) FROM donation_reversals r WHERE r.donation_id = d.id) \
+             BETWEEN 1 AND d.amount_minor - 1"
+        }
+        S::Refunded => {
+            " AND NOT EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id AND r.kind = 'void') \
+             AND (SELECT COALESCE(SUM(r.amount_minor), 0) FROM donation_reversals r WHERE r.donation_id = d.id) \
+             >= d.amount_minor"
+        }
+    }
 }
 
 /// An account's balance in one currency: the signed sum of its journal lines, as kept beside

@@ -801,6 +801,13 @@ macro_rules! backend {
             if let Some(donor) = filter.donor_id {
                 query.push(" AND d.donor_id = ").push_bind(donor);
             }
+            if let Some(name) = &filter.donor_name {
+                query.push(" AND d.donor_id IN (SELECT p.id FROM donors p WHERE LOWER(p.name) LIKE ");
+                query.push_bind(read::contains_pattern(name)).push(" ESCAPE '\\')");
+            }
+            if let Some(status) = filter.status {
+                query.push(read::status_condition(status));
+            }
             if let Some(before) = filter.before {
                 query.push(" AND (d.receipt_year < ").push_bind(before.year);
                 query.push(" OR (d.receipt_year = ").push_bind(before.year);

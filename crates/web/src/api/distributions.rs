@@ -89,7 +89,8 @@ pub struct DistributionRequest {
 }
 
 impl DistributionRequest {
-    fn validate(&self) -> Result<NewDistribution, ApiError> {
+    /// The distribution to record, every field checked; errors name the request's field.
+    pub(crate) fn validate(&self) -> Result<NewDistribution, ApiError> {
         let recipient = match (self.recipient_id, &self.recipient) {
             (Some(id), None) => RecipientRef::Existing(id),
             (None, Some(person)) => RecipientRef::New(storage::ledger::PersonalData {
@@ -213,22 +214,26 @@ pub async fn create(
     headers: HeaderMap,
     body: ApiJson<DistributionRequest>,
 ) -> Result<Response, ApiError> {
-    let render: storage::ledger::Renderer = Arc::new(|outcome: &Outcome| match outcome {
+    let creation = Creation {
+        key_required: false,
+        render: render_distribution(),
+        digest: body.digest,
+    };
+    let key = creation.key(&headers)?;
+    let change = Change::Distribution(body.value.validate()?);
+    record(&state, caller, key, creation, change).await
+}
+
+/// How a distribution write answers (also what its idempotency key replays): its view.
+pub(crate) fn render_distribution() -> storage::ledger::Renderer {
+    Arc::new(|outcome: &Outcome| match outcome {
         Outcome::Distribution(distribution) => Rendered {
             status: 201,
             body: serde_json::to_vec(&DistributionView::from(distribution))
                 .expect("a view serializes"),
         },
         other => unreachable!("a distribution request produced {other:?}"),
-    });
-    let creation = Creation {
-        key_required: false,
-        render,
-        digest: body.digest,
-    };
-    let key = creation.key(&headers)?;
-    let change = Change::Distribution(body.value.validate()?);
-    record(&state, caller, key, creation, change).await
+    })
 }
 
 /// One distribution.
@@ -314,10 +319,23 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params: ListQuery = query(&uri)?;
+    let filter = list_filter(&params)?;
+    let distributions = state.database().distributions(&filter).await?;
+    let page = DistributionPage {
+        next_before: (distributions.len() == usize::from(filter.limit))
+            .then(|| distributions.last().map(|d| d.id))
+            .flatten(),
+        distributions: distributions.iter().map(DistributionView::from).collect(),
+    };
+    Ok(json_response(200, &page))
+}
+
+/// The listing's filter from its parameters, each checked (errors name the parameter).
+pub(crate) fn list_filter(params: &ListQuery) -> Result<DistributionFilter, ApiError> {
     let limit = input::page_size(params.limit, REGISTER_PAGE_SIZE_MAX)?;
     let date =
         |field: &str, value: Option<&str>| value.map(|value| input::date(field, value)).transpose();
-    let filter = DistributionFilter {
+    Ok(DistributionFilter {
         distributed_from: date("distributed_from", params.distributed_from.as_deref())?,
         distributed_to: date("distributed_to", params.distributed_to.as_deref())?,
         fund: params.fund,
@@ -327,13 +345,5 @@ pub async fn list(
         recipient_id: params.recipient_id,
         before: params.before,
         limit,
-    };
-    let distributions = state.database().distributions(&filter).await?;
-    let page = DistributionPage {
-        next_before: (distributions.len() == usize::from(limit))
-            .then(|| distributions.last().map(|d| d.id))
-            .flatten(),
-        distributions: distributions.iter().map(DistributionView::from).collect(),
-    };
-    Ok(json_response(200, &page))
+    })
 }

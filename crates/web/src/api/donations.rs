@@ -141,7 +141,8 @@ impl DonorInput {
 }
 
 impl DonationRequest {
-    fn validate(&self) -> Result<NewDonation, ApiError> {
+    /// The donation to record, every field checked; errors name the request's field.
+    pub(crate) fn validate(&self) -> Result<NewDonation, ApiError> {
         let donor = match (self.donor_id, &self.donor, self.anonymous) {
             (Some(id), None, None | Some(false)) => DonorRef::Existing(id),
             (None, Some(donor), None | Some(false)) => DonorRef::New(donor.validate("donor")?),
@@ -269,7 +270,11 @@ impl DonationView {
     }
 }
 
-fn render_donation(status: u16, receipts: &crate::receipts::Receipts) -> storage::ledger::Renderer {
+/// How a donation write answers (also what its idempotency key replays): the donation's view.
+pub(crate) fn render_donation(
+    status: u16,
+    receipts: &crate::receipts::Receipts,
+) -> storage::ledger::Renderer {
     let receipts = receipts.clone();
     Arc::new(move |outcome: &Outcome| {
         let donation = match outcome {
@@ -396,8 +401,25 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params: ListQuery = query(&uri)?;
+    let filter = list_filter(&params)?;
+    let donations = state.database().donations(&filter).await?;
+    let next_before = (donations.len() == usize::from(filter.limit))
+        .then(|| donations.last().map(|d| d.receipt.to_string()))
+        .flatten();
+    let page = DonationPage {
+        donations: donations
+            .iter()
+            .map(|donation| DonationView::new(donation, state.receipts()))
+            .collect(),
+        next_before,
+    };
+    Ok(json_response(200, &page))
+}
+
+/// The listing's filter from its parameters, each checked (errors name the parameter).
+pub(crate) fn list_filter(params: &ListQuery) -> Result<DonationFilter, ApiError> {
     let limit = input::page_size(params.limit, DONATION_PAGE_SIZE_MAX)?;
-    let filter = DonationFilter {
+    Ok(DonationFilter {
         received_from: params
             .received_from
             .as_deref()
@@ -422,19 +444,8 @@ pub async fn list(
             })
             .transpose()?,
         limit,
-    };
-    let donations = state.database().donations(&filter).await?;
-    let next_before = (donations.len() == usize::from(limit))
-        .then(|| donations.last().map(|d| d.receipt.to_string()))
-        .flatten();
-    let page = DonationPage {
-        donations: donations
-            .iter()
-            .map(|donation| DonationView::new(donation, state.receipts()))
-            .collect(),
-        next_before,
-    };
-    Ok(json_response(200, &page))
+        ..DonationFilter::default()
+    })
 }
 
 /// A void.
@@ -489,13 +500,18 @@ pub async fn void(
         digest: body.digest,
     };
     let key = creation.key(&headers)?;
-    let reason = input::optional_text("reason", body.value.reason.as_deref(), NOTE_LENGTH_MAX)?;
-    let change = Change::Reversal(NewReversal {
+    let change = void_change(donation_id, &body.value)?;
+    record(&state, caller, key, creation, change).await
+}
+
+/// The void a request asks for, checked.
+pub(crate) fn void_change(donation_id: Uuid, request: &VoidRequest) -> Result<Change, ApiError> {
+    let reason = input::optional_text("reason", request.reason.as_deref(), NOTE_LENGTH_MAX)?;
+    Ok(Change::Reversal(NewReversal {
         donation_id,
         kind: ReversalKind::Void,
         reason,
-    });
-    record(&state, caller, key, creation, change).await
+    }))
 }
 
 /// Refund part or all of a donation.
@@ -527,18 +543,27 @@ pub async fn refund(
         digest: body.digest,
     };
     let key = creation.key(&headers)?;
+    let change = refund_change(&state, donation_id, &body.value).await?;
+    record(&state, caller, key, creation, change).await
+}
+
+/// The refund a request asks for, checked against its donation.
+pub(crate) async fn refund_change(
+    state: &AppState,
+    donation_id: Uuid,
+    request: &RefundRequest,
+) -> Result<Change, ApiError> {
     // The currency is the donation's: read it to parse the amount (it never changes).
     let donation = state
         .database()
         .donation(donation_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no donation with id `{donation_id}`")))?;
-    let amount = input::amount(&body.value.amount, donation.amount.currency())?;
-    let reason = input::optional_text("reason", body.value.reason.as_deref(), NOTE_LENGTH_MAX)?;
-    let change = Change::Reversal(NewReversal {
+    let amount = input::amount(&request.amount, donation.amount.currency())?;
+    let reason = input::optional_text("reason", request.reason.as_deref(), NOTE_LENGTH_MAX)?;
+    Ok(Change::Reversal(NewReversal {
         donation_id,
         kind: ReversalKind::Refund(amount.minor()),
         reason,
-    });
-    record(&state, caller, key, creation, change).await
+    }))
 }

@@ -81,6 +81,29 @@ impl ApiError {
         }
     }
 
+    /// What a form shows for this error when it is about what the form sent — a field, a
+    /// rule of the books the request breaks, a key reused for another request — as the field
+    /// it is about (the request's name, `donor.name`) and the problem's detail. Any other
+    /// error (not found, forbidden, unavailable, …) is a page of its own: `Err(self)`.
+    pub(crate) fn into_form_problem(self) -> Result<(Option<String>, String), ApiError> {
+        let about_the_request = match &self {
+            ApiError::Invalid { .. }
+            | ApiError::ShareAboveCap { .. }
+            | ApiError::IdempotencyKey(_)
+            | ApiError::Refused(Refusal::IdempotencyKeyReused) => true,
+            ApiError::Refused(Refusal::Books(refusal)) => {
+                !matches!(refusal, BooksRefusal::UnknownDonation(_))
+            }
+            ApiError::Storage(err) => matches!(err.as_ref(), StorageError::Conflict { .. }),
+            _ => false,
+        };
+        if !about_the_request {
+            return Err(self);
+        }
+        let problem = self.problem();
+        Ok((problem.field, problem.detail))
+    }
+
     /// What went wrong, as the problem document's `detail` says it.
     #[must_use]
     pub fn detail(self) -> String {

@@ -46,12 +46,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| {
             ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}"))
         })?;
+        ApiJson::from_json(&scope, &json)
+    }
+}
+
+impl<T: DeserializeOwned> ApiJson<T> {
+    /// The body `json` of a request to `scope` (`"{method} {path}\n"`): what a web form's
+    /// fields make, read as the API reads a JSON body (a 422 naming the field at fault).
+    pub(crate) fn from_json(scope: &str, json: &serde_json::Value) -> Result<Self, ApiError> {
         let digest = Sha256::new()
             .chain_update(scope)
             .chain_update(json.to_string())
             .finalize()
             .into();
-        let value = deserialize(&json)?;
+        let value = deserialize(json)?;
         Ok(ApiJson { value, digest })
     }
 }
@@ -93,16 +101,22 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = value.to_str().ok().filter(|key| {
-        !key.is_empty()
-            && key.len() <= IDEMPOTENCY_KEY_LENGTH_MAX
-            && key.bytes().all(|b| b.is_ascii_graphic())
-    });
-    key.map(|key| Some(key.to_owned())).ok_or_else(|| {
-        ApiError::IdempotencyKey(format!(
+    idempotency_key_text(value.to_str().unwrap_or_default()).map(Some)
+}
+
+/// An idempotency key given as text (a form's hidden field): 1 to 255 visible ASCII
+/// characters.
+pub fn idempotency_key_text(key: &str) -> Result<String, ApiError> {
+    if !key.is_empty()
+        && key.len() <= IDEMPOTENCY_KEY_LENGTH_MAX
+        && key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        Ok(key.to_owned())
+    } else {
+        Err(ApiError::IdempotencyKey(format!(
             "`Idempotency-Key` must be 1 to {IDEMPOTENCY_KEY_LENGTH_MAX} visible ASCII characters, e.g. a UUID"
-        ))
-    })
+        )))
+    }
 }
 
 /// A required free-text field: trimmed, non-empty, at most `max` characters, no control

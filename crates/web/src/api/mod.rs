@@ -3,15 +3,15 @@
 
 pub(crate) mod audit;
 mod auth;
-mod distributions;
-mod donations;
+pub(crate) mod distributions;
+pub(crate) mod donations;
 mod error;
 mod exports;
 pub(crate) mod funds;
-mod input;
+pub(crate) mod input;
 mod problems;
-mod receipts;
-mod registers;
+pub(crate) mod receipts;
+pub(crate) mod registers;
 mod registry;
 pub(crate) mod reports;
 mod settings;
@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use storage::ledger::{Applied, Change, Idempotency, Renderer, Request};
+use storage::ledger::{Applied, Change, Idempotency, Rendered, Renderer, Request};
 use utoipa::OpenApi;
 use uuid::Uuid;
 
@@ -34,7 +34,7 @@ pub use error::ApiError;
 pub use receipts::ANNUAL_YEARS;
 
 use crate::AppState;
-pub(crate) use auth::Caller;
+pub(crate) use auth::{Caller, PersonalDataReader};
 
 /// The largest request body: a donation with a full donor is under 2 KiB; 64 KiB leaves room
 /// for notes while keeping a flood of huge bodies cheap to refuse.
@@ -126,7 +126,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/donations/{id}/receipt",
             get(receipts::donation_receipt),
         )
-        .route("/verify/{code}", get(receipts::verify))
         .route(
             "/api/v1/donors/{id}/receipts/{year}",
             get(receipts::annual_receipt),
@@ -233,30 +232,8 @@ async fn record(
     creation: Creation,
     change: Change,
 ) -> Result<Response, ApiError> {
-    let _in_flight = match &key {
-        Some(key) => Some(
-            state
-                .claim_key(caller.user_id, key)
-                .ok_or(ApiError::KeyInFlight)?,
-        ),
-        None => None,
-    };
-    let idempotency = key.map(|key| Idempotency {
-        key,
-        request_digest: creation.digest,
-        render: creation.render.clone(),
-    });
-    let request = Request {
-        user_id: caller.user_id,
-        change,
-        idempotency,
-        credential: Some(caller.credential),
-    };
-    let (rendered, replayed) = match state.ledger().apply(request).await? {
-        Applied::Done(_, Some(rendered)) => (rendered, false),
-        Applied::Done(outcome, None) => ((creation.render)(&outcome), false),
-        Applied::Replayed(rendered) => (rendered, true),
-    };
+    let (rendered, replayed) =
+        apply(state, caller, key, creation.digest, creation.render, change).await?;
     let status = StatusCode::from_u16(rendered.status).map_err(|_| ApiError::Internal)?;
     let mut response = (
         status,
@@ -270,6 +247,45 @@ async fn record(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// Sends a change through the ledger under `key` (if any; `digest` identifies the request it
+/// was first used with): the rendered outcome, and whether it is the original one replayed.
+/// The API's creates and the staff pages' forms both record through it, so a key protects a
+/// form exactly as it protects an API request. A key another request of this process is still
+/// working on is [`ApiError::KeyInFlight`].
+pub(crate) async fn apply(
+    state: &AppState,
+    caller: Caller,
+    key: Option<String>,
+    digest: [u8; 32],
+    render: Renderer,
+    change: Change,
+) -> Result<(Rendered, bool), ApiError> {
+    let _in_flight = match &key {
+        Some(key) => Some(
+            state
+                .claim_key(caller.user_id, key)
+                .ok_or(ApiError::KeyInFlight)?,
+        ),
+        None => None,
+    };
+    let idempotency = key.map(|key| Idempotency {
+        key,
+        request_digest: digest,
+        render: render.clone(),
+    });
+    let request = Request {
+        user_id: caller.user_id,
+        change,
+        idempotency,
+        credential: Some(caller.credential),
+    };
+    Ok(match state.ledger().apply(request).await? {
+        Applied::Done(_, Some(rendered)) => (rendered, false),
+        Applied::Done(outcome, None) => (render(&outcome), false),
+        Applied::Replayed(rendered) => (rendered, true),
+    })
 }
 
 fn json_response(status: u16, value: &impl Serialize) -> Response {
@@ -305,4 +321,22 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
             err.into_inner().to_string(),
         )
     })
+}
+
+/// What the staff pages of the registers, campaigns and settings call: the API's own
+/// handlers and reads, so a form is checked, written and audited exactly as a request is.
+pub(crate) mod admin_pages {
+    pub(crate) use super::auth::{Admin, PersonalDataReader, Recorder};
+    pub(crate) use super::input::ApiJson;
+    pub(crate) use super::receipts::{annual_receipt, set_institution};
+    pub(crate) use super::registers::{
+        AccessView, DonorQuery, DonorView, HOUSEHOLD_SIZE_MAX, RecipientQuery, RecipientView,
+        create_recipient, donor_page, donor_view, erase_donor, erase_recipient, recipient_page,
+        recipient_view, update_donor, update_recipient,
+    };
+    pub(crate) use super::registry::{create_campaign, create_donor};
+    pub(crate) use super::settings::{
+        SettingsView, set_amil_share, set_amil_share_infak, set_amil_shortfall,
+    };
+    pub(crate) use super::zakat::create_datum;
 }

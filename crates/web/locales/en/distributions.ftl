@@ -1,0 +1,45 @@
+# The distribution pages.
+distributions-title = Distributions
+distributions-new = Record a distribution
+distributions-new-title = Record a distribution
+distributions-detail-title = Distribution: { $program }
+distributions-back = All distributions
+distributions-filter = Filter
+distributions-results = Distributions, newest first
+distributions-none-found = No distribution matches this filter.
+distributions-from = Paid from
+distributions-to = Paid until
+distributions-date = Paid on
+distributions-program = Program
+distributions-fund = Fund
+distributions-for = Asnaf or purpose
+distributions-payment = The payment
+distributions-campaign-hint = Required for restricted infak/sedekah: the campaign whose money this is.
+distributions-currency-hint = IDR: the funds are kept in rupiah
+distributions-asnaf = Asnaf
+distributions-asnaf-hint = Required for every fund but non-halal money.
+distributions-purpose = Public purpose
+distributions-purpose-hint = For non-halal money only (and required there).
+distributions-none = None
+distributions-recipient = Recipient (mustahik)
+distributions-recipient-existing = A recipient on file
+distributions-recipient-new = A new recipient
+distributions-recipient-id = Recipient's id
+distributions-recipient-id-hint = Open the recipient in the mustahik register and record the distribution from there to fill this in.
+distributions-recipient-name = Recipient's name
+distributions-record = Record the distribution
+
+distributions-asnaf-fakir = Fakir (the destitute)
+distributions-asnaf-miskin = Miskin (the poor)
+distributions-asnaf-amil = Amil
+distributions-asnaf-mualaf = Mualaf
+distributions-asnaf-riqab = Riqab
+distributions-asnaf-gharimin = Gharimin (debtors)
+distributions-asnaf-fi_sabilillah = Fi sabilillah
+distributions-asnaf-ibnu_sabil = Ibnu sabil (stranded travellers)
+
+distributions-purpose-public_facilities = Public facilities
+distributions-purpose-disaster_relief = Disaster relief
+distributions-purpose-health = Public health
+distributions-purpose-social_welfare = Social welfare
+distributions-purpose-environment = Environment

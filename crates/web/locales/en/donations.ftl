@@ -1,0 +1,113 @@
+# The donation pages (and what the money forms share: money-*).
+money-form-problems = The form could not be saved. Check what is marked:
+money-key-reused = This form was already sent with other values, and that was recorded. The form below is new: send it to record another.
+money-required = Required.
+
+donations-title = Donations
+donations-new = Record a donation
+donations-new-title = Record a donation
+donations-search = Search
+donations-results = Donations found, newest receipt first
+donations-none-found = No donation matches this search.
+donations-pages = Pages of results
+donations-first-page = First page
+donations-next-page = Next page
+donations-any = Any
+donations-choose = Choose…
+donations-back = All donations
+donations-cancel = Cancel
+
+donations-receipt-number = Receipt number
+donations-receipt-number-hint = As printed, e.g. 2026-000042
+donations-received-from = Received from
+donations-received-to = Received until
+donations-received-on = Received on
+donations-type = Type
+donations-fund = Fund
+donations-campaign = Campaign
+donations-campaign-hint = Zakat, infak, sedekah, fidyah and kafarat given for a campaign may be spent only on its purpose.
+donations-no-campaign = No campaign
+donations-amount = Amount
+donations-amount-hint = Digits, with a decimal point for cents, e.g. 2500000
+donations-currency = Currency
+donations-currency-hint = IDR, or another ISO 4217 code
+donations-rate = Rupiah per unit
+donations-rate-hint = Only for a currency other than IDR: what one unit was worth at receipt, e.g. 15850.25
+donations-method = Method
+donations-note = Note
+donations-status = Status
+donations-gift = The gift
+
+donations-donor = Donor (muzakki)
+donations-donor-new = A new donor
+donations-donor-existing = A donor on file
+donations-donor-anonymous = Anonymous
+donations-donor-name = Donor's name
+donations-donor-nik = NIK
+donations-donor-npwp = NPWP
+donations-donor-phone = Phone
+donations-donor-email = E-mail
+donations-donor-address = Address
+donations-donor-id = Donor's id
+donations-donor-id-hint = Open the donor in the muzakki register and record the donation from there to fill this in.
+donations-donor-on-file = On file
+donations-anonymous = Anonymous
+donations-record = Record the donation
+
+donations-detail-title = Donation { $receipt }
+donations-facts = Details
+donations-booked = Booked in rupiah
+donations-amil-share = Amil share
+donations-reversed = Refunded or voided
+donations-recorded = Recorded
+donations-verification = Verification
+donations-print-receipt = Print the receipt
+donations-receipt-pdf = Receipt (PDF)
+
+donations-reversals = Voids and refunds
+donations-no-reversals = Nothing was voided or refunded.
+donations-reversal-kind = Kind
+donations-reason = Reason
+donations-corrections = Correct this donation
+donations-closed = Nothing is left to refund or void.
+donations-refund = Refund
+donations-refund-amount = Amount to refund
+donations-refund-amount-hint = At most { $left }
+donations-refund-submit = Refund
+donations-refund-confirm = Refund this amount to the donor?
+donations-void = Void
+donations-void-hint = Voiding reverses what is left of the donation. The receipt keeps its number and shows as void.
+donations-void-submit = Void the donation
+donations-void-confirm = Void this donation? This cannot be undone.
+
+donations-status-recorded = Recorded
+donations-status-partially_refunded = Partly refunded
+donations-status-refunded = Refunded
+donations-status-void = Void
+
+donations-type-zakat_maal = Zakat maal
+donations-type-zakat_penghasilan = Zakat on income
+donations-type-zakat_fitrah = Zakat fitrah
+donations-type-infak = Infak
+donations-type-sedekah = Sedekah
+donations-type-wakaf = Wakaf
+donations-type-non_halal = Non-halal funds
+donations-type-fidyah = Fidyah
+donations-type-kafarat = Kafarat
+
+donations-fund-zakat = Zakat
+donations-fund-infak_sedekah_restricted = Infak/sedekah, restricted
+donations-fund-infak_sedekah_unrestricted = Infak/sedekah, unrestricted
+donations-fund-amil = Amil
+donations-fund-non_halal = Non-halal
+donations-fund-wakaf = Wakaf (principal)
+donations-fund-wakaf_benefits = Wakaf benefits
+donations-fund-fidyah = Fidyah
+donations-fund-kafarat = Kafarat
+
+donations-method-cash = Cash
+donations-method-bank_transfer = Bank transfer
+donations-method-qris = QRIS
+donations-method-virtual_account = Virtual account
+donations-method-card = Card
+donations-method-e_wallet = E-wallet

@@ -1,0 +1,45 @@
+# Halaman penyaluran.
+distributions-title = Penyaluran
+distributions-new = Catat penyaluran
+distributions-new-title = Catat penyaluran
+distributions-detail-title = Penyaluran: { $program }
+distributions-back = Semua penyaluran
+distributions-filter = Saring
+distributions-results = Penyaluran, terbaru lebih dulu
+distributions-none-found = Tidak ada penyaluran yang cocok dengan saringan ini.
+distributions-from = Disalurkan sejak
+distributions-to = Disalurkan sampai
+distributions-date = Tanggal penyaluran
+distributions-program = Program
+distributions-fund = Dana
+distributions-for = Asnaf atau tujuan
+distributions-payment = Pembayaran
+distributions-campaign-hint = Wajib untuk infak/sedekah terikat: kampanye pemilik dana ini.
+distributions-currency-hint = IDR: dana disimpan dalam rupiah
+distributions-asnaf = Asnaf
+distributions-asnaf-hint = Wajib untuk semua dana kecuali dana nonhalal.
+distributions-purpose = Tujuan kemaslahatan umum
+distributions-purpose-hint = Hanya untuk dana nonhalal (dan wajib di sana).
+distributions-none = Tidak ada
+distributions-recipient = Mustahik
+distributions-recipient-existing = Mustahik terdaftar
+distributions-recipient-new = Mustahik baru
+distributions-recipient-id = ID mustahik
+distributions-recipient-id-hint = Buka mustahik di daftar mustahik lalu catat penyalurannya dari sana agar kolom ini terisi.
+distributions-recipient-name = Nama mustahik
+distributions-record = Catat penyaluran
+
+distributions-asnaf-fakir = Fakir
+distributions-asnaf-miskin = Miskin
+distributions-asnaf-amil = Amil
+distributions-asnaf-mualaf = Mualaf
+distributions-asnaf-riqab = Riqab
+distributions-asnaf-gharimin = Gharimin
+distributions-asnaf-fi_sabilillah = Fisabilillah
+distributions-asnaf-ibnu_sabil = Ibnu sabil
+
+distributions-purpose-public_facilities = Fasilitas umum
+distributions-purpose-disaster_relief = Penanggulangan bencana
+distributions-purpose-health = Kesehatan masyarakat
+distributions-purpose-social_welfare = Kesejahteraan sosial
+distributions-purpose-environment = Lingkungan hidup

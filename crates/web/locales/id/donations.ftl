@@ -1,0 +1,113 @@
+# Halaman donasi (dan yang dipakai bersama formulir keuangan: money-*).
+money-form-problems = Formulir belum dapat disimpan. Periksa yang ditandai:
+money-key-reused = Formulir ini sudah pernah dikirim dengan isian lain, dan itu sudah tercatat. Formulir di bawah ini baru: kirim untuk mencatat yang lain.
+money-required = Wajib diisi.
+
+donations-title = Donasi
+donations-new = Catat donasi
+donations-new-title = Catat donasi
+donations-search = Cari
+donations-results = Donasi yang ditemukan, kuitansi terbaru lebih dulu
+donations-none-found = Tidak ada donasi yang cocok dengan pencarian ini.
+donations-pages = Halaman hasil
+donations-first-page = Halaman pertama
+donations-next-page = Halaman berikutnya
+donations-any = Semua
+donations-choose = Pilih…
+donations-back = Semua donasi
+donations-cancel = Batal
+
+donations-receipt-number = Nomor kuitansi
+donations-receipt-number-hint = Seperti tercetak, mis. 2026-000042
+donations-received-from = Diterima sejak
+donations-received-to = Diterima sampai
+donations-received-on = Tanggal diterima
+donations-type = Jenis
+donations-fund = Dana
+donations-campaign = Kampanye
+donations-campaign-hint = Zakat, infak, sedekah, fidyah dan kafarat untuk suatu kampanye hanya boleh dipakai untuk tujuannya.
+donations-no-campaign = Tanpa kampanye
+donations-amount = Jumlah
+donations-amount-hint = Angka, dengan titik desimal untuk sen, mis. 2500000
+donations-currency = Mata uang
+donations-currency-hint = IDR, atau kode ISO 4217 lain
+donations-rate = Kurs rupiah per unit
+donations-rate-hint = Hanya untuk mata uang selain IDR: nilai satu unit saat diterima, mis. 15850.25
+donations-method = Cara bayar
+donations-note = Catatan
+donations-status = Status
+donations-gift = Pemberian
+
+donations-donor = Muzaki
+donations-donor-new = Muzaki baru
+donations-donor-existing = Muzaki terdaftar
+donations-donor-anonymous = Anonim
+donations-donor-name = Nama muzaki
+donations-donor-nik = NIK
+donations-donor-npwp = NPWP
+donations-donor-phone = Telepon
+donations-donor-email = E-mel
+donations-donor-address = Alamat
+donations-donor-id = ID muzaki
+donations-donor-id-hint = Buka muzaki di daftar muzaki lalu catat donasinya dari sana agar kolom ini terisi.
+donations-donor-on-file = Terdaftar
+donations-anonymous = Anonim
+donations-record = Catat donasi
+
+donations-detail-title = Donasi { $receipt }
+donations-facts = Rincian
+donations-booked = Dibukukan dalam rupiah
+donations-amil-share = Bagian amil
+donations-reversed = Dikembalikan atau dibatalkan
+donations-recorded = Dicatat
+donations-verification = Verifikasi
+donations-print-receipt = Cetak kuitansi
+donations-receipt-pdf = Kuitansi (PDF)
+
+donations-reversals = Pembatalan dan pengembalian
+donations-no-reversals = Belum ada yang dibatalkan atau dikembalikan.
+donations-reversal-kind = Jenis
+donations-reason = Alasan
+donations-corrections = Koreksi donasi ini
+donations-closed = Tidak ada lagi yang dapat dikembalikan atau dibatalkan.
+donations-refund = Pengembalian
+donations-refund-amount = Jumlah dikembalikan
+donations-refund-amount-hint = Paling banyak { $left }
+donations-refund-submit = Kembalikan
+donations-refund-confirm = Kembalikan jumlah ini kepada muzaki?
+donations-void = Pembatalan
+donations-void-hint = Pembatalan membalik sisa donasi. Kuitansi tetap bernomor dan tertera batal.
+donations-void-submit = Batalkan donasi
+donations-void-confirm = Batalkan donasi ini? Tindakan ini tidak dapat diurungkan.
+
+donations-status-recorded = Tercatat
+donations-status-partially_refunded = Dikembalikan sebagian
+donations-status-refunded = Dikembalikan
+donations-status-void = Batal
+
+donations-type-zakat_maal = Zakat maal
+donations-type-zakat_penghasilan = Zakat penghasilan
+donations-type-zakat_fitrah = Zakat fitrah
+donations-type-infak = Infak
+donations-type-sedekah = Sedekah
+donations-type-wakaf = Wakaf
+donations-type-non_halal = Dana nonhalal
+donations-type-fidyah = Fidyah
+donations-type-kafarat = Kafarat
+
+donations-fund-zakat = Zakat
+donations-fund-infak_sedekah_restricted = Infak/sedekah terikat
+donations-fund-infak_sedekah_unrestricted = Infak/sedekah tidak terikat
+donations-fund-amil = Amil
+donations-fund-non_halal = Nonhalal
+donations-fund-wakaf = Wakaf (pokok)
+donations-fund-wakaf_benefits = Hasil wakaf
+donations-fund-fidyah = Fidyah
+donations-fund-kafarat = Kafarat
+
+donations-method-cash = Tunai
+donations-method-bank_transfer = Transfer bank
+donations-method-qris = QRIS
+donations-method-virtual_account = Virtual account
+donations-method-card = Kartu
+donations-method-e_wallet = Dompet digital
