@@ -497,7 +497,7 @@ fn changes_table(staff: &Staff, view: &ChangesInFundsView) -> Markup {
         }
     };
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-changes-title")) {
             table.statement #changes-in-funds {
                 caption { (staff.t("reports-changes-caption")) }
                 thead {
@@ -567,7 +567,7 @@ fn position_tables(
         div.report-columns {
             section aria-labelledby="position-assets" {
                 h2 #position-assets { (staff.t("reports-assets")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-assets")) {
                     table #assets {
                         thead {
                             tr {
@@ -594,7 +594,7 @@ fn position_tables(
             }
             section aria-labelledby="position-funds" {
                 h2 #position-funds { (staff.t("reports-funds")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-funds")) {
                     table #funds {
                         thead {
                             tr {
@@ -694,7 +694,7 @@ fn totals_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(heading) {
                 table #(id) {
                     thead { tr { th scope="col" { (first_column) } (totals_head(staff)) } }
                     tbody {
@@ -763,7 +763,7 @@ fn collections_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-details")) {
                     table #collection-rows {
                         thead {
                             tr {
@@ -837,7 +837,7 @@ fn group_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(heading) {
                 table #(id) {
                     thead {
                         tr {
@@ -890,7 +890,7 @@ fn distributions_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-details")) {
                     table #distribution-rows {
                         thead {
                             tr {
