@@ -173,7 +173,7 @@ fn asnaf_list(text: Option<String>) -> Result<Option<Vec<Asnaf>>, sqlx::Error> {
 impl Database {
     /// Every campaign (newest first, at most [`CAMPAIGN_LIST_MAX`]) with what was given for it
     /// and paid out of it in rupiah.
-    pub async fn campaign_summaries(&self) -> Result<Vec<CampaignSummary>, StorageError> {
+    pub async fn staff_campaigns(&self) -> Result<Vec<CampaignSummary>, StorageError> {
         let currency = BOOKS_CURRENCY.code();
         let (mut campaigns, sums) = on_either!(self, |pool| {
             let campaigns = sqlx::query(

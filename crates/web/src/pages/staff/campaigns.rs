@@ -45,7 +45,7 @@ async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     staff.require(REPORT_READERS)?;
-    let campaigns = state.database().campaign_summaries().await?;
+    let campaigns = state.database().staff_campaigns().await?;
     let query = Sent::from_query(query.as_deref());
     let opened = query
         .given("opened")
@@ -70,7 +70,7 @@ async fn list(
             p { (staff.t("campaigns-none")) }
         } @else {
             div.table-wrap {
-                table.campaigns {
+                table.campaigns.stack-table {
                     caption.visually-hidden { (title) }
                     thead { tr {
                         th scope="col" { (staff.t("campaigns-field-name")) }
@@ -88,14 +88,14 @@ async fn list(
                                     span.hint { (campaign.purpose) }
                                     span.hint { (staff.t("campaigns-opened-on")) " " (format::date(staff.lang, campaign.created_at.date())) }
                                 }
-                                td { (allowed(&staff, campaign.allowed_asnaf.as_deref())) }
-                                td.number {
+                                td data-label=(staff.t("campaigns-allowed")) { (allowed(&staff, campaign.allowed_asnaf.as_deref())) }
+                                td.number data-label=(staff.t("campaigns-amil-share")) {
                                     (campaign.amil_share_percent.as_deref().map_or_else(|| "0".to_owned(), |share| percent(&staff, share)))
                                     " %"
                                 }
-                                td.number { (format::count(staff.lang, campaign.donation_count)) }
-                                td.number { (rupiah(&staff, campaign.collected_minor())) }
-                                td.number { (rupiah(&staff, campaign.distributed_minor)) }
+                                td.number data-label=(staff.t("campaigns-donations")) { (format::count(staff.lang, campaign.donation_count)) }
+                                td.number data-label=(staff.t("campaigns-collected")) { (rupiah(&staff, campaign.collected_minor())) }
+                                td.number data-label=(staff.t("campaigns-distributed")) { (rupiah(&staff, campaign.distributed_minor)) }
                             }
                         }
                     }
