@@ -69,7 +69,7 @@ async fn list(
         @if campaigns.is_empty() {
             p { (staff.t("campaigns-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table.campaigns.stack-table {
                     caption.visually-hidden { (title) }
                     thead { tr {

@@ -234,7 +234,7 @@ fn table(
         return html! { p.empty { (staff.t("distributions-none-found")) } };
     }
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.distributions {
                 caption { (staff.t("distributions-results")) }
                 thead {

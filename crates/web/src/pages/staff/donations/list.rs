@@ -308,7 +308,7 @@ fn results(
         return html! { p.empty { (staff.t("donations-none-found")) } };
     }
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.donations {
                 caption { (staff.t("donations-results")) }
                 thead {

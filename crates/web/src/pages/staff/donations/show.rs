@@ -402,7 +402,7 @@ fn reversals(staff: &Staff, donation: &Donation, context: &Context) -> Markup {
             @if context.reversals.is_empty() {
                 p.muted { (staff.t("donations-no-reversals")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead {
                             tr {
