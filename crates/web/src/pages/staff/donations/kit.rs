@@ -245,11 +245,9 @@ impl<'a> Input<'a> {
         let described = described_by(self.hint.is_some(), problem.is_some(), &hint_id, &error_id);
         html! {
             div.field {
-                label for=(self.id) {
-                    (self.label)
-                    @if let Some(hint) = &self.hint {
-                        span.hint #(hint_id) { (hint) }
-                    }
+                label for=(self.id) { (self.label) }
+                @if let Some(hint) = &self.hint {
+                    span.hint #(hint_id) { (hint) }
                 }
                 input #(self.id) name=(self.name) type=(self.kind) value=(self.value)
                     inputmode=[self.inputmode] required[self.required]
@@ -291,11 +289,9 @@ impl Select<'_> {
         let described = described_by(self.hint.is_some(), problem.is_some(), &hint_id, &error_id);
         html! {
             div.field {
-                label for=(self.id) {
-                    (self.label)
-                    @if let Some(hint) = &self.hint {
-                        span.hint #(hint_id) { (hint) }
-                    }
+                label for=(self.id) { (self.label) }
+                @if let Some(hint) = &self.hint {
+                    span.hint #(hint_id) { (hint) }
                 }
                 select #(self.id) name=(self.name)
                     aria-invalid=[problem.map(|_| "true")] aria-describedby=[described] {
