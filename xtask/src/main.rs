@@ -1,7 +1,8 @@
 //! Project automation: `cargo xtask <task>`.
 //!
 //! - `test`: the whole suite, as CI runs it: formatting, clippy, then every test on SQLite and
-//!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself, then
+//!   again on a throwaway PostgreSQL (with TLS) that this task starts and stops itself (the
+//!   browser test, headless Chromium through the pages, in the SQLite pass only), then
 //!   schemathesis against the running server on each backend, and last the release artifacts
 //!   (`cargo xtask release` twice: the OCI archive must come out the same; then the tarball,
 //!   the image and the Dockerfile checked with podman).
@@ -9,9 +10,10 @@
 //! - `schemathesis`: only that last step, to iterate on what it finds.
 //! - `pack`: an already built binary packed as a release tarball (see `release.rs`).
 //! - `rolling`: the rolling deploy across hosts behind HAProxy (see `rolling.rs`).
+//! - `browser`: the browser test alone (headless Chromium through the pages).
 //!
-//! `test` and `schemathesis` install the Python tools they run themselves and name, in one
-//! line, the system packages they cannot install (see `tools.rs`).
+//! `test`, `schemathesis` and `browser` install the Python and npm tools they run themselves
+//! and name, in one line, the system packages they cannot install (see `tools.rs`).
 
 mod oci;
 mod release;
@@ -28,6 +30,7 @@ const USAGE: &str = "usage: cargo xtask test [--no-lint]
        cargo xtask schemathesis [--max-examples N] [--seed N]
        cargo xtask pack --binary PATH --out DIR [--version V] [--env NAME=VALUE]...
        cargo xtask rolling [--write] [--current PATH --next PATH]
+       cargo xtask browser
 
   test          fmt --check, clippy -D warnings, the test suite on SQLite, then on a
                 throwaway PostgreSQL with TLS (started and stopped by this task), then
@@ -48,7 +51,11 @@ const USAGE: &str = "usage: cargo xtask test [--no-lint]
   rolling       deploy/ansible's rolling deploy and rollback on three local release
                 roots behind HAProxy, under load (bench/rolling.py; also the last step
                 of `test`); --write puts its figures into BENCHMARKS.md; --current and
-                --next use those debug builds (this version, and it built as 0.2.0)";
+                --next use those debug builds (this version, and it built as 0.2.0)
+  browser       the browser test alone (crates/cli/tests/it/browser.rs: headless
+                Chromium through the pages, axe-core on each; screenshots in
+                target/browser/), with its npm packages installed from the lockfile
+                (`test` runs it too, on SQLite)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +65,7 @@ fn main() -> ExitCode {
         Some("release") if args.len() == 1 => release::release(),
         Some("pack") => release::pack_command(&args[1..]),
         Some("rolling") => rolling::bench(&args[1..]),
+        Some("browser") if args.len() == 1 => browser_only(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(64);
@@ -80,6 +88,8 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     };
     // Before the long runs, so a missing tool fails in seconds and not after minutes.
     let python_tools = prepare_tools(tools::Task::Suite)?;
+    let node_tools = tools::NodeTools::in_cache()?;
+    node_tools.ensure_installed()?;
     // The tests find `openapi-spec-validator` on PATH.
     let path = python_tools.path_env()?;
     if lint {
@@ -104,12 +114,16 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let mut on_sqlite = cargo(&TEST_ARGS);
     on_sqlite
         .env(NEXT_RELEASE_ENV, &next_release)
-        .env("PATH", &path);
+        .env("PATH", &path)
+        .env(tools::NODE_TOOLS_ENV, node_tools.dir());
     tally.run("tests on SQLite", on_sqlite)?;
 
     // A PostgreSQL that fails to start fails the run: the suite never silently skips it.
     let server = start_postgres()?;
+    // The browser test ran on SQLite: the pages read the books through the same storage
+    // code on both backends, which the other page tests cover on PostgreSQL.
     let mut on_postgres = cargo(&TEST_ARGS);
+    on_postgres.args(["--", "--skip", BROWSER_TEST]);
     on_postgres
         .env(NEXT_RELEASE_ENV, &next_release)
         .env("PATH", &path)
@@ -145,6 +159,28 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         bail!("{} failed", failed_steps.join(" and "));
     }
     Ok(())
+}
+
+/// The browser test's module in the `it` test binary.
+const BROWSER_TEST: &str = "browser::";
+
+/// `cargo xtask browser`: the browser test alone, with its npm packages installed.
+fn browser_only() -> anyhow::Result<()> {
+    tools::check_system_programs(tools::Task::Browser)?;
+    let node_tools = tools::NodeTools::in_cache()?;
+    node_tools.ensure_installed()?;
+    let mut test = cargo(&[
+        "test",
+        "--package",
+        "donation_platform",
+        "--test",
+        "it",
+        BROWSER_TEST,
+        "--",
+        "--nocapture",
+    ]);
+    test.env(tools::NODE_TOOLS_ENV, node_tools.dir());
+    step("the browser test", test)
 }
 
 /// `cargo xtask schemathesis`: the fuzzing step alone, to iterate on a finding (or fuzz

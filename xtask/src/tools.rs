@@ -7,12 +7,20 @@
 //! zbar, …) need root and the distribution's package manager: this task only names what is
 //! missing, in one line with the command that installs it. `.ci/run` is that command on CI's
 //! Debian, and installs the same packages.
+//!
+//! The browser tests' npm packages (playwright-core, axe-core) are pinned by
+//! `crates/cli/tests/browser/package-lock.json`: this task installs them with `npm ci` into a
+//! directory of the same cache named by a hash of that lockfile (a new lockfile, a new
+//! directory), and names it to the test in `DONATION_PLATFORM_NODE_TOOLS`. They drive Debian's
+//! Chromium: no browser is ever downloaded.
 
 use std::ffi::{OsStr, OsString};
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
+use sha2::{Digest as _, Sha256};
 
 /// Every `PyPI` package the suite runs, pinned: schemathesis (the fuzzing step, whose options
 /// there are schemathesis 4's);
@@ -85,6 +93,14 @@ const SUITE_PROGRAMS: &[Program] = &[
     program("newuidmap", "uidmap"),
 ];
 
+/// What the browser tests run (`crates/cli/tests/it/browser.rs`): node and npm for
+/// playwright-core, and Debian's Chromium, which it drives.
+const BROWSER_PROGRAMS: &[Program] = &[
+    program("node", "nodejs"),
+    program("npm", "npm"),
+    program("chromium", "chromium"),
+];
+
 /// Which task is asking, and so which programs it needs.
 #[derive(Clone, Copy, Debug)]
 pub enum Task {
@@ -92,6 +108,8 @@ pub enum Task {
     Suite,
     /// `cargo xtask schemathesis`: the fuzzing step alone.
     Fuzzing,
+    /// `cargo xtask browser`: the browser test alone.
+    Browser,
 }
 
 /// Fails with one line naming what is missing and the command that installs it: the system
@@ -100,7 +118,8 @@ pub enum Task {
 pub fn check_system_programs(task: Task) -> anyhow::Result<()> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut missing = missing_programs(task, &path);
-    if !PythonTools::in_cache()?.installed() && !python_can_make_virtualenvs() {
+    let needs_python = !matches!(task, Task::Browser);
+    if needs_python && !PythonTools::in_cache()?.installed() && !python_can_make_virtualenvs() {
         missing.push(("python3 -m venv", "python3-venv"));
     }
     match install_hint(&missing) {
@@ -113,7 +132,12 @@ pub fn check_system_programs(task: Task) -> anyhow::Result<()> {
 fn missing_programs(task: Task, path: &OsStr) -> Vec<(&'static str, &'static str)> {
     let programs = match task {
         Task::Fuzzing => FUZZING_PROGRAMS.iter().collect::<Vec<_>>(),
-        Task::Suite => FUZZING_PROGRAMS.iter().chain(SUITE_PROGRAMS).collect(),
+        Task::Browser => BROWSER_PROGRAMS.iter().collect(),
+        Task::Suite => FUZZING_PROGRAMS
+            .iter()
+            .chain(SUITE_PROGRAMS)
+            .chain(BROWSER_PROGRAMS)
+            .collect(),
     };
     programs
         .into_iter()
@@ -167,15 +191,20 @@ fn pins_text() -> String {
     PINS.join("\n") + "\n"
 }
 
+/// `${XDG_CACHE_HOME:-~/.cache}/donation_platform`.
+fn cache_dir() -> anyhow::Result<PathBuf> {
+    let cache = match std::env::var_os("XDG_CACHE_HOME") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache"),
+    };
+    Ok(cache.join("donation_platform"))
+}
+
 impl PythonTools {
     /// The virtualenv under the user's cache directory.
     pub fn in_cache() -> anyhow::Result<PythonTools> {
-        let cache = match std::env::var_os("XDG_CACHE_HOME") {
-            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-            _ => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache"),
-        };
         Ok(PythonTools {
-            venv: cache.join("donation_platform").join("python-tools"),
+            venv: cache_dir()?.join("python-tools"),
         })
     }
 
@@ -246,6 +275,110 @@ impl PythonTools {
     }
 }
 
+/// Names the directory of the installed npm packages to the browser test.
+pub const NODE_TOOLS_ENV: &str = "DONATION_PLATFORM_NODE_TOOLS";
+
+/// The browser tests' directory: `flow.mjs` and the npm manifests that pin its packages.
+const BROWSER_TESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/cli/tests/browser");
+
+/// What `npm ci` reads; their contents name the installation.
+const NODE_MANIFESTS: [&str; 2] = ["package.json", "package-lock.json"];
+
+/// Written into the directory once `npm ci` has succeeded.
+const NODE_INSTALLED_FILE: &str = ".installed";
+
+/// The pinned npm packages of the browser tests, installed from the lockfile.
+pub struct NodeTools {
+    manifests: PathBuf,
+    dir: PathBuf,
+}
+
+impl NodeTools {
+    /// `node-tools/<16 hex of the manifests' SHA-256>` under the user's cache directory.
+    pub fn in_cache() -> anyhow::Result<NodeTools> {
+        NodeTools::for_manifests(Path::new(BROWSER_TESTS), &cache_dir()?.join("node-tools"))
+    }
+
+    fn for_manifests(manifests: &Path, parent: &Path) -> anyhow::Result<NodeTools> {
+        let mut hash = Sha256::new();
+        for name in NODE_MANIFESTS {
+            let path = manifests.join(name);
+            let text =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            hash.update(name.as_bytes());
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(&text);
+        }
+        let digest = hash.finalize()[..8]
+            .iter()
+            .fold(String::new(), |mut hex, byte| {
+                write!(hex, "{byte:02x}").expect("writing to a String cannot fail");
+                hex
+            });
+        Ok(NodeTools {
+            manifests: manifests.to_owned(),
+            dir: parent.join(digest),
+        })
+    }
+
+    /// The directory with `node_modules`, for [`NODE_TOOLS_ENV`].
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `npm ci` from the lockfile unless this lockfile's packages are installed already. It
+    /// installs into a directory of its own and renames it into place when done, so an install
+    /// cut short is never taken for a finished one.
+    pub fn ensure_installed(&self) -> anyhow::Result<()> {
+        if self.installed() {
+            return Ok(());
+        }
+        eprintln!(
+            "xtask: installing the browser tests' npm packages (npm ci) into {}",
+            self.dir.display()
+        );
+        let partial = self
+            .dir
+            .with_extension(format!("partial-{}", std::process::id()));
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial)
+                .with_context(|| format!("cannot remove {}", partial.display()))?;
+        }
+        std::fs::create_dir_all(&partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?;
+        for name in NODE_MANIFESTS {
+            std::fs::copy(self.manifests.join(name), partial.join(name))
+                .with_context(|| format!("cannot copy {name} into {}", partial.display()))?;
+        }
+        let mut npm = Command::new("npm");
+        npm.current_dir(&partial)
+            .args([
+                "ci",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ])
+            // Never a browser of its own: the tests drive Debian's Chromium.
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        crate::step("npm ci (playwright-core, axe-core)", npm)?;
+        std::fs::write(partial.join(NODE_INSTALLED_FILE), "")
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        if self.dir.exists() {
+            // A broken earlier install (no marker), or another run that finished first.
+            std::fs::remove_dir_all(&self.dir)
+                .with_context(|| format!("cannot remove {}", self.dir.display()))?;
+        }
+        std::fs::rename(&partial, &self.dir)
+            .with_context(|| format!("cannot rename {} into place", partial.display()))?;
+        Ok(())
+    }
+
+    fn installed(&self) -> bool {
+        self.dir.join(NODE_INSTALLED_FILE).is_file()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,7 +405,11 @@ mod tests {
     #[test]
     fn nothing_is_named_when_every_program_is_on_path() {
         let dir = tempfile::tempdir().unwrap();
-        for program in FUZZING_PROGRAMS.iter().chain(SUITE_PROGRAMS) {
+        for program in FUZZING_PROGRAMS
+            .iter()
+            .chain(SUITE_PROGRAMS)
+            .chain(BROWSER_PROGRAMS)
+        {
             let path = dir.path().join(program.name);
             std::fs::write(&path, "#!/bin/sh\n").unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -308,7 +445,11 @@ mod tests {
     fn ci_installs_every_package_named_here() {
         let ci =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/run")).unwrap();
-        for program in FUZZING_PROGRAMS.iter().chain(SUITE_PROGRAMS) {
+        for program in FUZZING_PROGRAMS
+            .iter()
+            .chain(SUITE_PROGRAMS)
+            .chain(BROWSER_PROGRAMS)
+        {
             assert!(
                 ci.contains(&format!("missing+=({}", program.package)),
                 "`.ci/run` does not install {} (for {})",
@@ -320,5 +461,42 @@ mod tests {
             ci.contains("missing+=(python3-venv"),
             "`.ci/run` does not install python3-venv"
         );
+    }
+
+    #[test]
+    fn the_node_tools_directory_is_named_by_the_lockfile() {
+        let manifests = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        std::fs::write(manifests.path().join("package.json"), "{}").unwrap();
+        std::fs::write(manifests.path().join("package-lock.json"), "{\"a\": 1}").unwrap();
+        let first = NodeTools::for_manifests(manifests.path(), cache.path()).unwrap();
+        let same = NodeTools::for_manifests(manifests.path(), cache.path()).unwrap();
+        assert_eq!(first.dir(), same.dir());
+        assert_eq!(first.dir().file_name().unwrap().len(), 16);
+        std::fs::write(manifests.path().join("package-lock.json"), "{\"a\": 2}").unwrap();
+        let other = NodeTools::for_manifests(manifests.path(), cache.path()).unwrap();
+        assert_ne!(first.dir(), other.dir(), "a new lockfile, a new directory");
+        // A directory without the marker is an install cut short.
+        std::fs::create_dir_all(first.dir().join("node_modules")).unwrap();
+        assert!(!first.installed());
+        std::fs::write(first.dir().join(NODE_INSTALLED_FILE), "").unwrap();
+        assert!(first.installed());
+    }
+
+    #[test]
+    fn the_browser_tests_manifests_pin_exact_versions() {
+        let tools = NodeTools::in_cache().unwrap();
+        let manifest = std::fs::read_to_string(tools.manifests.join("package.json")).unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+        let dependencies = manifest["dependencies"].as_object().unwrap();
+        assert!(dependencies.contains_key("playwright-core"), "{manifest}");
+        assert!(dependencies.contains_key("axe-core"), "{manifest}");
+        for (name, version) in dependencies {
+            let version = version.as_str().unwrap();
+            assert!(
+                version.chars().all(|c| c.is_ascii_digit() || c == '.'),
+                "{name} is not pinned to one version: {version}"
+            );
+        }
     }
 }

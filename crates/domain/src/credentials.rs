@@ -26,6 +26,30 @@ pub enum PasswordError {
     TooLong,
 }
 
+/// An e-mail address longer than this cannot be delivered (RFC 5321).
+pub const EMAIL_LENGTH_MAX: usize = 254;
+
+/// Not an e-mail address a user could sign in with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an e-mail address such as `amil@example.org`")]
+pub struct NotAnEmail(pub String);
+
+/// A user's e-mail, as stored and signed in with: trimmed and lower-cased, `local@domain.tld`
+/// with no spaces, at most [`EMAIL_LENGTH_MAX`] bytes.
+pub fn user_email(text: &str) -> Result<String, NotAnEmail> {
+    let email = text.trim();
+    let valid = email.len() <= EMAIL_LENGTH_MAX
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email.to_lowercase())
+    } else {
+        Err(NotAnEmail(email.chars().take(64).collect()))
+    }
+}
+
 /// Hashes a password with argon2id (the crate's defaults, which follow RFC 9106's
 /// recommendation for memory-constrained servers) and a caller-supplied random salt.
 pub fn hash_password(password: &str, salt: [u8; 16]) -> Result<String, PasswordError> {
@@ -236,5 +260,24 @@ mod tests {
         assert_eq!(token_expired(Some(now + second), now), None);
         assert_eq!(token_expired(Some(now), now), Some(now));
         assert_eq!(token_expired(Some(now - second), now), Some(now - second));
+    }
+
+    #[test]
+    fn a_user_email_is_trimmed_lower_cased_and_checked() {
+        assert_eq!(
+            user_email(" Amil@Example.org ").unwrap(),
+            "amil@example.org"
+        );
+        for bad in [
+            "amil",
+            "@example.org",
+            "amil@localhost",
+            "a mil@example.org",
+            "",
+        ] {
+            assert!(user_email(bad).is_err(), "{bad:?}");
+        }
+        let long = format!("{}@example.org", "a".repeat(EMAIL_LENGTH_MAX));
+        assert!(user_email(&long).is_err());
     }
 }

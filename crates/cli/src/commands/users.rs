@@ -144,25 +144,9 @@ fn not_found(err: LedgerError, email: &str) -> anyhow::Error {
     }
 }
 
-/// An e-mail address longer than this cannot be delivered (RFC 5321).
-const EMAIL_LENGTH_MAX: usize = 254;
-
 fn checked_email(email: &str) -> anyhow::Result<String> {
-    let email = email.trim();
-    let valid = email.len() <= EMAIL_LENGTH_MAX
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid {
-        Ok(email.to_lowercase())
-    } else {
-        Err(Exit::new(
-            exit::USAGE,
-            format!("`{email}` is not an e-mail address such as `amil@example.org`"),
-        )
-        .into())
-    }
+    domain::credentials::user_email(email)
+        .map_err(|err| Exit::new(exit::USAGE, err.to_string()).into())
 }
 
 fn read_password(password_file: Option<&Path>) -> anyhow::Result<String> {

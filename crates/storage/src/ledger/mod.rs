@@ -31,6 +31,8 @@ pub use model::{
     Actor, Applied, Authenticated, Credential, Idempotency, LedgerError, Refusal, Rendered,
     Renderer, Request, SignInUser, User,
 };
+/// How a campaign's stored rules read, for the pages' views too.
+pub(crate) use read::campaign_rules;
 pub use read::{
     AuditRecord, Checkpoint, DONATION_PAGE_SIZE_MAX, DistributionFilter, DonationFilter,
     DonorRecord, Field, FundBalance, NewZakatDatum, PersonFilter, PersonPatch, PersonReads,
@@ -539,6 +541,30 @@ impl Database {
             payload: serde_json::json!({ "email": email }),
             statement: "UPDATE users SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL RETURNING id",
             binds: vec![read::Bind::Now, read::Bind::Text(email.to_owned())],
+        };
+        self.administer(key, admin)
+            .await?
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
+    }
+
+    /// Enables a disabled user again (their tokens that have neither expired nor been revoked
+    /// work again); [`StorageError::NotFound`] if there is no such disabled user.
+    pub async fn enable_user(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        email: &str,
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
+        let admin = read::Admin {
+            actor: &label,
+            credential: credential_of(actor),
+            roles: domain::role::ADMINS,
+            action: "user.enable",
+            subject_kind: "user",
+            payload: serde_json::json!({ "email": email }),
+            statement: "UPDATE users SET disabled_at = NULL WHERE email = $1 AND disabled_at IS NOT NULL RETURNING id",
+            binds: vec![read::Bind::Text(email.to_owned())],
         };
         self.administer(key, admin)
             .await?

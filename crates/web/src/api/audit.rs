@@ -73,6 +73,12 @@ pub async fn verify(
     State(state): State<AppState>,
     _verifier: Verifier,
 ) -> Result<Response, ApiError> {
+    Ok(json_response(200, &verify_view(&state).await?))
+}
+
+/// Verifies the chain and the kept balances, as `GET /api/v1/audit/verify` answers (the audit
+/// page shows the same).
+pub(crate) async fn verify_view(state: &AppState) -> Result<AuditReportView, ApiError> {
     let report = state
         .database()
         .audit_verify(state.checkpoint_key())
@@ -102,5 +108,5 @@ pub async fn verify(
             })
             .collect(),
     };
-    Ok(json_response(200, &view))
+    Ok(view)
 }

@@ -58,6 +58,11 @@ pub struct FundsView {
     security(("bearer" = []))
 )]
 pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Response, ApiError> {
+    Ok(json_response(200, &funds_view(&state).await?))
+}
+
+/// The balances as `GET /api/v1/funds` answers them (the dashboard shows the same).
+pub(crate) async fn funds_view(state: &AppState) -> Result<FundsView, ApiError> {
     let mut funds: BTreeMap<(Fund, Option<Uuid>, String), i64> = Fund::ALL
         .iter()
         .filter(|fund| **fund != Fund::InfakSedekahRestricted)
@@ -97,5 +102,5 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> Result<Resp
             })
         })
         .collect();
-    Ok(json_response(200, &FundsView { funds, assets }))
+    Ok(FundsView { funds, assets })
 }

@@ -46,12 +46,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| {
             ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}"))
         })?;
+        ApiJson::from_json(&scope, &json)
+    }
+}
+
+impl<T: DeserializeOwned> ApiJson<T> {
+    /// The body `json` of a request to `scope` (`"{method} {path}\n"`): what a web form's
+    /// fields make, read as the API reads a JSON body (a 422 naming the field at fault).
+    pub(crate) fn from_json(scope: &str, json: &serde_json::Value) -> Result<Self, ApiError> {
         let digest = Sha256::new()
             .chain_update(scope)
             .chain_update(json.to_string())
             .finalize()
             .into();
-        let value = deserialize(&json)?;
+        let value = deserialize(json)?;
         Ok(ApiJson { value, digest })
     }
 }

@@ -191,7 +191,7 @@ pub async fn set_institution(
 
 /// What the client asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Html,
     Pdf,
     Json,
@@ -199,7 +199,7 @@ enum Format {
 
 /// `application/pdf` or `application/json` when the `Accept` header names it; HTML otherwise
 /// (a browser's `text/html,…,*/*`).
-fn format(headers: &HeaderMap) -> Format {
+pub(crate) fn format(headers: &HeaderMap) -> Format {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
@@ -447,22 +447,15 @@ pub async fn verify(
         )
             .into_response()),
     };
-    let Ok(code) = VerificationCode::parse(&code) else {
+    let Some(Verified {
+        donation,
+        receipt,
+        institution,
+        code,
+    }) = verified(&state, &code).await?
+    else {
         return not_genuine();
     };
-    let database = state.database();
-    let Some(donation) = database.donation_by_receipt(code.receipt).await? else {
-        return not_genuine();
-    };
-    if !code.matches(state.receipts().key(), &receipts::facts(&donation)) {
-        return not_genuine();
-    }
-    let donor = match donation.donor_id {
-        Some(id) => database.donor(id).await?,
-        None => None,
-    };
-    let institution = institution(&state).await?;
-    let receipt = receipts::receipt(state.receipts(), &donation, donor.as_ref());
     if format != Format::Json {
         return Ok((
             StatusCode::OK,
@@ -491,4 +484,44 @@ pub async fn verify(
         licence_number: institution.licence_number.clone(),
     };
     Ok(json_response(200, &view))
+}
+
+/// A receipt whose verification code checked out: the donation, the receipt as printed (the
+/// payer's NIK and NPWP to be masked by whoever shows it), the institution that issued it.
+pub(crate) struct Verified {
+    /// The donation the receipt is for.
+    pub donation: domain::ledger::Donation,
+    /// The receipt.
+    pub receipt: domain::receipts::Receipt,
+    /// The institution profile in force.
+    pub institution: Institution,
+    /// The code, as parsed.
+    pub code: VerificationCode,
+}
+
+/// The receipt `code` verifies, or `None` when no receipt has it (mistyped, changed, never
+/// issued here): the one check behind `/verify/{code}` in every format.
+pub(crate) async fn verified(state: &AppState, code: &str) -> Result<Option<Verified>, ApiError> {
+    let Ok(code) = VerificationCode::parse(code) else {
+        return Ok(None);
+    };
+    let database = state.database();
+    let Some(donation) = database.donation_by_receipt(code.receipt).await? else {
+        return Ok(None);
+    };
+    if !code.matches(state.receipts().key(), &receipts::facts(&donation)) {
+        return Ok(None);
+    }
+    let donor = match donation.donor_id {
+        Some(id) => database.donor(id).await?,
+        None => None,
+    };
+    let institution = institution(state).await?;
+    let receipt = receipts::receipt(state.receipts(), &donation, donor.as_ref());
+    Ok(Some(Verified {
+        donation,
+        receipt,
+        institution,
+        code,
+    }))
 }

@@ -348,8 +348,19 @@ pub async fn list_donors(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params: DonorQuery = query(&uri)?;
+    let page = donor_page(&state, &caller, &params).await?;
+    Ok(json_response(200, &page))
+}
+
+/// The page of donors `params` asks for, as `caller` may see them (the reads counted); the
+/// staff pages' register search too.
+pub(crate) async fn donor_page(
+    state: &AppState,
+    caller: &Caller,
+    params: &DonorQuery,
+) -> Result<DonorPage, ApiError> {
     personal_search(
-        &caller,
+        caller,
         &[
             ("name", params.name.is_some()),
             ("nik", params.nik.is_some()),
@@ -368,12 +379,12 @@ pub async fn list_donors(
         limit: input::page_size(params.limit, REGISTER_PAGE_SIZE_MAX)?,
     };
     let donors = state.database().donors(&filter).await?;
-    let personal = reads_personal_data(&caller);
+    let personal = reads_personal_data(caller);
     if personal {
         let ids: Vec<Uuid> = donors.iter().map(|d| d.id).collect();
-        count(&state, &caller, Register::Donors, &ids).await?;
+        count(state, caller, Register::Donors, &ids).await?;
     }
-    let page = DonorPage {
+    Ok(DonorPage {
         next_before: (donors.len() == usize::from(filter.limit))
             .then(|| donors.last().map(|d| d.id))
             .flatten(),
@@ -381,8 +392,7 @@ pub async fn list_donors(
             .iter()
             .map(|d| DonorView::of(d, personal, None))
             .collect(),
-    };
-    Ok(json_response(200, &page))
+    })
 }
 
 /// One donor: personal data for admins and amil staff (the read is counted), who read it
@@ -408,7 +418,11 @@ pub async fn show_donor(
 }
 
 /// The donor as `caller` may see them, the read counted.
-async fn donor_view(state: &AppState, caller: &Caller, id: Uuid) -> Result<DonorView, ApiError> {
+pub(crate) async fn donor_view(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<DonorView, ApiError> {
     let donor = state
         .database()
         .donor(id)
@@ -764,8 +778,19 @@ pub async fn list_recipients(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params: RecipientQuery = query(&uri)?;
+    let page = recipient_page(&state, &caller, &params).await?;
+    Ok(json_response(200, &page))
+}
+
+/// The page of recipients `params` asks for, as `caller` may see them (the reads counted);
+/// the staff pages' register search too.
+pub(crate) async fn recipient_page(
+    state: &AppState,
+    caller: &Caller,
+    params: &RecipientQuery,
+) -> Result<RecipientPage, ApiError> {
     personal_search(
-        &caller,
+        caller,
         &[
             ("name", params.name.is_some()),
             ("nik", params.nik.is_some()),
@@ -782,12 +807,12 @@ pub async fn list_recipients(
         ..PersonFilter::default()
     };
     let recipients = state.database().recipients(&filter).await?;
-    let personal = reads_personal_data(&caller);
+    let personal = reads_personal_data(caller);
     if personal {
         let ids: Vec<Uuid> = recipients.iter().map(|r| r.id).collect();
-        count(&state, &caller, Register::Recipients, &ids).await?;
+        count(state, caller, Register::Recipients, &ids).await?;
     }
-    let page = RecipientPage {
+    Ok(RecipientPage {
         next_before: (recipients.len() == usize::from(filter.limit))
             .then(|| recipients.last().map(|r| r.id))
             .flatten(),
@@ -795,8 +820,7 @@ pub async fn list_recipients(
             .iter()
             .map(|r| RecipientView::of(r, personal, None))
             .collect(),
-    };
-    Ok(json_response(200, &page))
+    })
 }
 
 /// One recipient: personal data for admins and amil staff (the read is counted), who read it
@@ -821,7 +845,7 @@ pub async fn show_recipient(
     Ok(json_response(200, &view))
 }
 
-async fn recipient_view(
+pub(crate) async fn recipient_view(
     state: &AppState,
     caller: &Caller,
     id: Uuid,

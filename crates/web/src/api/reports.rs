@@ -56,36 +56,68 @@ fn required_date(field: &str, value: Option<&str>) -> Result<Date, ApiError> {
 /// The period a query names: both dates valid, `from` not after `to` (422 naming the field).
 pub(crate) fn period(uri: &Uri) -> Result<Period, ApiError> {
     let params: PeriodQuery = query(uri)?;
-    let from = required_date("from", params.from.as_deref())?;
-    let to = required_date("to", params.to.as_deref())?;
+    period_of(params.from.as_deref(), params.to.as_deref())
+}
+
+/// The period from `from` to `to` as given (`YYYY-MM-DD`): both required and valid, `from`
+/// not after `to` (422 naming the field). The report pages check their period pickers with it.
+pub(crate) fn period_of(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
+    let from = required_date("from", from)?;
+    let to = required_date("to", to)?;
     Period::new(from, to).map_err(|err| ApiError::invalid("from", err.to_string()))
+}
+
+/// The day a position is drawn up at, given in `field` (`YYYY-MM-DD`; 422 naming the field);
+/// today in WIB when absent.
+pub(crate) fn as_of(field: &str, value: Option<&str>) -> Result<Date, ApiError> {
+    match value {
+        Some(day) => input::date(field, day),
+        None => Ok(domain::zakat::request::today_in_wib(
+            time::OffsetDateTime::now_utc(),
+        )),
+    }
 }
 
 fn period_line(period: Period) -> String {
     format!("{} – {} (IDR)", period.from(), period.to())
 }
 
-/// Answers a report as the caller's `Accept` asks.
-fn answer(
-    headers: &HeaderMap,
-    json: &impl Serialize,
-    name: &str,
-    title: &str,
-    meta: &str,
-    tables: &[Table],
-) -> Response {
-    match Format::of(headers) {
-        Format::Json => json_response(200, json),
-        Format::Csv => tabular::respond(
+/// A report as the API answers it: its JSON view, and the tables its CSV (the first) and
+/// printable HTML are made of. The report pages render the view and answer the same CSV.
+pub(crate) struct Report<V> {
+    /// The JSON view.
+    pub view: V,
+    /// The CSV file's name, without `.csv`.
+    name: String,
+    /// The printable HTML's title.
+    title: &'static str,
+    /// What the printable HTML covers.
+    meta: String,
+    /// The first is the CSV.
+    tables: Vec<Table>,
+}
+
+impl<V: Serialize> Report<V> {
+    /// Answers as the caller's `Accept` asks.
+    fn answer(&self, headers: &HeaderMap) -> Response {
+        match Format::of(headers) {
+            Format::Json => json_response(200, &self.view),
+            Format::Csv => self.csv(),
+            Format::Html => tabular::respond(
+                "text/html; charset=utf-8",
+                None,
+                tabular::html(self.title, &self.meta, &self.tables).into_bytes(),
+            ),
+        }
+    }
+
+    /// The CSV download (`Accept: text/csv`).
+    pub(crate) fn csv(&self) -> Response {
+        tabular::respond(
             "text/csv; charset=utf-8",
-            Some(&format!("{name}.csv")),
-            tabular::csv(&tables[0]),
-        ),
-        Format::Html => tabular::respond(
-            "text/html; charset=utf-8",
-            None,
-            tabular::html(title, meta, tables).into_bytes(),
-        ),
+            Some(&format!("{}.csv", self.name)),
+            tabular::csv(&self.tables[0]),
+        )
     }
 }
 
@@ -168,6 +200,16 @@ pub async fn changes_in_funds(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let period = period(&uri)?;
+    Ok(changes_in_funds_report(&state, period)
+        .await?
+        .answer(&headers))
+}
+
+/// The statement of changes in funds for `period`, as the API answers it.
+pub(crate) async fn changes_in_funds_report(
+    state: &AppState,
+    period: Period,
+) -> Result<Report<ChangesInFundsView>, ApiError> {
     let statement = state.database().changes_in_funds(period).await?;
     let mut rows = vec![statement_row(
         "opening".to_owned(),
@@ -223,14 +265,13 @@ pub async fn changes_in_funds(
             })
             .collect(),
     };
-    Ok(answer(
-        &headers,
-        &view,
-        &format!("changes-in-funds_{}_{}", period.from(), period.to()),
-        "Laporan perubahan dana (PSAK 109)",
-        &period_line(period),
-        &[table],
-    ))
+    Ok(Report {
+        view,
+        name: format!("changes-in-funds_{}_{}", period.from(), period.to()),
+        title: "Laporan perubahan dana (PSAK 109)",
+        meta: period_line(period),
+        tables: vec![table],
+    })
 }
 
 /// What an account holds.
@@ -303,10 +344,17 @@ pub async fn financial_position(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params: AsOfQuery = query(&uri)?;
-    let as_of = match params.to.as_deref() {
-        Some(to) => input::date("to", to)?,
-        None => domain::zakat::request::today_in_wib(time::OffsetDateTime::now_utc()),
-    };
+    let as_of = as_of("to", params.to.as_deref())?;
+    Ok(financial_position_report(&state, as_of)
+        .await?
+        .answer(&headers))
+}
+
+/// The statement of financial position at the end of `as_of`, as the API answers it.
+pub(crate) async fn financial_position_report(
+    state: &AppState,
+    as_of: Date,
+) -> Result<Report<FinancialPositionView>, ApiError> {
     let position = state.database().financial_position(as_of).await?;
     let view = FinancialPositionView {
         as_of: as_of.to_string(),
@@ -343,14 +391,13 @@ pub async fn financial_position(
         total_funds: amount(position.total_minor),
     };
     let table = position_table(&view);
-    Ok(answer(
-        &headers,
-        &view,
-        &format!("financial-position_{as_of}"),
-        "Laporan posisi keuangan (PSAK 109)",
-        &format!("per {as_of} (IDR)"),
-        &[table],
-    ))
+    Ok(Report {
+        view,
+        name: format!("financial-position_{as_of}"),
+        title: "Laporan posisi keuangan (PSAK 109)",
+        meta: format!("per {as_of} (IDR)"),
+        tables: vec![table],
+    })
 }
 
 fn position_table(view: &FinancialPositionView) -> Table {
@@ -550,6 +597,14 @@ pub async fn collections(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let period = period(&uri)?;
+    Ok(collections_report(&state, period).await?.answer(&headers))
+}
+
+/// Collections in `period`, as the API answers them.
+pub(crate) async fn collections_report(
+    state: &AppState,
+    period: Period,
+) -> Result<Report<CollectionsView>, ApiError> {
     let report = state.database().collections(period).await?;
     let view = CollectionsView {
         from: period.from().to_string(),
@@ -592,15 +647,14 @@ pub async fn collections(
             .collect(),
         total: (&report.total).into(),
     };
-    let tables = collections_tables(&view);
-    Ok(answer(
-        &headers,
-        &view,
-        &format!("collections_{}_{}", period.from(), period.to()),
-        "Laporan penghimpunan / collections",
-        &period_line(period),
-        &tables,
-    ))
+    let tables = Vec::from(collections_tables(&view));
+    Ok(Report {
+        view,
+        name: format!("collections_{}_{}", period.from(), period.to()),
+        title: "Laporan penghimpunan / collections",
+        meta: period_line(period),
+        tables,
+    })
 }
 
 fn collections_tables(view: &CollectionsView) -> [Table; 4] {
@@ -764,6 +818,14 @@ pub async fn distributions(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let period = period(&uri)?;
+    Ok(distributions_report(&state, period).await?.answer(&headers))
+}
+
+/// Distributions in `period`, as the API answers them.
+pub(crate) async fn distributions_report(
+    state: &AppState,
+    period: Period,
+) -> Result<Report<DistributionsReportView>, ApiError> {
     let report = state.database().distributions_report(period).await?;
     let view = DistributionsReportView {
         from: period.from().to_string(),
@@ -821,21 +883,21 @@ pub async fn distributions(
     };
     let mut by_fund = view.by_fund.clone();
     by_fund.push(group("total", &report.total));
-    Ok(answer(
-        &headers,
-        &view,
-        &format!("distributions_{}_{}", period.from(), period.to()),
-        "Laporan penyaluran / distributions",
-        &period_line(period),
-        &[
-            rows,
-            group_table(
-                "Per asnaf / by asnaf or purpose",
-                "asnaf_or_purpose",
-                &view.by_target,
-            ),
-            group_table("Per program / by program", "program", &view.by_program),
-            group_table("Per dana / by fund", "fund", &by_fund),
-        ],
-    ))
+    let tables = vec![
+        rows,
+        group_table(
+            "Per asnaf / by asnaf or purpose",
+            "asnaf_or_purpose",
+            &view.by_target,
+        ),
+        group_table("Per program / by program", "program", &view.by_program),
+        group_table("Per dana / by fund", "fund", &by_fund),
+    ];
+    Ok(Report {
+        view,
+        name: format!("distributions_{}_{}", period.from(), period.to()),
+        title: "Laporan penyaluran / distributions",
+        meta: period_line(period),
+        tables,
+    })
 }

@@ -144,8 +144,9 @@ pub(crate) async fn fidyah(
     Ok(json_response(200, &result))
 }
 
-/// The domain's answer to `fields` for `category`, on today's date in WIB when none is given.
-async fn answer(
+/// The domain's answer to `fields` for `category`, on today's date in WIB when none is given
+/// (the calculator page asks the same).
+pub(crate) async fn answer(
     state: &AppState,
     category: Category,
     fields: &serde_json::Map<String, Value>,

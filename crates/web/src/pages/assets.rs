@@ -34,6 +34,30 @@ pub fn url(logical: &str) -> String {
     format!("/assets/{}", asset.name)
 }
 
+/// `GET /favicon.ico`: the icon, for what a browser shows without a page of ours naming it
+/// (the printable receipt, a PDF, a JSON answer), which it asks for there; a day's cache, since
+/// this name does not change with the file.
+pub(crate) async fn favicon() -> Response {
+    let asset = ASSETS
+        .iter()
+        .find(|asset| asset.logical == "favicon.svg")
+        .expect("crates/web/assets/static/favicon.svg is embedded");
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        asset.identity,
+    )
+        .into_response()
+}
+
 /// `GET /assets/{name}`.
 pub(crate) async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Response {
     let Some(asset) = ASSETS.iter().find(|asset| asset.name == name) else {

@@ -9,9 +9,22 @@ use super::layout;
 use super::session::Visitor;
 use crate::AppState;
 
+mod campaigns;
+mod verify;
+mod zakat;
+
 /// The public routes.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/", get(landing))
+    Router::new()
+        .route("/", get(landing))
+        .route("/zakat", get(zakat::index))
+        .route("/zakat/{category}", get(zakat::calculator))
+        .route("/verify", get(verify::form))
+        // Moved here from the API's routes: a browser gets a page in the site's layout; JSON
+        // and PDF clients still get the API's answer.
+        .route("/verify/{code}", get(verify::check))
+        .route("/campaigns", get(campaigns::index))
+        .route("/campaigns/{id}", get(campaigns::show))
 }
 
 /// `GET /`.

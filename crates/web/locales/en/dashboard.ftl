@@ -1,0 +1,21 @@
+# The staff dashboard.
+dashboard-record-donation = Record a donation
+dashboard-record-distribution = Record a distribution
+dashboard-balances = Fund balances
+dashboard-funds = Funds
+dashboard-assets = Where the money is
+dashboard-no-assets = Nothing held yet.
+dashboard-restricted-for = Restricted: { $campaign }
+dashboard-over-time = Collections and distributions, last 12 months
+dashboard-chart-collections = Collections by month, { $from } to { $to }
+dashboard-chart-distributions = Distributions by month, { $from } to { $to }
+dashboard-chart-desc = { $total } in all; the highest month is { $month } with { $highest }.
+dashboard-chart-empty = Nothing in these months.
+dashboard-monthly-caption = The charts' numbers, newest month first
+dashboard-col-donations = Donations
+dashboard-col-collected = Collected
+dashboard-col-distributions = Distributions
+dashboard-col-distributed = Distributed
+dashboard-top-campaigns = Top campaigns
+dashboard-top-campaigns-caption = By amount collected in the last 12 months
+dashboard-no-campaigns = No campaign received donations in the last 12 months.

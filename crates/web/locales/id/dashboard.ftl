@@ -1,0 +1,21 @@
+# Dasbor petugas.
+dashboard-record-donation = Catat donasi
+dashboard-record-distribution = Catat penyaluran
+dashboard-balances = Saldo dana
+dashboard-funds = Dana
+dashboard-assets = Tempat dana disimpan
+dashboard-no-assets = Belum ada dana yang disimpan.
+dashboard-restricted-for = Terikat: { $campaign }
+dashboard-over-time = Penghimpunan dan penyaluran, 12 bulan terakhir
+dashboard-chart-collections = Penghimpunan per bulan, { $from } sampai { $to }
+dashboard-chart-distributions = Penyaluran per bulan, { $from } sampai { $to }
+dashboard-chart-desc = Seluruhnya { $total }; bulan tertinggi { $month } sebesar { $highest }.
+dashboard-chart-empty = Tidak ada dalam bulan-bulan ini.
+dashboard-monthly-caption = Angka grafik, bulan terbaru lebih dulu
+dashboard-col-donations = Donasi
+dashboard-col-collected = Terhimpun
+dashboard-col-distributions = Penyaluran
+dashboard-col-distributed = Tersalurkan
+dashboard-top-campaigns = Program teratas
+dashboard-top-campaigns-caption = Menurut dana terhimpun dalam 12 bulan terakhir
+dashboard-no-campaigns = Belum ada program yang menerima donasi dalam 12 bulan terakhir.
