@@ -119,6 +119,11 @@ async fn the_dashboard_shows_the_apis_balances_and_this_months_collections_in_a_
         assert_eq!(row(balances, &key), vec![text(&fund["balance"])], "{key}");
     }
     assert!(balances.contains("Terikat: Banjir Demak"), "{balances}");
+    // The restricted fund, kept per campaign, shows its total over its campaigns.
+    assert_eq!(
+        row(balances, "infak_sedekah_restricted:total:IDR"),
+        vec!["300000.00"]
+    );
     let zakat = listed
         .iter()
         .find(|f| f["fund"] == "zakat" && f["campaign_id"].is_null())
@@ -207,7 +212,11 @@ async fn the_psak_statements_on_the_pages_are_the_apis_to_the_cent() {
         );
     }
     assert!(statement.contains("Saldo akhir"));
-    assert!(statement.contains("Penerimaan: Zakat maal"));
+    assert!(
+        statement.contains("<th scope=\"rowgroup\" colspan=\"11\">Penerimaan</th>"),
+        "{statement}"
+    );
+    assert!(statement.contains(">Zakat maal</th>"));
 
     // Financial position: each fund, each campaign's account, the totals.
     let page = auditor
@@ -464,6 +473,25 @@ async fn the_reports_index_offers_a_period_picker_for_each_report() {
     assert_eq!(
         staff.get("/staff/reports").await.input_value("at"),
         Some(today.to_string())
+    );
+    // A report without a period shows this year so far.
+    let page = staff.get("/staff/reports/collections").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let first = format!("{}-01-01", today.year());
+    assert_eq!(page.input_value("from"), Some(first.clone()));
+    assert_eq!(page.input_value("to"), Some(today.to_string()));
+    // Switching the language keeps the period shown.
+    let page = staff
+        .get(&format!(
+            "/staff/reports/collections?from={first}&to={today}&lang=id"
+        ))
+        .await;
+    assert!(
+        page.body.contains(&format!(
+            "href=\"/staff/reports/collections?from={first}&amp;to={today}&amp;lang=en\""
+        )),
+        "{}",
+        page.body
     );
     app.teardown().await;
 }

@@ -71,6 +71,29 @@ async fn post(client: &PageClient, path: &str, fields: &[(&str, String)]) -> Pag
     client.post_form(path, &fields).await
 }
 
+/// The fields of a distribution from the zakat fund, in cash, to the miskin `recipient` on file.
+fn zakat_distribution(key: &str, recipient: &str, amount: &str) -> Vec<(&'static str, String)> {
+    [
+        ("idempotency_key", key),
+        ("fund", "zakat"),
+        ("campaign_id", ""),
+        ("recipient", "existing"),
+        ("recipient_id", recipient),
+        ("recipient_name", ""),
+        ("asnaf", "miskin"),
+        ("purpose", ""),
+        ("program", "Bantuan sembako"),
+        ("amount", amount),
+        ("currency", "IDR"),
+        ("method", "cash"),
+        ("distributed_on", &today()),
+        ("note", ""),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name, value.to_owned()))
+    .collect()
+}
+
 async fn api_json(app: &TestApp, token: &str, path: &str) -> Value {
     let response = app.get_as(path, token).await;
     assert_eq!(response.status(), 200, "{path}");
@@ -391,7 +414,7 @@ async fn the_receipt_page_is_the_printable_receipt_and_its_pdf() {
     assert!(receipt.body.contains("Siti Aminah"));
     let url = donation["verification_url"].as_str().unwrap();
     assert!(
-        receipt.body.contains(&format!("<p class=\"url\">"))
+        receipt.body.contains("<p class=\"url\">")
             && receipt.body.contains(&format!("<a href=\"{url}\">")),
         "the verification link: {}",
         receipt.body
@@ -506,12 +529,10 @@ async fn an_auditor_reads_the_books_but_sees_no_write_form_no_personal_data_and_
     app.teardown().await;
 }
 
-#[tokio::test]
-async fn a_distribution_is_recorded_through_its_form_and_an_overdraw_is_refused_on_it() {
-    let app = TestApp::spawn().await;
-    let (amil, _, token) = PageClient::signed_in(&app, Role::Amil).await;
+/// A million rupiah of zakat received in cash, and a miskin recipient on file: their id.
+async fn zakat_and_a_recipient(app: &TestApp, token: &str) -> String {
     app.donate(
-        &token,
+        token,
         &json!({"type": "zakat_maal", "amount": "1000000", "currency": "IDR", "method": "cash",
             "received_on": today(), "anonymous": true}),
     )
@@ -519,7 +540,7 @@ async fn a_distribution_is_recorded_through_its_form_and_an_overdraw_is_refused_
     let recipient: Value = app
         .post(
             "/api/v1/recipients",
-            &token,
+            token,
             Some(&uuid::Uuid::new_v4().to_string()),
             &json!({"name": "Pak Darto", "asnaf": "miskin"}),
         )
@@ -527,7 +548,15 @@ async fn a_distribution_is_recorded_through_its_form_and_an_overdraw_is_refused_
         .json()
         .await
         .unwrap();
-    let recipient_id = recipient["id"].as_str().unwrap();
+    recipient["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_distribution_recorded_through_its_form_is_recorded_once_and_listed() {
+    let app = TestApp::spawn().await;
+    let (amil, _, token) = PageClient::signed_in(&app, Role::Amil).await;
+    let recipient_id = zakat_and_a_recipient(&app, &token).await;
+    let recipient_id = recipient_id.as_str();
     let form = amil
         .get(&format!(
             "/staff/distributions/new?recipient_id={recipient_id}"
@@ -539,59 +568,51 @@ async fn a_distribution_is_recorded_through_its_form_and_an_overdraw_is_refused_
         Some(recipient_id)
     );
     let key = form.input_value("idempotency_key").unwrap();
-    let today = today();
-    let fields = |key: &str, amount: &str| -> Vec<(String, String)> {
-        [
-            ("idempotency_key", key),
-            ("fund", "zakat"),
-            ("campaign_id", ""),
-            ("recipient", "existing"),
-            ("recipient_id", recipient_id),
-            ("recipient_name", ""),
-            ("asnaf", "miskin"),
-            ("purpose", ""),
-            ("program", "Bantuan sembako"),
-            ("amount", amount),
-            ("currency", "IDR"),
-            ("method", "cash"),
-            ("distributed_on", &today),
-            ("note", ""),
-        ]
-        .iter()
-        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-        .collect()
-    };
-    let post = |fields: Vec<(String, String)>| {
-        let amil = &amil;
-        async move {
-            let fields: Vec<(&str, &str)> = fields
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .collect();
-            amil.post_form("/staff/distributions", &fields).await
-        }
-    };
-    let first = post(fields(&key, "250000")).await;
+    let fields = zakat_distribution(&key, recipient_id, "250000");
+    let first = post(&amil, "/staff/distributions", &fields).await;
     assert_eq!(first.status, 303, "{}", first.body);
     let location = first.location().to_owned();
     let id = location.strip_prefix("/staff/distributions/").unwrap();
     let distribution = api_json(&app, &token, &format!("/api/v1/distributions/{id}")).await;
     assert_eq!(distribution["amount"], "250000.00");
+    assert_eq!(distribution["fund"], "zakat");
     assert_eq!(distribution["asnaf"], "miskin");
     assert_eq!(distribution["recipient_id"], recipient_id);
     assert_eq!(distribution["program"], "Bantuan sembako");
+    assert_eq!(distribution["method"], "cash");
     // Twice: once.
-    let second = post(fields(&key, "250000")).await;
+    let second = post(&amil, "/staff/distributions", &fields).await;
     assert_eq!(second.location(), location);
     assert_eq!(stored(&app, "distributions").await, 1);
     let page = amil.get(&location).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Pak Darto") && page.body.contains("Rp 250.000"));
 
-    // More than the zakat fund holds: the ledger's refusal, on the form, in its words.
-    let fresh = amil.get("/staff/distributions/new").await;
-    let key = fresh.input_value("idempotency_key").unwrap();
-    let refused = post(fields(&key, "5000000")).await;
+    // The list shows it, by its fund.
+    let list = amil.get("/staff/distributions?fund=zakat").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains(&location));
+    let none = amil.get("/staff/distributions?fund=wakaf_benefits").await;
+    assert!(!none.body.contains(&location));
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn what_the_ledger_refuses_comes_back_on_the_distribution_form_in_its_words() {
+    let app = TestApp::spawn().await;
+    let (amil, _, token) = PageClient::signed_in(&app, Role::Amil).await;
+    let recipient_id = zakat_and_a_recipient(&app, &token).await;
+    let recipient_id = recipient_id.as_str();
+    let form = amil.get("/staff/distributions/new").await;
+    let key = form.input_value("idempotency_key").unwrap();
+
+    // More than the zakat fund holds: the ledger's refusal, as the API words it.
+    let refused = post(
+        &amil,
+        "/staff/distributions",
+        &zakat_distribution(&key, recipient_id, "5000000"),
+    )
+    .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let api = app
         .post(
@@ -613,25 +634,31 @@ async fn a_distribution_is_recorded_through_its_form_and_an_overdraw_is_refused_
         "{detail} in {}",
         refused.body
     );
-    assert!(refused.body.contains("value=\"5000000\""));
+    assert!(refused.body.contains("value=\"5000000\""), "values kept");
+    assert_eq!(refused.input_value("idempotency_key").unwrap(), key);
+
     // A rule of the funds: zakat for the amil is refused at the asnaf.
-    let mut wrong = fields(&key, "1000");
+    let mut wrong = zakat_distribution(&key, recipient_id, "1000");
     wrong[6].1 = "amil".to_owned();
-    let refused = post(wrong).await;
+    let refused = post(&amil, "/staff/distributions", &wrong).await;
     assert_eq!(refused.status, 422);
     assert!(
         refused.body.contains("id=\"asnaf-error\""),
         "{}",
         refused.body
     );
-    assert_eq!(stored(&app, "distributions").await, 1);
-
-    // The list shows it.
-    let list = amil.get("/staff/distributions?fund=zakat").await;
-    assert_eq!(list.status, 200);
-    assert!(list.body.contains(&location));
-    let none = amil.get("/staff/distributions?fund=wakaf_benefits").await;
-    assert!(!none.body.contains(&location));
+    // Non-halal money for worship has no purpose to name: refused at the purpose.
+    let mut no_purpose = zakat_distribution(&key, recipient_id, "1000");
+    no_purpose[1].1 = "non_halal".to_owned();
+    no_purpose[6].1 = String::new();
+    let refused = post(&amil, "/staff/distributions", &no_purpose).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"purpose-error\""),
+        "{}",
+        refused.body
+    );
+    assert_eq!(stored(&app, "distributions").await, 0);
     app.teardown().await;
 }
 

@@ -606,6 +606,8 @@ async fn pages_public_campaigns_show_the_books_sums_and_no_personal_data() {
             &page,
             &format!("class=\"balance\">{}<", format::money(lang, held)),
         );
+        // The voided gift, taken off.
+        assert_has(&page, &format!("\u{2212} {}", money(500_000)));
         // By asnaf: fakir 3 M, miskin 1 M.
         let fakir = if lang == Lang::Id {
             "Fakir"

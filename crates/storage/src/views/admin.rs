@@ -1,12 +1,11 @@
-//! Reads for the register, campaign, settings and user pages: the campaigns with what they
-//! collected and paid out, the users and their API tokens (never a secret: only hashes are
-//! stored, and these reads do not even return those), and the history of the settings and of
-//! the institution profile.
+//! Reads for the register, campaign, settings and user pages: the campaigns as opened (their
+//! sums are the public pages' [`Database::public_campaigns`]), the users and their API tokens
+//! (never a secret: only hashes are stored, and these reads do not even return those), and the
+//! history of the settings and of the institution profile.
 //!
 //! Every write these pages make goes through the ledger or the administrative writes in
 //! [`crate::ledger`], each with its audit entry; nothing here writes.
 
-use domain::ledger::BOOKS_CURRENCY;
 use domain::{Asnaf, Role};
 use sqlx::Row as _;
 use time::OffsetDateTime;
@@ -35,59 +34,22 @@ macro_rules! on_either {
     };
 }
 
-/// A campaign with the money given for it and paid out of it, in rupiah (minor units).
+/// A campaign as it was opened: what the staff list shows beside its sums (those come from
+/// [`Database::public_campaigns`], the same as the public pages show).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CampaignSummary {
+pub struct CampaignOpened {
     /// Its id.
     pub id: Uuid,
     /// Its name.
     pub name: String,
-    /// What its money may be used for.
-    pub purpose: String,
-    /// The asnaf its money may pay; `None`: every asnaf but the amil (campaigns opened
-    /// before they declared it, and those that left it to the default).
+    /// The asnaf its money may pay as declared; `None`: every asnaf but the amil (campaigns
+    /// opened before they declared it, and those that left it to the default).
     pub allowed_asnaf: Option<Vec<Asnaf>>,
     /// The amil's share of infak/sedekah given for it, in percent (`None`: none declared).
     pub amil_share_percent: Option<String>,
     /// When it was opened.
     pub created_at: OffsetDateTime,
-    /// Donations given for it (any status).
-    pub donation_count: i64,
-    /// What those donations booked in rupiah, before reversals.
-    pub received_minor: i64,
-    /// What voids and refunds of them gave back.
-    pub reversed_minor: i64,
-    /// What was distributed of its money.
-    pub distributed_minor: i64,
 }
-
-impl CampaignSummary {
-    /// What was given and still stands: received less reversed.
-    #[must_use]
-    pub fn collected_minor(&self) -> i64 {
-        self.received_minor - self.reversed_minor
-    }
-}
-
-/// Every campaign's donations, reversals and distributions in rupiah books, summed per
-/// campaign in one pass over each table (not one query per campaign).
-const CAMPAIGN_SUMS: &str = "\
-SELECT d.campaign_id AS campaign_id, 'received' AS what, \
-       CAST(SUM(COALESCE(d.booked_minor, d.amount_minor)) AS BIGINT) AS sum_minor, CAST(COUNT(*) AS BIGINT) AS count \
-FROM donations d \
-WHERE d.campaign_id IS NOT NULL AND (d.booked_minor IS NOT NULL OR d.currency = $1) \
-GROUP BY d.campaign_id \
-UNION ALL \
-SELECT d.campaign_id, 'reversed', \
-       CAST(SUM(COALESCE(r.booked_minor, r.amount_minor)) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
-FROM donation_reversals r JOIN donations d ON d.id = r.donation_id \
-WHERE d.campaign_id IS NOT NULL AND (d.booked_minor IS NOT NULL OR d.currency = $1) \
-GROUP BY d.campaign_id \
-UNION ALL \
-SELECT x.campaign_id, 'distributed', CAST(SUM(x.amount_minor) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
-FROM distributions x \
-WHERE x.campaign_id IS NOT NULL AND x.currency = $1 \
-GROUP BY x.campaign_id";
 
 /// A user as the users page lists them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,65 +133,28 @@ fn asnaf_list(text: Option<String>) -> Result<Option<Vec<Asnaf>>, sqlx::Error> {
 }
 
 impl Database {
-    /// Every campaign (newest first, at most [`CAMPAIGN_LIST_MAX`]) with what was given for it
-    /// and paid out of it in rupiah.
-    pub async fn staff_campaigns(&self) -> Result<Vec<CampaignSummary>, StorageError> {
-        let currency = BOOKS_CURRENCY.code();
-        let (mut campaigns, sums) = on_either!(self, |pool| {
-            let campaigns = sqlx::query(
-                "SELECT id, name, purpose, allowed_asnaf, amil_share_percent, created_at \
-                 FROM campaigns ORDER BY created_at DESC, name LIMIT $1",
+    /// Every campaign as it was opened, newest first, at most [`CAMPAIGN_LIST_MAX`].
+    pub async fn staff_campaigns(&self) -> Result<Vec<CampaignOpened>, StorageError> {
+        Ok(on_either!(self, |pool| {
+            sqlx::query(
+                "SELECT id, name, allowed_asnaf, amil_share_percent, created_at \
+                 FROM campaigns ORDER BY created_at DESC, id LIMIT $1",
             )
             .bind(CAMPAIGN_LIST_MAX)
             .fetch_all(pool)
             .await?
             .iter()
             .map(|row| {
-                Ok(CampaignSummary {
+                Ok(CampaignOpened {
                     id: row.try_get("id")?,
                     name: row.try_get("name")?,
-                    purpose: row.try_get("purpose")?,
                     allowed_asnaf: asnaf_list(row.try_get("allowed_asnaf")?)?,
                     amil_share_percent: row.try_get("amil_share_percent")?,
                     created_at: row.try_get("created_at")?,
-                    donation_count: 0,
-                    received_minor: 0,
-                    reversed_minor: 0,
-                    distributed_minor: 0,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-            let sums = sqlx::query(CAMPAIGN_SUMS)
-                .bind(currency)
-                .persistent(false)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|row| {
-                    Ok((
-                        row.try_get::<Uuid, _>("campaign_id")?,
-                        row.try_get::<String, _>("what")?,
-                        row.try_get::<i64, _>("sum_minor")?,
-                        row.try_get::<i64, _>("count")?,
-                    ))
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?;
-            (campaigns, sums)
-        });
-        for (id, what, sum_minor, count) in sums {
-            let Some(campaign) = campaigns.iter_mut().find(|c| c.id == id) else {
-                continue;
-            };
-            match what.as_str() {
-                "received" => {
-                    campaign.received_minor = sum_minor;
-                    campaign.donation_count = count;
-                }
-                "reversed" => campaign.reversed_minor = sum_minor,
-                _ => campaign.distributed_minor = sum_minor,
-            }
-        }
-        Ok(campaigns)
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     /// Every user, in the order they were created.

@@ -1,4 +1,4 @@
-# Yang dipakai bersama oleh halaman register, kampanye, pengaturan, dan pengguna.
+# Yang dipakai bersama oleh halaman register, program, pengaturan, dan pengguna.
 admin-form-not-saved = Tidak ada yang disimpan. Perbaiki isian di bawah lalu kirim formulir lagi.
 admin-cancel = Batal
 admin-donation-type-zakat_maal = Zakat maal

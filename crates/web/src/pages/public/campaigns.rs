@@ -72,15 +72,15 @@ pub(crate) async fn show(
                         }
                         tr {
                             th scope="row" { (visitor.t("public-campaign-reversed")) }
-                            td.number { (rupiah(lang, -campaign.reversed_minor)) }
+                            td.number { (less(lang, campaign.reversed_minor)) }
                         }
                         tr {
                             th scope="row" { (visitor.t("public-campaign-amil-share")) }
-                            td.number { (rupiah(lang, -campaign.amil_share_minor)) }
+                            td.number { (less(lang, campaign.amil_share_minor)) }
                         }
                         tr {
                             th scope="row" { (visitor.t("public-campaign-distributed")) }
-                            td.number { (rupiah(lang, -campaign.distributed_minor)) }
+                            td.number { (less(lang, campaign.distributed_minor)) }
                         }
                     }
                     tfoot {
@@ -177,6 +177,15 @@ fn rupiah(lang: crate::pages::i18n::Lang, minor: i64) -> String {
         lang,
         Decimal::new(minor, u32::from(BOOKS_CURRENCY.exponent())),
     )
+}
+
+/// An amount taken off (`− Rp 1.937.500`); nothing taken off is `Rp 0`.
+fn less(lang: crate::pages::i18n::Lang, minor: i64) -> String {
+    if minor == 0 {
+        rupiah(lang, 0)
+    } else {
+        format!("\u{2212} {}", rupiah(lang, minor))
+    }
 }
 
 fn target_label(target: Target) -> String {

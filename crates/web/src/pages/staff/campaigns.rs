@@ -18,6 +18,8 @@ use super::super::{format, layout, redirect};
 use super::registers::form::{self, Field, Filled, Kind, Problem, Sent};
 use crate::AppState;
 use crate::api::admin_pages::{Admin, ApiJson, create_campaign};
+use storage::views::admin::CampaignOpened;
+use storage::views::public::CampaignSummary;
 
 /// This area's routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -45,7 +47,13 @@ async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     staff.require(REPORT_READERS)?;
-    let campaigns = state.database().staff_campaigns().await?;
+    let opened_as = state.database().staff_campaigns().await?;
+    // The sums are the public pages' own: what the staff see is what the public sees.
+    let sums = state.database().public_campaigns().await?;
+    let campaigns: Vec<(&CampaignOpened, Option<&CampaignSummary>)> = opened_as
+        .iter()
+        .map(|campaign| (campaign, sums.iter().find(|sum| sum.id == campaign.id)))
+        .collect();
     let query = Sent::from_query(query.as_deref());
     let opened = query
         .given("opened")
@@ -58,7 +66,7 @@ async fn list(
                 a.button href="/staff/campaigns/new" { (staff.t("campaigns-new")) }
             }
         }
-        @if let Some(opened) = opened.and_then(|id| campaigns.iter().find(|c| c.id == id)) {
+        @if let Some(opened) = opened.and_then(|id| opened_as.iter().find(|c| c.id == id)) {
             p.alert.ok role="status" {
                 (staff.t_args("campaigns-opened", &[("name", opened.name.clone().into())]))
                 " "
@@ -70,7 +78,7 @@ async fn list(
             p { (staff.t("campaigns-none")) }
         } @else {
             div.table-wrap tabindex="0" {
-                table.campaigns {
+                table.campaigns.stack-table {
                     caption.visually-hidden { (title) }
                     thead { tr {
                         th scope="col" { (staff.t("campaigns-field-name")) }
@@ -79,23 +87,27 @@ async fn list(
                         th scope="col" .number { (staff.t("campaigns-donations")) }
                         th scope="col" .number { (staff.t("campaigns-collected")) }
                         th scope="col" .number { (staff.t("campaigns-distributed")) }
+                        th scope="col" .number { (staff.t("campaigns-held")) }
                     } }
                     tbody {
-                        @for campaign in &campaigns {
+                        @for (campaign, sums) in &campaigns {
                             tr id={ "campaign-" (campaign.id) } {
                                 th scope="row" {
                                     a href={ "/campaigns/" (campaign.id) } { (campaign.name) }
-                                    span.hint { (campaign.purpose) }
+                                    @if let Some(sums) = sums {
+                                        span.hint { (sums.purpose) }
+                                    }
                                     span.hint { (staff.t("campaigns-opened-on")) " " (format::date(staff.lang, campaign.created_at.date())) }
                                 }
-                                td { (allowed(&staff, campaign.allowed_asnaf.as_deref())) }
-                                td.number {
+                                td data-label=(staff.t("campaigns-allowed")) { (allowed(&staff, campaign.allowed_asnaf.as_deref())) }
+                                td.number data-label=(staff.t("campaigns-amil-share")) {
                                     (campaign.amil_share_percent.as_deref().map_or_else(|| "0".to_owned(), |share| percent(&staff, share)))
                                     " %"
                                 }
-                                td.number { (format::count(staff.lang, campaign.donation_count)) }
-                                td.number { (rupiah(&staff, campaign.collected_minor())) }
-                                td.number { (rupiah(&staff, campaign.distributed_minor)) }
+                                td.number data-label=(staff.t("campaigns-donations")) { (format::count(staff.lang, sums.map_or(0, |s| s.donations))) }
+                                td.number data-label=(staff.t("campaigns-collected")) { (rupiah(&staff, sums.map_or(0, CampaignSummary::collected_minor))) }
+                                td.number data-label=(staff.t("campaigns-distributed")) { (rupiah(&staff, sums.map_or(0, |s| s.distributed_minor))) }
+                                td.number data-label=(staff.t("campaigns-held")) { (rupiah(&staff, sums.map_or(0, |s| s.balance_minor))) }
                             }
                         }
                     }

@@ -8,13 +8,15 @@
 
 mod chart;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr as _;
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use domain::{Currency, Fund};
 use maud::{Markup, html};
+use rust_decimal::Decimal;
 use storage::views::MonthlySum;
 use time::{Date, Month};
 use uuid::Uuid;
@@ -27,7 +29,7 @@ use super::super::layout;
 use super::super::session::Staff;
 use super::reports::{amount_in, asset_name, campaign_names, fund_name, rupiah};
 use crate::AppState;
-use crate::api::funds::{FundsView, funds_view};
+use crate::api::funds::{FundBalanceView, FundsView, funds_view};
 
 /// How many months the charts show: this one and the eleven before it.
 const MONTHS_SHOWN: u8 = 12;
@@ -146,28 +148,82 @@ async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Markup
     Ok(layout::staff(&staff, &title, &body))
 }
 
+/// A row of the funds' table.
+enum FundRow<'a> {
+    /// A fund kept as one account.
+    Own(&'a FundBalanceView),
+    /// A fund kept per campaign (restricted infak): its total, over the rows that follow.
+    Total {
+        fund: Fund,
+        currency: String,
+        total: Decimal,
+    },
+    /// One campaign's account of it.
+    Campaign {
+        account: &'a FundBalanceView,
+        name: String,
+    },
+}
+
+/// The funds in their order; a fund kept per campaign as its total, then each campaign's
+/// account by name.
+fn fund_rows<'a>(funds: &'a FundsView, names: &HashMap<Uuid, String>) -> Vec<FundRow<'a>> {
+    let mut rows = Vec::new();
+    for fund in Fund::ALL {
+        let accounts: Vec<&FundBalanceView> =
+            funds.funds.iter().filter(|f| f.fund == *fund).collect();
+        rows.extend(
+            accounts
+                .iter()
+                .filter(|account| account.campaign_id.is_none())
+                .map(|account| FundRow::Own(account)),
+        );
+        let mut campaigns: Vec<(&FundBalanceView, String)> = accounts
+            .iter()
+            .filter_map(|account| {
+                let id = account.campaign_id?;
+                let name = names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+                Some((*account, name))
+            })
+            .collect();
+        if campaigns.is_empty() {
+            continue;
+        }
+        campaigns.sort_by(|a, b| (&a.0.currency, &a.1).cmp(&(&b.0.currency, &b.1)));
+        let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
+        for (account, _) in &campaigns {
+            *totals.entry(account.currency.as_str()).or_default() +=
+                Decimal::from_str(&account.balance).unwrap_or_default();
+        }
+        for (currency, total) in totals {
+            rows.push(FundRow::Total {
+                fund: *fund,
+                currency: currency.to_owned(),
+                total,
+            });
+            rows.extend(
+                campaigns
+                    .iter()
+                    .filter(|(account, _)| account.currency == currency)
+                    .map(|(account, name)| FundRow::Campaign {
+                        account,
+                        name: name.clone(),
+                    }),
+            );
+        }
+    }
+    rows
+}
+
 /// The funds' and assets' balances, as `GET /api/v1/funds` gives them.
 fn balances(staff: &Staff, funds: &FundsView, names: &HashMap<Uuid, String>) -> Markup {
     let lang = staff.lang;
-    let label = |fund: Fund, campaign: Option<Uuid>| match campaign {
-        Some(id) => staff.t_args(
-            "dashboard-restricted-for",
-            &[(
-                "campaign",
-                names
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| id.to_string())
-                    .into(),
-            )],
-        ),
-        None => fund_name(lang, fund),
-    };
+    let rows = fund_rows(funds, names);
     html! {
         section aria-labelledby="balances-heading" {
             h2 #balances-heading { (staff.t("dashboard-balances")) }
             div.books-grid {
-                div.table-wrap tabindex="0" {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-funds")) {
                     table #fund-balances {
                         caption { (staff.t("dashboard-funds")) }
                         thead {
@@ -177,20 +233,28 @@ fn balances(staff: &Staff, funds: &FundsView, names: &HashMap<Uuid, String>) -> 
                             }
                         }
                         tbody {
-                            @for fund in &funds.funds {
-                                @let key = match fund.campaign_id {
-                                    Some(id) => format!("{}:{id}:{}", fund.fund.as_str(), fund.currency),
-                                    None => format!("{}:{}", fund.fund.as_str(), fund.currency),
-                                };
-                                tr.sub[fund.campaign_id.is_some()] data-key=(key) {
-                                    th scope="row" { (label(fund.fund, fund.campaign_id)) }
-                                    td.number { (amount_in(lang, &fund.balance, &fund.currency)) }
+                            @for row in &rows {
+                                @match row {
+                                    FundRow::Own(fund) => tr data-key={ (fund.fund.as_str()) ":" (fund.currency) } {
+                                        th scope="row" { (fund_name(lang, fund.fund)) }
+                                        td.number { (amount_in(lang, &fund.balance, &fund.currency)) }
+                                    },
+                                    FundRow::Total { fund, currency, total } => tr data-key={ (fund.as_str()) ":total:" (currency) } {
+                                        th scope="row" { (fund_name(lang, *fund)) }
+                                        td.number { (amount_in(lang, &total.to_string(), currency)) }
+                                    },
+                                    FundRow::Campaign { account, name } => tr.sub data-key={
+                                        (account.fund.as_str()) ":" (account.campaign_id.map(|id| id.to_string()).unwrap_or_default()) ":" (account.currency)
+                                    } {
+                                        th scope="row" { (staff.t_args("dashboard-restricted-for", &[("campaign", name.clone().into())])) }
+                                        td.number { (amount_in(lang, &account.balance, &account.currency)) }
+                                    },
                                 }
                             }
                         }
                     }
                 }
-                div.table-wrap tabindex="0" {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-assets")) {
                     table #asset-balances {
                         caption { (staff.t("dashboard-assets")) }
                         thead {
@@ -318,7 +382,7 @@ fn monthly_table(staff: &Staff, rows: &[MonthRow]) -> Markup {
     let lang = staff.lang;
     let sum = |pick: fn(&MonthRow) -> i64| -> i64 { rows.iter().map(pick).sum() };
     html! {
-        div.table-wrap tabindex="0" {
+        div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-monthly-caption")) {
             table #monthly {
                 caption { (staff.t("dashboard-monthly-caption")) }
                 thead {
@@ -385,7 +449,7 @@ fn top_campaigns(
             @if ranked.is_empty() {
                 p.muted { (staff.t("dashboard-no-campaigns")) }
             } @else {
-                div.table-wrap tabindex="0" {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-top-campaigns-caption")) {
                     table #top-campaigns {
                         caption { (staff.t("dashboard-top-campaigns-caption")) }
                         thead {

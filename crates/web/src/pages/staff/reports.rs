@@ -30,7 +30,7 @@ use crate::AppState;
 use crate::api::ApiError;
 use crate::api::reports::{
     self as api, ChangesInFundsView, CollectionsView, DistributionsReportView,
-    FinancialPositionView, GroupView, TotalsView,
+    FinancialPositionView, GroupView, StatementRowView, TotalsView,
 };
 
 /// This area's routes.
@@ -240,14 +240,32 @@ impl Picker<'_> {
     }
 }
 
+/// This year so far: what a report shows when no period is asked for.
+fn year_to_date(today: time::Date) -> Period {
+    let first =
+        time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
+    Period::new(first, today).expect("January 1st is not after today")
+}
+
+fn today() -> time::Date {
+    domain::zakat::request::today_in_wib(time::OffsetDateTime::now_utc())
+}
+
+/// The period a report's query names (checked as the API checks it), or this year so far
+/// when it names none.
+fn requested_period(params: &Params) -> Result<Period, ApiError> {
+    match (params.get("from"), params.get("to")) {
+        (None, None) => Ok(year_to_date(today())),
+        (from, to) => api::period_of(from, to),
+    }
+}
+
 /// The defaults of the index's pickers: this year so far, and today.
 fn default_picker(kind: Kind, today: time::Date) -> Picker<'static> {
     if kind == Kind::FinancialPosition {
         Picker::of_day(today)
     } else {
-        let first =
-            time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
-        Picker::of_period(Period::new(first, today).expect("January 1st is not after today"))
+        Picker::of_period(year_to_date(today))
     }
 }
 
@@ -267,7 +285,7 @@ fn picker(staff: &Staff, kind: Kind, picker: &Picker<'_>) -> Markup {
                             value=[picker.values.get(field)]
                             aria-invalid="true" aria-describedby=(error_id);
                         p.field-error #(error_id) {
-                            (staff.t("reports-invalid-date")) " "
+                            (staff.t("reports-invalid-date")) br;
                             span lang="en" { (message) }
                         }
                     } @else {
@@ -293,9 +311,11 @@ fn invalid(staff: &Staff, kind: Kind, params: &Params, field: &str, message: &st
     };
     let title = kind.title(staff);
     let body = html! {
-        h1 { (title) }
-        div.alert.error role="alert" { (staff.t("reports-invalid")) }
-        (picker(staff, kind, &picker_state))
+        div.report {
+            h1 { (title) }
+            div.alert.error role="alert" { (staff.t("reports-invalid")) }
+            (picker(staff, kind, &picker_state))
+        }
     };
     (FORM_INVALID, layout::staff(staff, &title, &body)).into_response()
 }
@@ -331,7 +351,10 @@ fn report_page(
     let title = kind.title(staff);
     let page = html! {
         div.report {
-            p.report-kicker { (staff.t("books-institution-report")) " · PSAK 109" }
+            p.report-kicker {
+                (staff.t("books-institution-report"))
+                @if matches!(kind, Kind::ChangesInFunds | Kind::FinancialPosition) { " · PSAK 109" }
+            }
             h1 { (title) }
             p.report-meta { (covers) }
             div.report-tools.no-print {
@@ -364,7 +387,7 @@ fn period_text(staff: &Staff, period: Period) -> String {
 /// `GET /staff/reports`: what each report is, each with its period picker.
 async fn index(staff: Staff) -> Result<Markup, PageError> {
     staff.require(domain::role::REPORT_READERS)?;
-    let today = domain::zakat::request::today_in_wib(time::OffsetDateTime::now_utc());
+    let today = today();
     let title = staff.t("reports-title");
     let body = html! {
         h1 { (title) }
@@ -394,7 +417,7 @@ async fn changes_in_funds(
     let kind = Kind::ChangesInFunds;
     let params = Params::of(&uri);
     let csv = params.csv()?;
-    let period = match api::period_of(params.get("from"), params.get("to")) {
+    let period = match requested_period(&params) {
         Ok(period) => period,
         Err(err) => return Ok(invalid_or_error(&staff, kind, &params, err)),
     };
@@ -413,22 +436,18 @@ async fn changes_in_funds(
     .into_response())
 }
 
-/// A statement row's label from its key (`opening`, `receipts.zakat_maal`, …).
+/// A statement row's label from its key (`opening`, `receipts.zakat_maal`, …); the rows of
+/// receipts and of distributions sit under their group's heading, so they are named by what
+/// they are of alone.
 fn row_label(staff: &Staff, key: &str) -> String {
     let lang = staff.lang;
     match key.split_once('.') {
         Some(("receipts", "wakaf_benefit")) => staff.t("reports-row-wakaf-benefit"),
-        Some(("receipts", name)) => match DonationType::from_str(name) {
-            Ok(donation_type) => staff.t_args(
-                "reports-row-receipts",
-                &[("type", type_name(lang, donation_type).into())],
-            ),
-            Err(_) => key.to_owned(),
-        },
-        Some(("distributions", name)) => staff.t_args(
-            "reports-row-distributions",
-            &[("use", use_name(lang, name).into())],
+        Some(("receipts", name)) => DonationType::from_str(name).map_or_else(
+            |_| key.to_owned(),
+            |donation_type| type_name(lang, donation_type),
         ),
+        Some(("distributions", name)) => use_name(lang, name),
         Some(("reversals", "void")) => staff.t("reports-row-void"),
         Some(("reversals", "refund")) => staff.t("reports-row-refund"),
         _ => match key {
@@ -441,10 +460,44 @@ fn row_label(staff: &Staff, key: &str) -> String {
     }
 }
 
+/// Whether an exact decimal amount is zero (`0.00`, `-0.00`).
+fn is_zero(exact: &str) -> bool {
+    exact
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+}
+
 fn changes_table(staff: &Staff, view: &ChangesInFundsView) -> Markup {
     let lang = staff.lang;
+    let width = view.columns.len() + 2;
+    let rows = |pick: &dyn Fn(&str) -> bool| -> Vec<&StatementRowView> {
+        view.rows.iter().filter(|row| pick(&row.key)).collect()
+    };
+    let opening = rows(&|key| key == "opening");
+    let receipts = rows(&|key| key.starts_with("receipts."));
+    let shares =
+        rows(&|key| key == "amil_share" || key == "nazhir_share" || key.starts_with("reversals."));
+    let distributions = rows(&|key| key.starts_with("distributions."));
+    let closing = rows(&|key| key == "closing");
+    let line = |row: &StatementRowView, edge: bool| {
+        let zero = !edge && row.amounts.values().all(|amount| is_zero(amount));
+        html! {
+            tr.edge[edge].zero[zero] data-key=(row.key) {
+                th scope="row" { (row_label(staff, &row.key)) }
+                @for column in &view.columns {
+                    td.number {
+                        @if let Some(amount) = row.amounts.get(column.fund.as_str()) {
+                            (rupiah(lang, amount))
+                        }
+                    }
+                }
+                td.number.total { (rupiah(lang, &row.total)) }
+            }
+        }
+    };
     html! {
-        div.table-wrap tabindex="0" {
+        div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-changes-title")) {
             table.statement #changes-in-funds {
                 caption { (staff.t("reports-changes-caption")) }
                 thead {
@@ -456,23 +509,20 @@ fn changes_table(staff: &Staff, view: &ChangesInFundsView) -> Markup {
                         th.number scope="col" { (staff.t("reports-col-total")) }
                     }
                 }
+                tbody { @for row in opening { (line(row, true)) } }
                 tbody {
-                    @for row in &view.rows {
-                        @let edge = row.key == "opening" || row.key == "closing";
-                        @let zero = !edge && row.total.trim_start_matches('-').trim_start_matches(['0', '.']).is_empty();
-                        tr.edge[edge].zero[zero] data-key=(row.key) {
-                            th scope="row" { (row_label(staff, &row.key)) }
-                            @for column in &view.columns {
-                                td.number {
-                                    @if let Some(amount) = row.amounts.get(column.fund.as_str()) {
-                                        (rupiah(lang, amount))
-                                    }
-                                }
-                            }
-                            td.number.total { (rupiah(lang, &row.total)) }
-                        }
-                    }
+                    tr.group { th scope="rowgroup" colspan=(width) { (staff.t("reports-group-receipts")) } }
+                    @for row in receipts { (line(row, false)) }
                 }
+                tbody {
+                    tr.group { th scope="rowgroup" colspan=(width) { (staff.t("reports-group-shares")) } }
+                    @for row in shares { (line(row, false)) }
+                }
+                tbody {
+                    tr.group { th scope="rowgroup" colspan=(width) { (staff.t("reports-group-distributions")) } }
+                    @for row in distributions { (line(row, false)) }
+                }
+                tbody { @for row in closing { (line(row, true)) } }
             }
         }
         p.hint { (staff.t("reports-changes-note")) }
@@ -517,7 +567,7 @@ fn position_tables(
         div.report-columns {
             section aria-labelledby="position-assets" {
                 h2 #position-assets { (staff.t("reports-assets")) }
-                div.table-wrap tabindex="0" {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-assets")) {
                     table #assets {
                         thead {
                             tr {
@@ -544,7 +594,7 @@ fn position_tables(
             }
             section aria-labelledby="position-funds" {
                 h2 #position-funds { (staff.t("reports-funds")) }
-                div.table-wrap tabindex="0" {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-funds")) {
                     table #funds {
                         thead {
                             tr {
@@ -590,7 +640,7 @@ async fn collections(
     let kind = Kind::Collections;
     let params = Params::of(&uri);
     let csv = params.csv()?;
-    let period = match api::period_of(params.get("from"), params.get("to")) {
+    let period = match requested_period(&params) {
         Ok(period) => period,
         Err(err) => return Ok(invalid_or_error(&staff, kind, &params, err)),
     };
@@ -644,7 +694,7 @@ fn totals_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap tabindex="0" {
+            div.table-wrap tabindex="0" role="region" aria-label=(heading) {
                 table #(id) {
                     thead { tr { th scope="col" { (first_column) } (totals_head(staff)) } }
                     tbody {
@@ -713,7 +763,7 @@ fn collections_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap tabindex="0" {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-details")) {
                     table #collection-rows {
                         thead {
                             tr {
@@ -753,7 +803,7 @@ async fn distributions(
     let kind = Kind::Distributions;
     let params = Params::of(&uri);
     let csv = params.csv()?;
-    let period = match api::period_of(params.get("from"), params.get("to")) {
+    let period = match requested_period(&params) {
         Ok(period) => period,
         Err(err) => return Ok(invalid_or_error(&staff, kind, &params, err)),
     };
@@ -787,7 +837,7 @@ fn group_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap tabindex="0" {
+            div.table-wrap tabindex="0" role="region" aria-label=(heading) {
                 table #(id) {
                     thead {
                         tr {
@@ -840,7 +890,7 @@ fn distributions_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap tabindex="0" {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-details")) {
                     table #distribution-rows {
                         thead {
                             tr {

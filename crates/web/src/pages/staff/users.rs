@@ -89,7 +89,7 @@ async fn list_page(
     let body = html! {
         h1 { (title) }
         div.table-wrap tabindex="0" {
-            table {
+            table.stack-table {
                 caption.visually-hidden { (title) }
                 thead { tr {
                     th scope="col" { (staff.t("users-field-email")) }
@@ -104,9 +104,9 @@ async fn list_page(
                                 a href={ "/staff/users/" (user.id) } { (user.email) }
                                 @if user.id == staff.user_id { " " span.hint { (staff.t("users-you")) } }
                             }
-                            td { (staff.t(&format!("users-role-{}", user.role.as_str()))) }
-                            td { (status(staff, user)) }
-                            td { (format::date(staff.lang, user.created_at.date())) }
+                            td data-label=(staff.t("users-field-role")) { (staff.t(&format!("users-role-{}", user.role.as_str()))) }
+                            td data-label=(staff.t("users-status")) { (status(staff, user)) }
+                            td data-label=(staff.t("users-created")) { (format::date(staff.lang, user.created_at.date())) }
                         }
                     }
                 }
@@ -328,7 +328,7 @@ fn tokens_section(
             p { (staff.t("users-tokens-none")) }
         } @else {
             div.table-wrap tabindex="0" {
-                table {
+                table.stack-table {
                     caption.visually-hidden { (staff.t("users-tokens")) }
                     thead { tr {
                         th scope="col" .number { (staff.t("users-token-id")) }
@@ -340,15 +340,15 @@ fn tokens_section(
                     tbody {
                         @for token in tokens {
                             tr {
-                                td.number { (token.id) }
-                                td { (format::date_time(staff.lang, token.created_at)) }
-                                td {
+                                td.number data-label=(staff.t("users-token-id")) { (token.id) }
+                                td data-label=(staff.t("users-created")) { (format::date_time(staff.lang, token.created_at)) }
+                                td data-label=(staff.t("users-token-expires")) {
                                     @match token.expires_at {
                                         Some(at) => (format::date_time(staff.lang, at)),
                                         None => (staff.t("users-token-no-expiry")),
                                     }
                                 }
-                                td {
+                                td data-label=(staff.t("users-status")) {
                                     @if let Some(at) = token.revoked_at {
                                         span.badge.danger { (staff.t("users-token-revoked")) } " " (format::date(staff.lang, at.date()))
                                     } @else if token.live(now) {

@@ -131,7 +131,8 @@ pub(super) async fn void(
                 form.idempotency_key = kit::fresh_key();
             }
             let mut corrections = Corrections::fresh(&donation);
-            corrections.void_problems = Problems::from_api(err, &staff, &["reason"])?;
+            corrections.void_problems =
+                Problems::from_api(err, &staff, &[("reason", "donations-reason")])?;
             corrections.void = form;
             let markup = detail(&state, &staff, &donation, &corrections).await?;
             Ok((FORM_INVALID, markup).into_response())
@@ -180,7 +181,14 @@ pub(super) async fn refund(
                 form.idempotency_key = kit::fresh_key();
             }
             let mut corrections = Corrections::fresh(&donation);
-            corrections.refund_problems = Problems::from_api(err, &staff, &["amount", "reason"])?;
+            corrections.refund_problems = Problems::from_api(
+                err,
+                &staff,
+                &[
+                    ("amount", "donations-refund-amount"),
+                    ("reason", "donations-reason"),
+                ],
+            )?;
             corrections.refund = form;
             let markup = detail(&state, &staff, &donation, &corrections).await?;
             Ok((FORM_INVALID, markup).into_response())

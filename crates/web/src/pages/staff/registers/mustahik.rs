@@ -155,7 +155,7 @@ fn asnaf_name(staff: &Staff, asnaf: Option<Asnaf>) -> String {
 fn table(staff: &Staff, recipients: &[RecipientView]) -> Markup {
     html! {
         div.table-wrap tabindex="0" {
-            table {
+            table.stack-table {
                 caption.visually-hidden { (staff.t("registers-mustahik-title")) }
                 thead { tr {
                     th scope="col" { (staff.t("registers-field-name")) }
@@ -173,9 +173,9 @@ fn table(staff: &Staff, recipients: &[RecipientView]) -> Markup {
                                         a href={ "/staff/mustahik/" (recipient.id) } { (person.name) }
                                         @if recipient.erased { " " span.badge.danger { (staff.t("registers-erased")) } }
                                     }
-                                    td { (asnaf_name(staff, recipient.asnaf)) }
-                                    td { (person.nik.as_deref().unwrap_or("")) }
-                                    td.number { (person.household_size.map(|size| size.to_string()).unwrap_or_default()) }
+                                    td data-label=(staff.t("registers-field-asnaf")) { (asnaf_name(staff, recipient.asnaf)) }
+                                    td data-label=(staff.t("registers-field-nik")) { (person.nik.as_deref().unwrap_or("")) }
+                                    td.number data-label=(staff.t("registers-field-household_size")) { (person.household_size.map(|size| size.to_string()).unwrap_or_default()) }
                                 }
                                 None => {
                                     td { a href={ "/staff/mustahik/" (recipient.id) } { (staff.t("registers-hidden")) } }
@@ -183,7 +183,7 @@ fn table(staff: &Staff, recipients: &[RecipientView]) -> Markup {
                                     td.muted colspan="2" { (staff.t("registers-hidden")) }
                                 }
                             }
-                            td { (form::api_time(staff, &recipient.created_at)) }
+                            td data-label=(staff.t("registers-filed")) { (form::api_time(staff, &recipient.created_at)) }
                         }
                     }
                 }

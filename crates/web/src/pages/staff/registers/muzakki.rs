@@ -126,7 +126,7 @@ fn page_link(sent: &Sent, before: Option<uuid::Uuid>) -> String {
 fn table(staff: &Staff, donors: &[DonorView]) -> Markup {
     html! {
         div.table-wrap tabindex="0" {
-            table {
+            table.stack-table {
                 caption.visually-hidden { (staff.t("registers-muzakki-title")) }
                 thead { tr {
                     th scope="col" { (staff.t("registers-field-npwz")) }
@@ -138,21 +138,21 @@ fn table(staff: &Staff, donors: &[DonorView]) -> Markup {
                 tbody {
                     @for donor in donors {
                         tr {
-                            td { a href={ "/staff/muzakki/" (donor.id) } { (donor.npwz.as_deref().unwrap_or("—")) } }
+                            td data-label=(staff.t("registers-field-npwz")) { a href={ "/staff/muzakki/" (donor.id) } { (donor.npwz.as_deref().unwrap_or("—")) } }
                             @match &donor.personal_data {
                                 Some(person) => {
                                     td {
                                         a href={ "/staff/muzakki/" (donor.id) } { (person.name) }
                                         @if donor.erased { " " span.badge.danger { (staff.t("registers-erased")) } }
                                     }
-                                    td { (person.nik.as_deref().unwrap_or("")) }
-                                    td { (person.phone.as_deref().unwrap_or("")) }
+                                    td data-label=(staff.t("registers-field-nik")) { (person.nik.as_deref().unwrap_or("")) }
+                                    td data-label=(staff.t("registers-field-phone")) { (person.phone.as_deref().unwrap_or("")) }
                                 }
                                 None => {
                                     td.muted colspan="3" { (staff.t("registers-hidden")) }
                                 }
                             }
-                            td { (form::api_time(staff, &donor.created_at)) }
+                            td data-label=(staff.t("registers-filed")) { (form::api_time(staff, &donor.created_at)) }
                         }
                     }
                 }
