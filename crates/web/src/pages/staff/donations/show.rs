@@ -295,10 +295,7 @@ impl Context {
 
 /// `minor` units of `currency`, as the page's language writes money.
 fn money(staff: &Staff, minor: i64, currency: Currency) -> String {
-    Money::from_minor(minor, currency).map_or_else(
-        |_| currency.format_minor(minor),
-        |amount| format::money(staff.lang, amount),
-    )
+    format::minor_units(staff.lang, minor, currency)
 }
 
 /// The donation's page, with the correction forms as given.
