@@ -790,6 +790,11 @@ async fn a_user_created_through_the_form_signs_in_and_disabling_them_ends_their_
     );
     let enabled = admin.post_form(&format!("{path}/enable"), &[]).await;
     assert_eq!(enabled.status, 303);
+    assert_eq!(
+        rina.get("/staff").await.status,
+        303,
+        "enabled again, the old session stays ended"
+    );
     let again = PageClient::new(&app);
     assert_eq!(
         again.sign_in("rina@example.org", password).await.status,
@@ -798,6 +803,7 @@ async fn a_user_created_through_the_form_signs_in_and_disabling_them_ends_their_
     assert_eq!(again.get("/staff").await.status, 200);
     assert_eq!(audited(&app, "user.disable").await, 1);
     assert_eq!(audited(&app, "user.enable").await, 1);
+    assert_eq!(audited(&app, "session.end_all").await, 1);
     app.teardown().await;
 }
 

@@ -547,8 +547,34 @@ impl Database {
             .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
     }
 
-    /// Enables a disabled user again (their tokens that have neither expired nor been revoked
-    /// work again); [`StorageError::NotFound`] if there is no such disabled user.
+    /// Ends every web session of the user `user_id` on an admin's behalf (when disabling
+    /// them: enabling them later must not bring back a session someone else may hold);
+    /// [`StorageError::NotFound`] if they had none.
+    pub async fn end_sessions_of(
+        &self,
+        key: &CheckpointKey,
+        actor: &Actor,
+        user_id: i64,
+    ) -> Result<i64, LedgerError> {
+        let label = actor.label();
+        let admin = read::Admin {
+            actor: &label,
+            credential: credential_of(actor),
+            roles: domain::role::ADMINS,
+            action: "session.end_all",
+            subject_kind: "user",
+            payload: serde_json::json!({}),
+            statement: "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND kind = 'session' \
+                        AND revoked_at IS NULL RETURNING user_id",
+            binds: vec![read::Bind::Now, read::Bind::Int(user_id)],
+        };
+        self.administer(key, admin)
+            .await?
+            .ok_or_else(|| LedgerError::Storage(std::sync::Arc::new(StorageError::NotFound)))
+    }
+
+    /// Enables a disabled user again (their API tokens that have neither expired nor been
+    /// revoked work again); [`StorageError::NotFound`] if there is no such disabled user.
     pub async fn enable_user(
         &self,
         key: &CheckpointKey,

@@ -387,7 +387,8 @@ fn tokens_section(
 }
 
 /// `POST /staff/users/{id}/disable`: as `user disable`; their sessions and tokens stop at
-/// once (the authentication cache forgets them). An admin cannot disable themselves.
+/// once (the authentication cache forgets them) and their sessions are ended for good. An
+/// admin cannot disable themselves.
 async fn disable(
     State(state): State<AppState>,
     staff: Staff,
@@ -418,6 +419,16 @@ async fn disable(
     {
         Ok(_) => {}
         // Disabled already (a second click): nothing more to do.
+        Err(err) if not_found_or_conflict(&err) == Some("not-found") => {}
+        Err(err) => return Err(err.into()),
+    }
+    // Their web sessions end too, so enabling them again later revives none of them.
+    match state
+        .database()
+        .end_sessions_of(state.checkpoint_key(), &staff.actor(), user.id)
+        .await
+    {
+        Ok(_) => {}
         Err(err) if not_found_or_conflict(&err) == Some("not-found") => {}
         Err(err) => return Err(err.into()),
     }
