@@ -33,7 +33,7 @@ import tempfile
 import urllib.parse
 
 import common
-from donations import PASSWORD, Cleanup, Postgres, machine
+from donations import PASSWORD, Cleanup, Postgres, load_average, machine
 from exports import start_filled, stop
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -124,7 +124,9 @@ def point(args, scratch, cleanup, backend, size, pg):
 
 
 def markdown(command, table, args):
-    lines = [SECTION, "", f"`{command}` (method in bench/pages.py's docstring; {machine()}).", "",
+    nproc, kernel, cpu, fs = machine()
+    lines = [SECTION, "", f"`{command}` (method in bench/pages.py's docstring; {nproc} cores, "
+             f"{cpu}, Linux {kernel}, {fs}; load average {load_average()} at the end).", "",
              "| backend | donations | page | connections | pages/s | p50 ms | **p99 ms** | max ms | HTML bytes |",
              "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for (backend, size), (results, _) in table.items():
@@ -147,7 +149,14 @@ def main():
     args.connections = [int(c) for c in args.connections.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
     backends = args.backends.split(",")
-    command = "python3 bench/pages.py " + " ".join(a for a in sys.argv[1:] if not a.startswith("--binary"))
+    shown = []
+    skip = False
+    for arg in sys.argv[1:]:  # the command as run, without the binary's path
+        if skip or arg.startswith("--binary"):
+            skip = arg == "--binary"
+            continue
+        shown.append(arg)
+    command = "python3 bench/pages.py " + " ".join(shown)
     cleanup = Cleanup()
     scratch = tempfile.mkdtemp(prefix="bench-pages-")
     os.chmod(scratch, 0o755)  # the postgres user must reach its data directory inside

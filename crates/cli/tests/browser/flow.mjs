@@ -147,9 +147,14 @@ async function step(page, name, body, { axeCheck = true } = {}) {
   const started = Date.now();
   try {
     const result = await body();
+    const shot = Date.now();
     const file = await screenshot(page, name);
+    const checked = Date.now();
     if (axeCheck) await axe(page, `${name} (${local(page.url())})`);
-    console.log(`ok   ${name} (${Date.now() - started} ms) -> ${path.basename(file)}`);
+    const done = Date.now();
+    console.log(
+      `ok   ${name} (${done - started} ms: step ${shot - started}, screenshot ${checked - shot}, axe ${done - checked}) -> ${path.basename(file)}`,
+    );
     return result;
   } catch (error) {
     const kind = error instanceof Missing ? 'MISSING' : 'FAIL';

@@ -474,6 +474,25 @@ async fn the_reports_index_offers_a_period_picker_for_each_report() {
         staff.get("/staff/reports").await.input_value("at"),
         Some(today.to_string())
     );
+    // A report without a period shows this year so far.
+    let page = staff.get("/staff/reports/collections").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let first = format!("{}-01-01", today.year());
+    assert_eq!(page.input_value("from"), Some(first.clone()));
+    assert_eq!(page.input_value("to"), Some(today.to_string()));
+    // Switching the language keeps the period shown.
+    let page = staff
+        .get(&format!(
+            "/staff/reports/collections?from={first}&to={today}&lang=id"
+        ))
+        .await;
+    assert!(
+        page.body.contains(&format!(
+            "href=\"/staff/reports/collections?from={first}&amp;to={today}&amp;lang=en\""
+        )),
+        "{}",
+        page.body
+    );
     app.teardown().await;
 }
 

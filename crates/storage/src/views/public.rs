@@ -152,15 +152,19 @@ fn decode_error(message: String) -> StorageError {
 impl Database {
     /// Every campaign, newest first, with its sums.
     pub async fn public_campaigns(&self) -> Result<Vec<CampaignSummary>, StorageError> {
-        self.campaign_summaries(None).await
+        self.public_campaign_summaries(None).await
     }
 
     /// One campaign with its sums; `None` if there is no such campaign.
     pub async fn public_campaign(&self, id: Uuid) -> Result<Option<CampaignSummary>, StorageError> {
-        Ok(self.campaign_summaries(Some(id)).await?.into_iter().next())
+        Ok(self
+            .public_campaign_summaries(Some(id))
+            .await?
+            .into_iter()
+            .next())
     }
 
-    async fn campaign_summaries(
+    async fn public_campaign_summaries(
         &self,
         only: Option<Uuid>,
     ) -> Result<Vec<CampaignSummary>, StorageError> {
@@ -169,7 +173,7 @@ impl Database {
             collected,
             distributed,
             held,
-        } = self.campaign_rows(only).await?;
+        } = self.public_campaign_rows(only).await?;
         let mut sums: HashMap<Uuid, Sums> = HashMap::new();
         for row in collected {
             let sums = sums.entry(row.campaign_id).or_default();
@@ -216,7 +220,7 @@ impl Database {
     }
 
     /// The rows the summaries are made of, one campaign's or every one's.
-    async fn campaign_rows(&self, only: Option<Uuid>) -> Result<Rows, StorageError> {
+    async fn public_campaign_rows(&self, only: Option<Uuid>) -> Result<Rows, StorageError> {
         let currency = BOOKS_CURRENCY.code();
         // Four reads; a batch committing between them can put one view's figures a batch
         // apart, which the next view puts right (these are not statements of account).
@@ -288,7 +292,7 @@ impl Database {
     }
 }
 
-/// What [`Database::campaign_rows`] reads.
+/// What [`Database::public_campaign_rows`] reads.
 struct Rows {
     campaigns: Vec<CampaignRow>,
     collected: Vec<Collected>,

@@ -47,8 +47,14 @@ pub fn count(lang: Lang, value: i64) -> String {
 /// `USD 1,250.50`.
 #[must_use]
 pub fn money(lang: Lang, amount: Money) -> String {
-    let currency = amount.currency();
-    let text = currency.format_minor(amount.minor());
+    minor_units(lang, amount.minor(), amount.currency())
+}
+
+/// A count of minor units of `currency` written as [`money`] — also zero or negative, which a
+/// [`Money`] never is (a donation's amil share or what was reversed of it may be nothing).
+#[must_use]
+pub fn minor_units(lang: Lang, minor: i64, currency: domain::Currency) -> String {
+    let text = currency.format_minor(minor);
     let unit = if currency == domain::Currency::IDR {
         "Rp"
     } else {
@@ -149,6 +155,11 @@ mod tests {
     #[test]
     fn plain_numbers_and_dates() {
         assert_eq!(decimal(Lang::Id, Decimal::new(8_550_000, 1)), "855.000");
+        assert_eq!(minor_units(Lang::Id, 0, domain::Currency::IDR), "Rp 0");
+        assert_eq!(
+            minor_units(Lang::En, -150_050, domain::Currency::IDR),
+            "Rp -1,500.50"
+        );
         assert_eq!(decimal(Lang::En, Decimal::new(25, 3)), "0.025");
         assert_eq!(count(Lang::Id, 1_234_567), "1.234.567");
         let day = time::macros::date!(2026 - 12 - 07);

@@ -164,8 +164,24 @@ fn nav(visitor: &Visitor, items: &[NavItem], role: Option<Role>, label: &str) ->
     }
 }
 
+/// The page asked for in `lang`: the same path and query (a report's period, a calculation's
+/// figures), `lang` replaced.
+fn in_language(visitor: &Visitor, lang: Lang) -> String {
+    let (path, query) = visitor
+        .path
+        .split_once('?')
+        .unwrap_or((visitor.path.as_str(), ""));
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if name != "lang" {
+            kept.append_pair(&name, &value);
+        }
+    }
+    kept.append_pair("lang", lang.tag());
+    format!("{path}?{}", kept.finish())
+}
+
 fn language_switch(visitor: &Visitor) -> Markup {
-    let path = visitor.path.split('?').next().unwrap_or("/");
     html! {
         ul.languages aria-label=(visitor.t("language")) {
             @for lang in Lang::ALL {
@@ -173,7 +189,7 @@ fn language_switch(visitor: &Visitor) -> Markup {
                     @if lang == visitor.lang {
                         span aria-current="true" lang=(lang.tag()) { (lang.name()) }
                     } @else {
-                        a href={ (path) "?lang=" (lang.tag()) } lang=(lang.tag()) hreflang=(lang.tag()) { (lang.name()) }
+                        a href=(in_language(visitor, lang)) lang=(lang.tag()) hreflang=(lang.tag()) { (lang.name()) }
                     }
                 }
             }

@@ -63,7 +63,7 @@ pub(crate) async fn show(
         (figures(&visitor, &campaign))
         section aria-labelledby="campaign-flows" {
             h2 #campaign-flows { (visitor.t("public-campaign-flows")) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table {
                     tbody {
                         tr {
@@ -98,7 +98,7 @@ pub(crate) async fn show(
             @if campaign.uses.is_empty() {
                 p { (visitor.t("public-campaign-uses-none")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table #campaign-uses-table {
                         thead {
                             tr {

@@ -254,7 +254,7 @@ fn in_force_today(visitor: &Visitor, records: &[DataRecord], today: Date) -> Mar
             @if rows.is_empty() {
                 p { (visitor.t("public-zakat-in-force-none")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead {
                             tr {
@@ -748,7 +748,7 @@ fn result(visitor: &Visitor, category: Category, calculation: &Calculation) -> M
             }
             @if !data.is_empty() {
                 h3 { (visitor.t("public-zakat-data-used")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead {
                             tr {

@@ -147,7 +147,7 @@ async fn list(State(state): State<AppState>, staff: Staff, uri: Uri) -> Result<M
         @if entries.is_empty() {
             p.muted #audit-empty { (staff.t("audit-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(staff.t("audit-caption")) {
                 table #audit-entries {
                     caption { (staff.t("audit-caption")) }
                     thead {
@@ -296,7 +296,7 @@ fn outcome(staff: &Staff, report: &AuditReportView) -> Markup {
         }
         @if !report.balance_differences.is_empty() {
             h2 { (staff.t("audit-differences")) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(staff.t("audit-differences")) {
                 table #balance-differences {
                     thead {
                         tr {

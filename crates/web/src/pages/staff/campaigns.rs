@@ -31,13 +31,9 @@ pub(crate) fn routes() -> Router<AppState> {
 /// The fields of the form, as the API names them.
 const FIELDS: [&str; 4] = ["name", "purpose", "allowed_asnaf", "amil_share_percent"];
 
-/// Rupiah of minor units (zero too, which is no [`domain::Money`]).
+/// Rupiah of minor units (zero too).
 fn rupiah(staff: &Staff, minor: i64) -> String {
-    let exponent = domain::ledger::BOOKS_CURRENCY.exponent();
-    format::rupiah(
-        staff.lang,
-        rust_decimal::Decimal::new(minor, u32::from(exponent)),
-    )
+    format::minor_units(staff.lang, minor, domain::ledger::BOOKS_CURRENCY)
 }
 
 /// `GET /staff/campaigns`.
@@ -77,7 +73,7 @@ async fn list(
         @if campaigns.is_empty() {
             p { (staff.t("campaigns-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table.campaigns.stack-table {
                     caption.visually-hidden { (title) }
                     thead { tr {

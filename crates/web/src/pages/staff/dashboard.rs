@@ -223,7 +223,7 @@ fn balances(staff: &Staff, funds: &FundsView, names: &HashMap<Uuid, String>) -> 
         section aria-labelledby="balances-heading" {
             h2 #balances-heading { (staff.t("dashboard-balances")) }
             div.books-grid {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-funds")) {
                     table #fund-balances {
                         caption { (staff.t("dashboard-funds")) }
                         thead {
@@ -254,7 +254,7 @@ fn balances(staff: &Staff, funds: &FundsView, names: &HashMap<Uuid, String>) -> 
                         }
                     }
                 }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-assets")) {
                     table #asset-balances {
                         caption { (staff.t("dashboard-assets")) }
                         thead {
@@ -382,7 +382,7 @@ fn monthly_table(staff: &Staff, rows: &[MonthRow]) -> Markup {
     let lang = staff.lang;
     let sum = |pick: fn(&MonthRow) -> i64| -> i64 { rows.iter().map(pick).sum() };
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-monthly-caption")) {
             table #monthly {
                 caption { (staff.t("dashboard-monthly-caption")) }
                 thead {
@@ -449,7 +449,7 @@ fn top_campaigns(
             @if ranked.is_empty() {
                 p.muted { (staff.t("dashboard-no-campaigns")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("dashboard-top-campaigns-caption")) {
                     table #top-campaigns {
                         caption { (staff.t("dashboard-top-campaigns-caption")) }
                         thead {

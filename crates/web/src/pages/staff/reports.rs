@@ -240,14 +240,32 @@ impl Picker<'_> {
     }
 }
 
+/// This year so far: what a report shows when no period is asked for.
+fn year_to_date(today: time::Date) -> Period {
+    let first =
+        time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
+    Period::new(first, today).expect("January 1st is not after today")
+}
+
+fn today() -> time::Date {
+    domain::zakat::request::today_in_wib(time::OffsetDateTime::now_utc())
+}
+
+/// The period a report's query names (checked as the API checks it), or this year so far
+/// when it names none.
+fn requested_period(params: &Params) -> Result<Period, ApiError> {
+    match (params.get("from"), params.get("to")) {
+        (None, None) => Ok(year_to_date(today())),
+        (from, to) => api::period_of(from, to),
+    }
+}
+
 /// The defaults of the index's pickers: this year so far, and today.
 fn default_picker(kind: Kind, today: time::Date) -> Picker<'static> {
     if kind == Kind::FinancialPosition {
         Picker::of_day(today)
     } else {
-        let first =
-            time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
-        Picker::of_period(Period::new(first, today).expect("January 1st is not after today"))
+        Picker::of_period(year_to_date(today))
     }
 }
 
@@ -369,7 +387,7 @@ fn period_text(staff: &Staff, period: Period) -> String {
 /// `GET /staff/reports`: what each report is, each with its period picker.
 async fn index(staff: Staff) -> Result<Markup, PageError> {
     staff.require(domain::role::REPORT_READERS)?;
-    let today = domain::zakat::request::today_in_wib(time::OffsetDateTime::now_utc());
+    let today = today();
     let title = staff.t("reports-title");
     let body = html! {
         h1 { (title) }
@@ -399,7 +417,7 @@ async fn changes_in_funds(
     let kind = Kind::ChangesInFunds;
     let params = Params::of(&uri);
     let csv = params.csv()?;
-    let period = match api::period_of(params.get("from"), params.get("to")) {
+    let period = match requested_period(&params) {
         Ok(period) => period,
         Err(err) => return Ok(invalid_or_error(&staff, kind, &params, err)),
     };
@@ -479,7 +497,7 @@ fn changes_table(staff: &Staff, view: &ChangesInFundsView) -> Markup {
         }
     };
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-changes-title")) {
             table.statement #changes-in-funds {
                 caption { (staff.t("reports-changes-caption")) }
                 thead {
@@ -549,7 +567,7 @@ fn position_tables(
         div.report-columns {
             section aria-labelledby="position-assets" {
                 h2 #position-assets { (staff.t("reports-assets")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-assets")) {
                     table #assets {
                         thead {
                             tr {
@@ -576,7 +594,7 @@ fn position_tables(
             }
             section aria-labelledby="position-funds" {
                 h2 #position-funds { (staff.t("reports-funds")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-funds")) {
                     table #funds {
                         thead {
                             tr {
@@ -622,7 +640,7 @@ async fn collections(
     let kind = Kind::Collections;
     let params = Params::of(&uri);
     let csv = params.csv()?;
-    let period = match api::period_of(params.get("from"), params.get("to")) {
+    let period = match requested_period(&params) {
         Ok(period) => period,
         Err(err) => return Ok(invalid_or_error(&staff, kind, &params, err)),
     };
@@ -676,7 +694,7 @@ fn totals_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(heading) {
                 table #(id) {
                     thead { tr { th scope="col" { (first_column) } (totals_head(staff)) } }
                     tbody {
@@ -745,7 +763,7 @@ fn collections_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-details")) {
                     table #collection-rows {
                         thead {
                             tr {
@@ -785,7 +803,7 @@ async fn distributions(
     let kind = Kind::Distributions;
     let params = Params::of(&uri);
     let csv = params.csv()?;
-    let period = match api::period_of(params.get("from"), params.get("to")) {
+    let period = match requested_period(&params) {
         Ok(period) => period,
         Err(err) => return Ok(invalid_or_error(&staff, kind, &params, err)),
     };
@@ -819,7 +837,7 @@ fn group_table(
     html! {
         section aria-labelledby={ (id) "-heading" } {
             h2 #{ (id) "-heading" } { (heading) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label=(heading) {
                 table #(id) {
                     thead {
                         tr {
@@ -872,7 +890,7 @@ fn distributions_tables(
             @if view.rows.is_empty() {
                 p.muted { (staff.t("reports-nothing")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(staff.t("reports-details")) {
                     table #distribution-rows {
                         thead {
                             tr {

@@ -214,7 +214,7 @@ fn history_section(
         @if changes.is_empty() {
             p { (staff.t("settings-history-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table.stack-table {
                     caption { (staff.t("settings-amil-title")) }
                     thead { tr {
@@ -237,7 +237,7 @@ fn history_section(
             }
         }
         @if !institution_changes.is_empty() {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table.stack-table {
                     caption { (staff.t("settings-institution-title")) }
                     thead { tr {
@@ -342,7 +342,7 @@ fn data_name(staff: &Staff, name: &str) -> String {
 
 fn data_table(staff: &Staff, rows: &[ZakatDatum], caption: &str) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.stack-table {
                 caption.visually-hidden { (staff.t(caption)) }
                 thead { tr {

@@ -88,7 +88,7 @@ async fn list_page(
         .collect();
     let body = html! {
         h1 { (title) }
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.stack-table {
                 caption.visually-hidden { (title) }
                 thead { tr {
@@ -327,7 +327,7 @@ fn tokens_section(
         @if tokens.is_empty() {
             p { (staff.t("users-tokens-none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table.stack-table {
                     caption.visually-hidden { (staff.t("users-tokens")) }
                     thead { tr {

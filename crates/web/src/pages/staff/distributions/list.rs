@@ -26,15 +26,13 @@ use crate::pages::{PageError, Staff, format, layout};
 pub const PAGE_SIZE: u16 = 50;
 
 /// The filter form's fields.
-const FIELDS: &[&str] = &[
-    "fund",
-    "asnaf",
-    "campaign_id",
-    "distributed_from",
-    "distributed_to",
-    "recipient_id",
-    "before",
-    "limit",
+const FIELDS: &[(&str, &str)] = &[
+    ("fund", "distributions-fund"),
+    ("asnaf", "distributions-asnaf"),
+    ("campaign_id", "donations-campaign"),
+    ("distributed_from", "distributions-from"),
+    ("distributed_to", "distributions-to"),
+    ("recipient_id", "distributions-recipient-id"),
 ];
 
 /// The filter, as the query string gives it.
@@ -234,7 +232,7 @@ fn table(
         return html! { p.empty { (staff.t("distributions-none-found")) } };
     }
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.distributions {
                 caption { (staff.t("distributions-results")) }
                 thead {

@@ -22,23 +22,23 @@ use crate::pages::{PageError, Staff, layout, redirect};
 const ACTION: &str = "/staff/distributions";
 
 /// The form's fields a problem can be shown at.
-const FIELDS: &[&str] = &[
-    "fund",
-    "campaign_id",
-    "recipient",
-    "recipient_id",
-    "recipient_name",
-    "recipient_nik",
-    "recipient_phone",
-    "recipient_address",
-    "asnaf",
-    "purpose",
-    "program",
-    "amount",
-    "currency",
-    "method",
-    "distributed_on",
-    "note",
+const FIELDS: &[(&str, &str)] = &[
+    ("fund", "distributions-fund"),
+    ("campaign_id", "donations-campaign"),
+    ("recipient", "distributions-recipient"),
+    ("recipient_id", "distributions-recipient-id"),
+    ("recipient_name", "distributions-recipient-name"),
+    ("recipient_nik", "donations-donor-nik"),
+    ("recipient_phone", "donations-donor-phone"),
+    ("recipient_address", "donations-donor-address"),
+    ("asnaf", "distributions-asnaf"),
+    ("purpose", "distributions-purpose"),
+    ("program", "distributions-program"),
+    ("amount", "donations-amount"),
+    ("currency", "donations-currency"),
+    ("method", "donations-method"),
+    ("distributed_on", "distributions-date"),
+    ("note", "donations-note"),
 ];
 
 /// Who receives: a recipient on file, or a new one filed with the distribution.

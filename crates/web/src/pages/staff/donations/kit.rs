@@ -104,7 +104,8 @@ pub(crate) fn put(
 /// What is wrong with a submitted form: messages at its fields, and one about the whole form.
 #[derive(Debug, Default)]
 pub(crate) struct Problems {
-    fields: Vec<(String, String)>,
+    /// (field name, its label, the message).
+    fields: Vec<(String, String, String)>,
     form: Option<String>,
 }
 
@@ -116,13 +117,13 @@ impl Problems {
     }
 
     /// The problem an API error names, at the form field it is about: the request's field
-    /// with `.` written `_` (`donor.name` is the field `donor_name`) when `fields` has it,
-    /// else the whole form. An error that is not about the form's content is `Err`: a page
-    /// of its own (404, 403, 503).
+    /// with `.` written `_` (`donor.name` is the field `donor_name`) when `fields` (name, the
+    /// message id of its label) has it, else the whole form. An error that is not about the
+    /// form's content is `Err`: a page of its own (404, 403, 503).
     pub(crate) fn from_api(
         err: ApiError,
         visitor: &Visitor,
-        fields: &[&str],
+        fields: &[(&str, &str)],
     ) -> Result<Problems, PageError> {
         let mut problems = Problems::default();
         if matches!(err, ApiError::Refused(Refusal::IdempotencyKeyReused)) {
@@ -133,10 +134,15 @@ impl Problems {
         }
         let (field, detail) = err.into_form_problem().map_err(PageError::Api)?;
         let name = field.as_deref().map(|field| field.replace('.', "_"));
-        match (field, name) {
-            (Some(field), Some(name)) if fields.contains(&name.as_str()) => {
+        let known = name
+            .as_deref()
+            .and_then(|name| fields.iter().find(|(known, _)| *known == name));
+        match (field, known) {
+            (Some(field), Some((name, label))) => {
                 let message = message_at_field(visitor, &field, &detail);
-                problems.fields.push((name, message));
+                problems
+                    .fields
+                    .push(((*name).to_owned(), visitor.t(label), message));
             }
             _ => problems.form = Some(detail),
         }
@@ -152,8 +158,8 @@ impl Problems {
     pub(crate) fn at(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, message)| message.as_str())
+            .find(|(field, _, _)| field == name)
+            .map(|(_, _, message)| message.as_str())
     }
 
     /// The summary above the form: what is wrong, each field's problem linked to its field
@@ -163,15 +169,15 @@ impl Problems {
             return html! {};
         }
         html! {
-            div.alert.error role="alert" {
+            div.alert.error.form-problems role="alert" {
                 p { strong { (visitor.t("money-form-problems")) } }
                 @if let Some(form) = &self.form {
                     p.problem-detail { (form) }
                 }
                 @if !self.fields.is_empty() {
                     ul {
-                        @for (field, message) in &self.fields {
-                            li { a href={ "#" (id_prefix) (field) } { (message) } }
+                        @for (field, label, message) in &self.fields {
+                            li { a href={ "#" (id_prefix) (field) } { (label) ": " (message) } }
                         }
                     }
                 }
@@ -239,11 +245,9 @@ impl<'a> Input<'a> {
         let described = described_by(self.hint.is_some(), problem.is_some(), &hint_id, &error_id);
         html! {
             div.field {
-                label for=(self.id) {
-                    (self.label)
-                    @if let Some(hint) = &self.hint {
-                        span.hint #(hint_id) { (hint) }
-                    }
+                label for=(self.id) { (self.label) }
+                @if let Some(hint) = &self.hint {
+                    span.hint #(hint_id) { (hint) }
                 }
                 input #(self.id) name=(self.name) type=(self.kind) value=(self.value)
                     inputmode=[self.inputmode] required[self.required]
@@ -285,11 +289,9 @@ impl Select<'_> {
         let described = described_by(self.hint.is_some(), problem.is_some(), &hint_id, &error_id);
         html! {
             div.field {
-                label for=(self.id) {
-                    (self.label)
-                    @if let Some(hint) = &self.hint {
-                        span.hint #(hint_id) { (hint) }
-                    }
+                label for=(self.id) { (self.label) }
+                @if let Some(hint) = &self.hint {
+                    span.hint #(hint_id) { (hint) }
                 }
                 select #(self.id) name=(self.name)
                     aria-invalid=[problem.map(|_| "true")] aria-describedby=[described] {

@@ -24,16 +24,14 @@ use crate::pages::{PageError, Staff, format, layout};
 pub const PAGE_SIZE: u16 = 50;
 
 /// The search form's fields, as the query names them.
-const FIELDS: &[&str] = &[
-    "donor",
-    "receipt",
-    "type",
-    "campaign_id",
-    "status",
-    "received_from",
-    "received_to",
-    "before",
-    "limit",
+const FIELDS: &[(&str, &str)] = &[
+    ("donor", "donations-donor-name"),
+    ("receipt", "donations-receipt-number"),
+    ("type", "donations-type"),
+    ("campaign_id", "donations-campaign"),
+    ("status", "donations-status"),
+    ("received_from", "donations-received-from"),
+    ("received_to", "donations-received-to"),
 ];
 
 /// The search, as the query string gives it (every field optional; `lang` and the like
@@ -308,7 +306,7 @@ fn results(
         return html! { p.empty { (staff.t("donations-none-found")) } };
     }
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.donations {
                 caption { (staff.t("donations-results")) }
                 thead {

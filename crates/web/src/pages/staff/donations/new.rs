@@ -21,23 +21,23 @@ use crate::pages::{PageError, Staff, layout, redirect};
 const ACTION: &str = "/staff/donations";
 
 /// The form's fields a problem can be shown at.
-const FIELDS: &[&str] = &[
-    "type",
-    "campaign_id",
-    "amount",
-    "currency",
-    "rate_to_idr",
-    "method",
-    "received_on",
-    "donor",
-    "donor_id",
-    "donor_name",
-    "donor_nik",
-    "donor_npwp",
-    "donor_phone",
-    "donor_email",
-    "donor_address",
-    "note",
+const FIELDS: &[(&str, &str)] = &[
+    ("type", "donations-type"),
+    ("campaign_id", "donations-campaign"),
+    ("amount", "donations-amount"),
+    ("currency", "donations-currency"),
+    ("rate_to_idr", "donations-rate"),
+    ("method", "donations-method"),
+    ("received_on", "donations-received-on"),
+    ("donor", "donations-donor"),
+    ("donor_id", "donations-donor-id"),
+    ("donor_name", "donations-donor-name"),
+    ("donor_nik", "donations-donor-nik"),
+    ("donor_npwp", "donations-donor-npwp"),
+    ("donor_phone", "donations-donor-phone"),
+    ("donor_email", "donations-donor-email"),
+    ("donor_address", "donations-donor-address"),
+    ("note", "donations-note"),
 ];
 
 /// Who gave: a new donor filed with the donation, one on file, or nobody on file.

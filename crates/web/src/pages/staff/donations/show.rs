@@ -131,7 +131,8 @@ pub(super) async fn void(
                 form.idempotency_key = kit::fresh_key();
             }
             let mut corrections = Corrections::fresh(&donation);
-            corrections.void_problems = Problems::from_api(err, &staff, &["reason"])?;
+            corrections.void_problems =
+                Problems::from_api(err, &staff, &[("reason", "donations-reason")])?;
             corrections.void = form;
             let markup = detail(&state, &staff, &donation, &corrections).await?;
             Ok((FORM_INVALID, markup).into_response())
@@ -180,7 +181,14 @@ pub(super) async fn refund(
                 form.idempotency_key = kit::fresh_key();
             }
             let mut corrections = Corrections::fresh(&donation);
-            corrections.refund_problems = Problems::from_api(err, &staff, &["amount", "reason"])?;
+            corrections.refund_problems = Problems::from_api(
+                err,
+                &staff,
+                &[
+                    ("amount", "donations-refund-amount"),
+                    ("reason", "donations-reason"),
+                ],
+            )?;
             corrections.refund = form;
             let markup = detail(&state, &staff, &donation, &corrections).await?;
             Ok((FORM_INVALID, markup).into_response())
@@ -287,10 +295,7 @@ impl Context {
 
 /// `minor` units of `currency`, as the page's language writes money.
 fn money(staff: &Staff, minor: i64, currency: Currency) -> String {
-    Money::from_minor(minor, currency).map_or_else(
-        |_| currency.format_minor(minor),
-        |amount| format::money(staff.lang, amount),
-    )
+    format::minor_units(staff.lang, minor, currency)
 }
 
 /// The donation's page, with the correction forms as given.
@@ -402,7 +407,7 @@ fn reversals(staff: &Staff, donation: &Donation, context: &Context) -> Markup {
             @if context.reversals.is_empty() {
                 p.muted { (staff.t("donations-no-reversals")) }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead {
                             tr {

@@ -82,7 +82,7 @@ fn access(
             h2 #access-title { (staff.t("registers-access-title")) }
             p.hint { (staff.t_args("registers-access-count", &[("count", access.read_count.into())])) }
             @if !access.readers.is_empty() {
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table.stack-table {
                         thead { tr {
                             th scope="col" { (staff.t("registers-access-reader")) }

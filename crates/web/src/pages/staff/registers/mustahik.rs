@@ -154,7 +154,7 @@ fn asnaf_name(staff: &Staff, asnaf: Option<Asnaf>) -> String {
 
 fn table(staff: &Staff, recipients: &[RecipientView]) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.stack-table {
                 caption.visually-hidden { (staff.t("registers-mustahik-title")) }
                 thead { tr {
@@ -411,7 +411,7 @@ fn distributions_section(staff: &Staff, distributions: &[storage::ledger::Distri
         @if distributions.is_empty() {
             p { (staff.t("registers-no-distributions")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table.stack-table {
                     thead { tr {
                         th scope="col" { (staff.t("registers-distributed-on")) }

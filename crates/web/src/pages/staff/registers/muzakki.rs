@@ -125,7 +125,7 @@ fn page_link(sent: &Sent, before: Option<uuid::Uuid>) -> String {
 
 fn table(staff: &Staff, donors: &[DonorView]) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table.stack-table {
                 caption.visually-hidden { (staff.t("registers-muzakki-title")) }
                 thead { tr {
@@ -363,7 +363,7 @@ fn donations_section(
         @if donations.is_empty() {
             p { (staff.t("registers-no-donations")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table.stack-table {
                     thead { tr {
                         th scope="col" { (staff.t("registers-receipt-number")) }
