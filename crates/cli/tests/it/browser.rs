@@ -114,7 +114,11 @@ async fn seed(app: &TestApp, token: &str) -> Value {
         .await;
     assert_eq!(campaign.status(), 201, "{}", campaign.text().await.unwrap());
     let campaign: Value = campaign.json().await.unwrap();
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    // Today where the books are kept (WIB), as flow.mjs's period is.
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(domain::ledger::RECEIPT_YEAR_OFFSET)
+        .date()
+        .to_string();
     let donation = app
         .donate(
             token,
