@@ -135,17 +135,8 @@ impl Database {
         from: Date,
         to: Date,
     ) -> Result<Vec<MonthlySum>, StorageError> {
-        Ok(on_backend!(self, |pool, month| {
-            sqlx::query(&by_month(DONATIONS_BY_MONTH, "received_on", month))
-                .bind(from)
-                .bind(to)
-                .bind(BOOKS_CURRENCY.code())
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(monthly_sum)
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        }))
+        self.sums_by_month(DONATIONS_BY_MONTH, "received_on", from, to)
+            .await
     }
 
     /// Distributions paid from `from` to `to` (IDR), summed per month and campaign.
@@ -154,8 +145,20 @@ impl Database {
         from: Date,
         to: Date,
     ) -> Result<Vec<MonthlySum>, StorageError> {
+        self.sums_by_month(DISTRIBUTIONS_BY_MONTH, "distributed_on", from, to)
+            .await
+    }
+
+    /// One of the monthly series: `template` summed by the month of `column`.
+    async fn sums_by_month(
+        &self,
+        template: &str,
+        column: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<MonthlySum>, StorageError> {
         Ok(on_backend!(self, |pool, month| {
-            sqlx::query(&by_month(DISTRIBUTIONS_BY_MONTH, "distributed_on", month))
+            sqlx::query(&by_month(template, column, month))
                 .bind(from)
                 .bind(to)
                 .bind(BOOKS_CURRENCY.code())
