@@ -71,6 +71,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PGBIN = "/usr/lib/postgresql/15/bin"
 SECTION = "## Durable donation recording"
 PASSWORD = "bench-password-" + secrets.token_hex(8)
+SERVER_ENV = {}  # --server-env
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -313,6 +314,7 @@ class Server:
             self.env["DATABASE_URL"] = database_url
         if pool_size:
             self.env["POOL_SIZE"] = str(pool_size)
+        self.env.update(SERVER_ENV)
         self.logfile = os.path.join(self.dir, "server.log")
         self.proc = None
         self.term_offset = None  # log size when SIGTERM was sent
@@ -593,11 +595,14 @@ def main():
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--pool-size", type=int, help="POOL_SIZE for the server (default: unset)")
     parser.add_argument("--verify-table", default="donations")
+    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the server, e.g. LOG_LEVEL=info,storage=debug")
     parser.add_argument("--keep-logs", metavar="DIR",
                         help="copy every server's stderr log into DIR (created) before cleanup")
     parser.add_argument("--raw-only", action="store_true", help="skip the platform (parts 1-2)")
     parser.add_argument("--write", action="store_true", help="put the section in BENCHMARKS.md")
     args = parser.parse_args()
+    SERVER_ENV.update(item.split("=", 1) for item in args.server_env)
     clients = [int(c) for c in args.clients.split(",")]
     backends = [b for b in args.backends.split(",") if b]
     if not set(backends) <= {"sqlite", "postgres"}:
