@@ -30,6 +30,9 @@ pub enum StorageError {
     /// The database or the connection to it failed.
     #[error(transparent)]
     Backend(sqlx::Error),
+    /// The SQLite writer's own connection failed (`ledger::sqlite_writer`).
+    #[error(transparent)]
+    Sqlite(rusqlite::Error),
     /// What a write was about to store breaks an invariant of the ledger (a bug): nothing of
     /// it was written.
     #[error("ledger invariant broken")]
@@ -117,6 +120,7 @@ impl StorageError {
             StorageError::Conflict { .. } => Some(WriteFailure::Constraint),
             StorageError::Invariant(_) => Some(WriteFailure::Invariant),
             StorageError::Backend(err) => Some(backend_failure(err)),
+            StorageError::Sqlite(err) => Some(sqlite_failure(err)),
             StorageError::InvalidUrl(_) | StorageError::Migrate(_) | StorageError::Io { .. } => {
                 Some(WriteFailure::Other)
             }
@@ -167,6 +171,31 @@ fn backend_failure(err: &sqlx::Error) -> WriteFailure {
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => WriteFailure::Connection,
         _ => WriteFailure::Other,
+    }
+}
+
+fn sqlite_failure(err: &rusqlite::Error) -> WriteFailure {
+    use rusqlite::ErrorCode;
+    match err.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => WriteFailure::DiskFull,
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => WriteFailure::Busy,
+        Some(ErrorCode::ConstraintViolation) => WriteFailure::Constraint,
+        Some(ErrorCode::CannotOpen) => WriteFailure::Connection,
+        _ => WriteFailure::Other,
+    }
+}
+
+impl From<rusqlite::Error> for StorageError {
+    /// The writer's SQLite error, with uniqueness violations told apart as
+    /// [`StorageError::Conflict`], as [`From<sqlx::Error>`] does.
+    fn from(err: rusqlite::Error) -> StorageError {
+        if let rusqlite::Error::SqliteFailure(failure, message) = &err
+            && failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+        {
+            let constraint = message.clone().unwrap_or_else(|| failure.to_string());
+            return StorageError::Conflict { constraint };
+        }
+        StorageError::Sqlite(err)
     }
 }
 

@@ -1,4 +1,5 @@
-//! PostgreSQL's bulk INSERT for the rows every donation writes: one array per column,
+//! PostgreSQL's bulk INSERT for the rows every donation writes (the column lists are
+//! `statements.rs`'s, shared with SQLite's per-row INSERTs): one array per column,
 //! `INSERT … SELECT * FROM UNNEST($1, $2, …)`. The statement text does not depend on the number
 //! of rows, so it is prepared once and its plan reused, where a multi-row `VALUES` list with a
 //! parameter per value is parsed and planned anew for every batch (about 1.1 ms of a ~5 ms
@@ -7,6 +8,7 @@
 use sqlx::{Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
+use super::statements::columns;
 use super::plan::{AuditRow, EntryRow, KeyRow, LineRow};
 use domain::ledger::Donation;
 
@@ -29,11 +31,7 @@ pub(crate) const POSTGRES: Bulk<Postgres> = Bulk {
 };
 
 fn donations(query: &mut QueryBuilder<'static, Postgres>, rows: &[Donation]) {
-    query.push(
-        "INSERT INTO donations (id, receipt_year, receipt_serial, type, fund, campaign_id, donor_id, amount_minor, \
-         currency, method, received_on, note, amil_share_minor, recorded_by, recorded_at, account, rate_to_idr, booked_minor) \
-         SELECT * FROM UNNEST(",
-    );
+    query.push(concat!("INSERT INTO donations (", columns!(donations), ") SELECT * FROM UNNEST("));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|d| d.id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|d| d.receipt.year).collect::<Vec<_>>());
@@ -77,8 +75,7 @@ fn donations(query: &mut QueryBuilder<'static, Postgres>, rows: &[Donation]) {
 }
 
 fn entries(query: &mut QueryBuilder<'static, Postgres>, rows: &[EntryRow], now: OffsetDateTime) {
-    query
-        .push("INSERT INTO journal_entries (id, kind, source_id, posted_at) SELECT * FROM UNNEST(");
+    query.push(concat!("INSERT INTO journal_entries (", columns!(journal_entries), ") SELECT * FROM UNNEST("));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|e| e.id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|e| e.kind.to_owned()).collect::<Vec<_>>());
@@ -88,7 +85,7 @@ fn entries(query: &mut QueryBuilder<'static, Postgres>, rows: &[EntryRow], now: 
 }
 
 fn lines(query: &mut QueryBuilder<'static, Postgres>, rows: &[LineRow]) {
-    query.push("INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor) SELECT * FROM UNNEST(");
+    query.push(concat!("INSERT INTO journal_lines (", columns!(journal_lines), ") SELECT * FROM UNNEST("));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|l| l.entry_id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|l| l.line_no).collect::<Vec<_>>());
@@ -103,9 +100,7 @@ fn lines(query: &mut QueryBuilder<'static, Postgres>, rows: &[LineRow]) {
 }
 
 fn keys(query: &mut QueryBuilder<'static, Postgres>, rows: &[KeyRow], now: OffsetDateTime) {
-    query.push(
-        "INSERT INTO idempotency_keys (user_id, key, request_digest, status, body, created_at) SELECT * FROM UNNEST(",
-    );
+    query.push(concat!("INSERT INTO idempotency_keys (", columns!(idempotency_keys), ") SELECT * FROM UNNEST("));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|k| k.user_id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|k| k.key.clone()).collect::<Vec<_>>());
@@ -129,10 +124,7 @@ fn keys(query: &mut QueryBuilder<'static, Postgres>, rows: &[KeyRow], now: Offse
 }
 
 fn audit(query: &mut QueryBuilder<'static, Postgres>, rows: &[AuditRow], now: OffsetDateTime) {
-    query.push(
-        "INSERT INTO audit_entries (seq, recorded_at, actor, action, subject, payload, payload_digest, prev_hash, hash) \
-         SELECT * FROM UNNEST(",
-    );
+    query.push(concat!("INSERT INTO audit_entries (", columns!(audit_entries), ") SELECT * FROM UNNEST("));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|a| a.seq).collect::<Vec<_>>());
     args.push_bind(vec![now; rows.len()]);

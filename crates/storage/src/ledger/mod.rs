@@ -14,6 +14,8 @@ mod model;
 mod plan;
 mod read;
 mod sql;
+mod sqlite_writer;
+mod statements;
 
 use domain::Role;
 use domain::audit::CheckpointKey;
@@ -264,13 +266,56 @@ pub(crate) enum Failed {
 
 /// A connection the writer keeps across batches.
 enum Held {
+    /// An SQLite file: the writer's own connection, used from a blocking thread.
+    SqliteFile(Arc<std::sync::Mutex<sqlite_writer::SqliteWriter>>),
+    /// An in-memory SQLite database, which only the pool's connections see.
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
 }
 
 impl Held {
+    /// The writer's connection: its own on an SQLite file, else one from the pool.
+    async fn connect(database: &Database, key: &CheckpointKey) -> Result<Held, StorageError> {
+        if let Some(file) = &database.sqlite_file {
+            let writer = sqlite_writer::SqliteWriter::open(file, key.clone())?;
+            return Ok(Held::SqliteFile(Arc::new(std::sync::Mutex::new(writer))));
+        }
+        on_backend!(database, |pool, sql| {
+            sql::writer_connection(pool, WRITER_CONNECT_TIMEOUT)
+                .await
+                .map(Held::from)
+        })
+    }
+
+    /// Applies a batch on this connection.
+    async fn apply(
+        &mut self,
+        key: &CheckpointKey,
+        requests: &[Request],
+    ) -> Result<Vec<Result<Applied, Refusal>>, Failed> {
+        match self {
+            Held::SqliteFile(writer) => {
+                // One hand-over to a blocking thread for the whole batch, fsync included.
+                let writer = Arc::clone(writer);
+                let requests = requests.to_vec();
+                tokio::task::spawn_blocking(move || {
+                    let mut writer = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    writer.apply_batch(&requests)
+                })
+                .await
+                .unwrap_or_else(|_| Err(Failed::Later(StorageError::Backend(sqlx::Error::WorkerCrashed))))
+            }
+            Held::Sqlite(connection) => sql::sqlite::apply_batch(connection, key, requests).await,
+            Held::Postgres(connection) => {
+                sql::postgres::apply_batch(connection, key, requests).await
+            }
+        }
+    }
+
     async fn discard(self) {
         match self {
+            // Closing it (on drop) rolls back whatever is open.
+            Held::SqliteFile(writer) => drop(writer),
             Held::Sqlite(connection) => discard(connection).await,
             Held::Postgres(connection) => discard(connection).await,
         }
@@ -318,18 +363,9 @@ async fn apply_batch(
         let kept = held.is_some();
         let connection = match held {
             Some(connection) => connection,
-            None => held.insert(on_backend!(database, |pool, sql| {
-                sql::writer_connection(pool, WRITER_CONNECT_TIMEOUT)
-                    .await
-                    .map(Held::from)
-            })?),
+            None => held.insert(Held::connect(database, key).await?),
         };
-        let result = match connection {
-            Held::Sqlite(connection) => sql::sqlite::apply_batch(connection, key, requests).await,
-            Held::Postgres(connection) => {
-                sql::postgres::apply_batch(connection, key, requests).await
-            }
-        };
+        let result = connection.apply(key, requests).await;
         let err = match result {
             Ok(results) => return Ok(results),
             Err(failed) => {

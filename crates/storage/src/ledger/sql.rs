@@ -18,6 +18,7 @@ macro_rules! backend {
         use crate::ledger::model::{Applied, Authenticated, Rendered, Refusal, Request, SignInUser, User};
         use crate::ledger::plan::{self, Claims, Snapshot, StoredKey, Writes};
         use domain::ledger::Donation;
+        use crate::ledger::statements::{self, FOLD_UNKEPT_LINES, HEAD_SELECT, LIVE_CREDENTIAL_SELECT, MARK_LINES_KEPT};
         use crate::ledger::read::{self, AuditRecord, Checkpoint, DonationFilter, FundBalance, ZakatDatum};
 
         type Db = $Db;
@@ -46,26 +47,13 @@ macro_rules! backend {
         /// per page. PostgreSQL weighs both with its statistics and the LIMIT.
         const NOT_BY_DATE: &str = $not_by_date;
 
-        /// Without the trigger (SQLite): adds the lines past the high-water mark of those the
-        /// kept balances count (`account_balances_kept`, migration 0008). Journal lines are
-        /// never deleted, so their rowids only grow.
-        const FOLD_UNKEPT_LINES: &str = "INSERT INTO account_balances (account, currency, balance_minor) \
-             SELECT account, currency, SUM(amount_minor) FROM journal_lines \
-             WHERE rowid > (SELECT line_rowid FROM account_balances_kept WHERE id = 1) \
-             GROUP BY account, currency \
-             ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + excluded.balance_minor";
-
-        /// Marks every journal line as counted by the kept balances.
-        const MARK_LINES_KEPT: &str =
-            "UPDATE account_balances_kept SET line_rowid = (SELECT COALESCE(MAX(rowid), 0) FROM journal_lines) WHERE id = 1";
-
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
 
         /// Takes the writer lock: the one `ledger_head` row. On PostgreSQL a row lock that other
         /// instances' writers queue behind; on SQLite the database write lock.
         async fn lock(tx: &mut Transaction<'_, Db>) -> Result<(), sqlx::Error> {
-            sqlx::query("UPDATE ledger_head SET batches = batches + 1 WHERE id = 1").execute(&mut **tx).await?;
+            sqlx::query(statements::LOCK).execute(&mut **tx).await?;
             Ok(())
         }
 
@@ -124,24 +112,9 @@ macro_rules! backend {
             }
         }
 
-        /// In one round trip, what every batch needs: the year's highest receipt serial, the
-        /// highest NPWZ serial issued, the institution's code (the NPWZ's first digits), the settings in force (`Setting::KEYS`) and the chain's
-        /// head.
-        const HEAD_SELECT: &str = "SELECT \
-             CAST(COALESCE((SELECT MAX(receipt_serial) FROM donations WHERE receipt_year = $1), 0) AS BIGINT) \
-               AS receipt_serial_max, \
-             CAST(COALESCE((SELECT MAX(npwz_serial) FROM donors), 0) AS BIGINT) AS npwz_serial_max, \
-             CAST(COALESCE((SELECT code FROM institution_profiles ORDER BY id DESC LIMIT 1), 0) AS BIGINT) \
-               AS institution_code, \
-             (SELECT value FROM settings WHERE key = $2 ORDER BY id DESC LIMIT 1) AS setting_1, \
-             (SELECT value FROM settings WHERE key = $3 ORDER BY id DESC LIMIT 1) AS setting_2, \
-             (SELECT value FROM settings WHERE key = $4 ORDER BY id DESC LIMIT 1) AS setting_3, \
-             CAST(COALESCE((SELECT MAX(seq) FROM audit_entries), 0) AS BIGINT) AS head_seq, \
-             (SELECT hash FROM audit_entries ORDER BY seq DESC LIMIT 1) AS head_hash";
-
         /// The chain's head: its length and last hash.
         async fn chain_head(tx: &mut Transaction<'_, Db>) -> Result<(i64, Hash), sqlx::Error> {
-            let head = sqlx::query("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
+            let head = sqlx::query(statements::CHAIN_HEAD).fetch_optional(&mut **tx).await?;
             match head {
                 None => Ok((0, GENESIS_PREV_HASH)),
                 Some(row) => Ok((row.try_get::<i64, _>("seq")?, hash_of(row.try_get("hash")?)?)),
@@ -325,12 +298,6 @@ macro_rules! backend {
             }
             Ok(credentials)
         }
-
-        /// Live tokens (not revoked, their user enabled), to be completed with the token hashes
-        /// wanted (` = $1` or ` IN (…)`).
-        const LIVE_CREDENTIAL_SELECT: &str = "SELECT t.token_hash, t.user_id, u.role, t.expires_at \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.revoked_at IS NULL AND u.disabled_at IS NULL AND t.token_hash";
 
         fn authenticated_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Authenticated, sqlx::Error> {
             Ok(Authenticated { user_id: row.try_get("user_id")?, role: decode_role(row)?, expires_at: row.try_get("expires_at")? })
@@ -1192,7 +1159,7 @@ macro_rules! backend {
         /// What a live token stands for, unless the token was revoked or its user disabled
         /// (an expired token is returned: the caller names its expiry).
         pub(crate) async fn authenticate(pool: &Pool<Db>, token_hash: &[u8]) -> Result<Option<Authenticated>, sqlx::Error> {
-            let row = sqlx::query(&format!("{LIVE_CREDENTIAL_SELECT} = $1"))
+            let row = sqlx::query(statements::LIVE_CREDENTIAL)
                 .bind(token_hash.to_vec())
                 .fetch_optional(pool)
                 .await?;
@@ -1279,7 +1246,7 @@ macro_rules! backend {
             lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             if let Some(credential) = credential {
-                let live = sqlx::query(&format!("{LIVE_CREDENTIAL_SELECT} = $1"))
+                let live = sqlx::query(statements::LIVE_CREDENTIAL)
                     .bind(credential.token_hash.to_vec())
                     .fetch_optional(&mut *tx)
                     .await?
