@@ -94,7 +94,16 @@ impl Ledger {
     pub fn start(database: Database, key: CheckpointKey) -> (Ledger, Writer) {
         let (jobs, queue) = mpsc::channel(QUEUE_LENGTH_MAX);
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(write_batches(database, key, queue, stopped));
+        let on_file = database.sqlite_file.is_some();
+        let writing = write_batches(database, key, queue, stopped);
+        let task = if on_file {
+            // The SQLite writer blocks in its batches (they are plain calls into SQLite, fsync
+            // included), so its loop runs on a thread of its own rather than a runtime worker,
+            // and a batch costs no hand-over between threads beyond the callers' own.
+            tokio::task::spawn_blocking(move || tokio::runtime::Handle::current().block_on(writing))
+        } else {
+            tokio::spawn(writing)
+        };
         (Ledger { jobs }, Writer { stop, task })
     }
 
@@ -266,8 +275,8 @@ pub(crate) enum Failed {
 
 /// A connection the writer keeps across batches.
 enum Held {
-    /// An SQLite file: the writer's own connection, used from a blocking thread.
-    SqliteFile(Arc<std::sync::Mutex<sqlite_writer::SqliteWriter>>),
+    /// An SQLite file: the writer's own connection, used from the writer's own thread.
+    SqliteFile(Box<sqlite_writer::SqliteWriter>),
     /// An in-memory SQLite database, which only the pool's connections see.
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
@@ -278,7 +287,7 @@ impl Held {
     async fn connect(database: &Database, key: &CheckpointKey) -> Result<Held, StorageError> {
         if let Some(file) = &database.sqlite_file {
             let writer = sqlite_writer::SqliteWriter::open(file, key.clone())?;
-            return Ok(Held::SqliteFile(Arc::new(std::sync::Mutex::new(writer))));
+            return Ok(Held::SqliteFile(Box::new(writer)));
         }
         on_backend!(database, |pool, sql| {
             sql::writer_connection(pool, WRITER_CONNECT_TIMEOUT)
@@ -294,17 +303,8 @@ impl Held {
         requests: &[Request],
     ) -> Result<Vec<Result<Applied, Refusal>>, Failed> {
         match self {
-            Held::SqliteFile(writer) => {
-                // One hand-over to a blocking thread for the whole batch, fsync included.
-                let writer = Arc::clone(writer);
-                let requests = requests.to_vec();
-                tokio::task::spawn_blocking(move || {
-                    let mut writer = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    writer.apply_batch(&requests)
-                })
-                .await
-                .unwrap_or_else(|_| Err(Failed::Later(StorageError::Backend(sqlx::Error::WorkerCrashed))))
-            }
+            // A blocking call: the SQLite writer's loop has a thread of its own (`Ledger::start`).
+            Held::SqliteFile(writer) => writer.apply_batch(requests),
             Held::Sqlite(connection) => sql::sqlite::apply_batch(connection, key, requests).await,
             Held::Postgres(connection) => {
                 sql::postgres::apply_batch(connection, key, requests).await
