@@ -3,7 +3,7 @@
 //! against each driver, without the wall of generic bounds sqlx would need otherwise.
 
 macro_rules! backend {
-    ($Db:ty, $begin:literal, $combine:literal, $bulk:expr, $balances_by_trigger:literal, $not_by_date:literal) => {
+    ($Db:ty, $begin:expr, $combine:literal, $bulk:expr, $balances_by_trigger:literal, $not_by_date:literal) => {
         use std::collections::{BTreeMap, HashMap, HashSet};
 
         use domain::audit::{CheckpointKey, Hash, GENESIS_PREV_HASH};
@@ -23,9 +23,8 @@ macro_rules! backend {
 
         type Db = $Db;
 
-        /// How a writer transaction begins. SQLite's `BEGIN IMMEDIATE` takes the write lock up
-        /// front: a deferred transaction that reads first could find its snapshot stale when it
-        /// upgrades to write (`SQLITE_BUSY_SNAPSHOT`) instead of waiting its turn.
+        /// How a writer transaction begins and takes the writer lock, in one round trip (see
+        /// `statements::BEGIN_AND_LOCK_SQLITE` and `…_POSTGRES`).
         const BEGIN_WRITE: &str = $begin;
 
         /// How a batch's INSERTs are gathered into one statement (see `Inserts`).
@@ -49,13 +48,6 @@ macro_rules! backend {
 
         /// Rows per multi-row INSERT: far below either backend's bind-parameter limit.
         const INSERT_ROWS_MAX: usize = 500;
-
-        /// Takes the writer lock: the one `ledger_head` row. On PostgreSQL a row lock that other
-        /// instances' writers queue behind; on SQLite the database write lock.
-        async fn lock(tx: &mut Transaction<'_, Db>) -> Result<(), sqlx::Error> {
-            sqlx::query(statements::LOCK).execute(&mut **tx).await?;
-            Ok(())
-        }
 
         /// Applies a batch of requests in one transaction; per request, what it produced or why
         /// it was refused. An `Err` means nothing was written for anyone (or, when COMMIT itself
@@ -85,7 +77,6 @@ macro_rules! backend {
             key: &CheckpointKey,
             requests: &[Request],
         ) -> Result<Vec<Result<Applied, Refusal>>, StorageError> {
-            lock(tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             let mut snapshot = snapshot(tx, now, requests).await?;
             let head = (snapshot.head_seq, snapshot.head_hash);
@@ -1243,7 +1234,6 @@ macro_rules! backend {
         ) -> Result<Result<Option<T>, Refusal>, StorageError> {
             let read::Admin { actor, credential, roles, action, subject_kind, mut payload, statement, binds } = admin;
             let mut tx = sqlx::Connection::begin_with(connection, BEGIN_WRITE).await?;
-            lock(&mut tx).await?;
             let now = domain::audit::chain_time(OffsetDateTime::now_utc());
             if let Some(credential) = credential {
                 let live = sqlx::query(statements::LIVE_CREDENTIAL)
@@ -1305,13 +1295,13 @@ impl AdminId for i64 {}
 impl AdminId for uuid::Uuid {}
 
 pub(crate) mod sqlite {
-    backend!(sqlx::Sqlite, "BEGIN IMMEDIATE", false, None, false, "+");
+    backend!(sqlx::Sqlite, crate::ledger::statements::BEGIN_AND_LOCK_SQLITE, false, None, false, "+");
 }
 
 pub(crate) mod postgres {
     backend!(
         sqlx::Postgres,
-        "BEGIN",
+        crate::ledger::statements::BEGIN_AND_LOCK_POSTGRES,
         true,
         Some(crate::ledger::bulk::POSTGRES),
         true,

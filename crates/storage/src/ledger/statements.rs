@@ -28,9 +28,27 @@ macro_rules! columns {
 pub(crate) use columns;
 
 /// Takes the writer lock: the one `ledger_head` row. On PostgreSQL a row lock that other
-/// instances' writers queue behind; on SQLite the database write lock (the transaction began
-/// `IMMEDIATE`, so this only counts the batch).
-pub(crate) const LOCK: &str = "UPDATE ledger_head SET batches = batches + 1 WHERE id = 1";
+/// instances' writers queue behind; on SQLite the database write lock is already held (the
+/// transaction began `IMMEDIATE`), so this only counts the batch.
+macro_rules! lock {
+    () => {
+        "UPDATE ledger_head SET batches = batches + 1 WHERE id = 1"
+    };
+}
+
+/// The lock alone, for the SQLite writer (which begins through rusqlite).
+pub(crate) const LOCK: &str = lock!();
+
+/// How a writer transaction begins on SQLite through sqlx, lock included (one script, one
+/// round trip). `BEGIN IMMEDIATE` takes the write lock up front: a deferred transaction that
+/// reads first could find its snapshot stale when it upgrades to write
+/// (`SQLITE_BUSY_SNAPSHOT`) instead of waiting its turn.
+pub(crate) const BEGIN_AND_LOCK_SQLITE: &str = concat!("BEGIN IMMEDIATE; ", lock!());
+
+/// How a writer transaction begins on PostgreSQL, lock included: one simple-query round trip
+/// for both (the lock is the transaction's first statement, so every later statement of the
+/// batch sees what the previous holder committed).
+pub(crate) const BEGIN_AND_LOCK_POSTGRES: &str = concat!("BEGIN; ", lock!());
 
 /// In one statement, what every batch needs: the year's highest receipt serial (`$1`), the
 /// highest NPWZ serial issued, the institution's code (the NPWZ's first digits), the settings
