@@ -8,8 +8,8 @@
 use sqlx::{Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use super::statements::columns;
 use super::plan::{AuditRow, EntryRow, KeyRow, LineRow};
+use super::statements::columns;
 use domain::ledger::Donation;
 
 /// Pushes one bulk INSERT per table onto a query being built.
@@ -31,7 +31,11 @@ pub(crate) const POSTGRES: Bulk<Postgres> = Bulk {
 };
 
 fn donations(query: &mut QueryBuilder<'static, Postgres>, rows: &[Donation]) {
-    query.push(concat!("INSERT INTO donations (", columns!(donations), ") SELECT * FROM UNNEST("));
+    query.push(concat!(
+        "INSERT INTO donations (",
+        columns!(donations),
+        ") SELECT * FROM UNNEST("
+    ));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|d| d.id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|d| d.receipt.year).collect::<Vec<_>>());
@@ -75,7 +79,11 @@ fn donations(query: &mut QueryBuilder<'static, Postgres>, rows: &[Donation]) {
 }
 
 fn entries(query: &mut QueryBuilder<'static, Postgres>, rows: &[EntryRow], now: OffsetDateTime) {
-    query.push(concat!("INSERT INTO journal_entries (", columns!(journal_entries), ") SELECT * FROM UNNEST("));
+    query.push(concat!(
+        "INSERT INTO journal_entries (",
+        columns!(journal_entries),
+        ") SELECT * FROM UNNEST("
+    ));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|e| e.id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|e| e.kind.to_owned()).collect::<Vec<_>>());
@@ -85,7 +93,11 @@ fn entries(query: &mut QueryBuilder<'static, Postgres>, rows: &[EntryRow], now: 
 }
 
 fn lines(query: &mut QueryBuilder<'static, Postgres>, rows: &[LineRow]) {
-    query.push(concat!("INSERT INTO journal_lines (", columns!(journal_lines), ") SELECT * FROM UNNEST("));
+    query.push(concat!(
+        "INSERT INTO journal_lines (",
+        columns!(journal_lines),
+        ") SELECT * FROM UNNEST("
+    ));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|l| l.entry_id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|l| l.line_no).collect::<Vec<_>>());
@@ -100,7 +112,11 @@ fn lines(query: &mut QueryBuilder<'static, Postgres>, rows: &[LineRow]) {
 }
 
 fn keys(query: &mut QueryBuilder<'static, Postgres>, rows: &[KeyRow], now: OffsetDateTime) {
-    query.push(concat!("INSERT INTO idempotency_keys (", columns!(idempotency_keys), ") SELECT * FROM UNNEST("));
+    query.push(concat!(
+        "INSERT INTO idempotency_keys (",
+        columns!(idempotency_keys),
+        ") SELECT * FROM UNNEST("
+    ));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|k| k.user_id).collect::<Vec<_>>());
     args.push_bind(rows.iter().map(|k| k.key.clone()).collect::<Vec<_>>());
@@ -124,7 +140,11 @@ fn keys(query: &mut QueryBuilder<'static, Postgres>, rows: &[KeyRow], now: Offse
 }
 
 fn audit(query: &mut QueryBuilder<'static, Postgres>, rows: &[AuditRow], now: OffsetDateTime) {
-    query.push(concat!("INSERT INTO audit_entries (", columns!(audit_entries), ") SELECT * FROM UNNEST("));
+    query.push(concat!(
+        "INSERT INTO audit_entries (",
+        columns!(audit_entries),
+        ") SELECT * FROM UNNEST("
+    ));
     let mut args = query.separated(", ");
     args.push_bind(rows.iter().map(|a| a.seq).collect::<Vec<_>>());
     args.push_bind(vec![now; rows.len()]);

@@ -1295,7 +1295,14 @@ impl AdminId for i64 {}
 impl AdminId for uuid::Uuid {}
 
 pub(crate) mod sqlite {
-    backend!(sqlx::Sqlite, crate::ledger::statements::BEGIN_AND_LOCK_SQLITE, false, None, false, "+");
+    backend!(
+        sqlx::Sqlite,
+        crate::ledger::statements::BEGIN_AND_LOCK_SQLITE,
+        false,
+        None,
+        false,
+        "+"
+    );
 }
 
 pub(crate) mod postgres {

@@ -102,7 +102,8 @@ pub(crate) const DONOR_EXISTS: &str = "SELECT 1 FROM donors WHERE id = $1";
 pub(crate) const RECIPIENT_EXISTS: &str = "SELECT 1 FROM recipients WHERE id = $1";
 
 /// A stored idempotency key of a user: found by the primary key (`user_id`, `key`).
-pub(crate) const STORED_KEY: &str = "SELECT request_digest, status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2";
+pub(crate) const STORED_KEY: &str =
+    "SELECT request_digest, status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2";
 
 /// Live tokens (not revoked, their user enabled), to be completed with the token hashes
 /// wanted (` = $1` or ` IN (…)`).
