@@ -44,6 +44,10 @@ PostgreSQL a fresh database on a throwaway cluster started as bench/donations.py
    as bench/donations.py does (donations/s = 201s per second, wrk's p50/p99; every 201 must have
    its row in the copy). The copy is then dropped, so the next size grows from exactly this one.
 
+`--explain` logs, after the timings at each size, each listing's plan as the server's SQL
+(copied here from storage: `EXPLAIN QUERY PLAN` and a timed run in Python's sqlite3, or
+PostgreSQL's `EXPLAIN (ANALYZE, BUFFERS)`).
+
 Cost per unit of work, and the growth flag: write µs per donation (1/rate); listings µs per row
 returned (the page); the statement µs per donation received in its period (counted in SQL);
 audit verify µs per entry verified. A figure whose cost per unit at the largest size is more than
@@ -77,6 +81,7 @@ from donations import PASSWORD, Cleanup, Postgres, Server, load_average, machine
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTION = "## Cost as the books grow"
 TYPES = ["zakat_maal", "zakat_penghasilan", "zakat_fitrah", "infak", "sedekah", "wakaf", "fidyah"]
+LISTS = ["first page", "type + March", "open campaign", "closed campaign"]
 METHODS = ["cash", "bank_transfer", "qris", "virtual_account", "card", "e_wallet"]
 WIB = datetime.timezone(datetime.timedelta(hours=7))  # receipts and `received_on` are WIB days
 
@@ -344,7 +349,7 @@ class Books:
         client = Client(self.server.port, self.tokens["amil"])
         out = {}
         lists = {
-            "first page": "/api/v1/donations",
+            LISTS[0]: "/api/v1/donations",
             "type + March": f"/api/v1/donations?type=zakat_maal&received_from={year}-03-01"
                             f"&received_to={year}-03-31",
             "open campaign": f"/api/v1/donations?campaign_id={self.open[0]}",
@@ -419,6 +424,61 @@ class Books:
                 "slow": slow}
 
 
+# `storage::ledger::read::DONATION_SELECT` and the filters of `storage::ledger::sql::donations`,
+# copied for `--explain` (the server does not log its SQL at the default level): keep in step.
+DONATION_SELECT = (
+    "SELECT d.id, d.receipt_year, d.receipt_serial, d.type, d.fund, d.campaign_id, d.donor_id, "
+    "d.amount_minor, d.currency, d.method, d.received_on, d.note, d.amil_share_minor, "
+    "d.recorded_by, d.recorded_at, d.account, d.rate_to_idr, d.booked_minor, "
+    "CAST(COALESCE((SELECT SUM(r.amount_minor) FROM donation_reversals r "
+    "WHERE r.donation_id = d.id), 0) AS BIGINT) AS reversed_minor, "
+    "EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id AND r.kind = 'void') "
+    "AS voided FROM donations d WHERE 1 = 1")
+
+
+def list_sql(books, name):
+    """The listing `name` of `Books.reads` as the server's SQL, with its values inlined."""
+    year = today_wib().year
+    not_by_date = "" if books.pg else "+"  # `NOT_BY_DATE`: SQLite walks the receipt order
+
+    def uuid(value):
+        return f"'{value}'" if books.pg else f"X'{value.replace('-', '')}'"
+
+    where = {
+        "first page": "",
+        "type + March": f" AND {not_by_date}d.received_on >= '{year}-03-01' AND "
+                        f"{not_by_date}d.received_on <= '{year}-03-31' AND d.type = 'zakat_maal'",
+        "open campaign": f" AND d.campaign_id = {uuid(books.open[0])}",
+        "closed campaign": f" AND d.campaign_id = {uuid(books.closed)}",
+    }[name]
+    return (DONATION_SELECT + where +
+            " ORDER BY d.receipt_year DESC, d.receipt_serial DESC LIMIT 50")
+
+
+def explain(books, names):
+    """Logs each listing's plan: SQLite's `EXPLAIN QUERY PLAN` and the query's time in Python's
+    sqlite3 (median of 5), PostgreSQL's `EXPLAIN (ANALYZE, BUFFERS)`."""
+    for name in names:
+        sql = list_sql(books, name)
+        if books.pg:
+            plan = books.pg.psql("EXPLAIN (ANALYZE, BUFFERS) " + sql, db=books.db)
+        else:
+            path = os.path.join(books.data_dir, "donation_platform.db")
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                plan = "\n".join(f"{row[0]} {row[1]} {row[3]}"
+                                 for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+                times = []
+                for _ in range(5):
+                    start = time.perf_counter()
+                    conn.execute(sql).fetchall()
+                    times.append((time.perf_counter() - start) * 1000)
+                plan += f"\n(sqlite3 {sqlite3.sqlite_version}: median {statistics.median(times):.2f} ms)"
+            finally:
+                conn.close()
+        log(f"plan of {name} at {books.count():,} ({books.backend}):\n{sql}\n{plan}")
+
+
 def measure(args, scratch, cleanup, backend, pg):
     books = Books(args, scratch, cleanup, backend, pg)
     results = []
@@ -427,6 +487,8 @@ def measure(args, scratch, cleanup, backend, pg):
         fill = books.grow(size, first=i == 0)
         point = {"backend": backend, "size": size, "fill": fill}
         point.update(books.reads())
+        if args.explain:
+            explain(books, LISTS)
         point["write"] = books.write_rate(label)
         results.append(point)
         log(f"point {json.dumps(point)}")  # the raw figures, kept in the log if a later one fails
@@ -443,7 +505,7 @@ def figures(p, clients):
     w = p["write"]
     rows.append((f"write, {clients} clients", f"{w['rate']:,.0f}/s (p99 {w['p99_ms']:.1f} ms)",
                  1e6 / w["rate"], "donation"))
-    for name in ("first page", "type + March", "open campaign", "closed campaign"):
+    for name in LISTS:
         r = p[name]
         rows.append((f"list: {name}", f"{r['median_ms']:.2f} ms (p99 {r['p99_ms']:.2f} ms)",
                      r["median_ms"] * 1000 / max(r["rows"], 1), f"row returned ({r['rows']})"))
@@ -501,6 +563,8 @@ def main():
     parser.add_argument("--statement-runs", type=int, default=5)
     parser.add_argument("--flag", type=float, default=2.0,
                         help="flag a unit cost that grows more than this from the first size")
+    parser.add_argument("--explain", action="store_true",
+                        help="log each listing's query plan at each size (after its timings)")
     parser.add_argument("--write", action="store_true", help="put the section in BENCHMARKS.md")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
