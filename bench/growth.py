@@ -551,6 +551,29 @@ def markdown(args, command, results, versions, loads):
     return "\n".join(lines) + "\n"
 
 
+def from_logs(args):
+    """The section from runs' logs: their `command`, `load` and `point` lines, in order."""
+    results, commands, loads = [], [], []
+    for path in args.from_log.split(","):
+        with open(path) as f:
+            for line in f:
+                kind, _, rest = line.removeprefix("bench: ").partition(" ")
+                if kind == "point":
+                    results.append(json.loads(rest))
+                elif kind == "command":
+                    commands.append(rest.strip())
+                elif kind == "load":
+                    loads.append(rest.strip())
+    if not results:
+        sys.exit(f"no `point` lines in {args.from_log}")
+    versions = {"pg": "15", "platform": subprocess.run(
+        [args.binary, "version"], capture_output=True, text=True).stdout.strip()}
+    load = (loads[0], loads[-1]) if loads else ("?", "?")
+    text = markdown(args, " && ".join(commands) or "python3 bench/growth.py", results, versions, load)
+    common.publish(SECTION, text, args.write)
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/donation_platform"))
@@ -565,6 +588,8 @@ def main():
                         help="flag a unit cost that grows more than this from the first size")
     parser.add_argument("--explain", action="store_true",
                         help="log each listing's query plan at each size (after its timings)")
+    parser.add_argument("--from-log", metavar="LOG,LOG", help="measure nothing: the table from the "
+                        "`point` lines of these logs (runs' stderr), e.g. of one run per backend")
     parser.add_argument("--write", action="store_true", help="put the section in BENCHMARKS.md")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
@@ -573,12 +598,16 @@ def main():
     backends = [b for b in args.backends.split(",") if b]
     if not set(backends) <= {"sqlite", "postgres"}:
         parser.error("--backends takes sqlite and/or postgres")
+    if args.from_log:
+        return from_logs(args)
     if not shutil.which("wrk"):
         sys.exit("missing wrk: apt-get install -y wrk")
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"no binary at {args.binary}: cargo build --release (or --binary PATH)")
     command = shlex.join(["python3", "bench/growth.py",
                           *[a for a in sys.argv[1:] if a != "--write"]])
+    log(f"command {command}")
+    log(f"load {load_average()}")
 
     def on_term(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
