@@ -29,8 +29,8 @@ PostgreSQL a fresh database on a throwaway cluster started as bench/donations.py
    every thread has, the script sends wrk SIGINT. Fill rate = 201s / wall time. The rows are
    counted after each fill and must equal the size; any non-201 fails the run.
 2. At the size, on the server that filled it (nothing else writes meanwhile), over one
-   keep-alive connection, 5 warm-up requests then `--requests` sequential ones each, median and
-   p99 client-side: `GET /api/v1/donations` (the first page: newest 50), the same filtered by
+   keep-alive connection, 5 warm-up requests then `--requests` sequential ones each (or as many
+   as fit in `--list-seconds`, at least 10), median and p99 client-side: `GET /api/v1/donations` (the first page: newest 50), the same filtered by
    `type=zakat_maal` and a March-of-this-year `received_from`/`received_to`, by an open
    campaign, and by the closed campaign. Then `GET /api/v1/reports/changes-in-funds` for
    this year to date (1 January to today in WIB, as a statement may not end in the future; the
@@ -43,6 +43,10 @@ PostgreSQL a fresh database on a throwaway cluster started as bench/donations.py
    /api/v1/donations` with the same bodies for `--seconds` at `--clients` connections, exactly
    as bench/donations.py does (donations/s = 201s per second, wrk's p50/p99; every 201 must have
    its row in the copy). The copy is then dropped, so the next size grows from exactly this one.
+
+`--resume DATA_DIR` (SQLite) carries on with the books a run cut short left (copy or hard-link
+its data directory first: a run removes its own on exit): fresh tokens for the same users, the
+campaigns found by name. `--from-log` then puts the points of several runs in one table.
 
 `--explain` logs, after the timings at each size, each listing's plan as the server's SQL
 (copied here from storage: `EXPLAIN QUERY PLAN` and a timed run in Python's sqlite3, or
@@ -73,6 +77,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid as uuid_module
 
 import common
 from balances import Client, percentile
@@ -264,19 +269,28 @@ def wait_for_markers(proc, marker, threads, deadline):
 class Books:
     """One backend's growing database: the server on it, its tokens and campaigns, and SQL."""
 
-    def __init__(self, args, scratch, cleanup, backend, pg):
+    CAMPAIGNS = ("Closed Ramadan", "Banjir", "Sekolah", "Masjid")
+
+    def __init__(self, args, scratch, cleanup, backend, pg, resume=None):
         self.args, self.scratch, self.cleanup, self.backend, self.pg = args, scratch, cleanup, backend, pg
         self.db = f"growth_{secrets.token_hex(3)}" if pg else None
         if pg:
             pg.psql(f"CREATE DATABASE {self.db}")
-        self.server = self.start_server(None)
+        self.server = self.start_server(resume)
         self.data_dir = self.server.env["DATA_DIR"]
-        self.tokens = self.make_users(self.server)
-        admin = Client(self.server.port, self.tokens["admin"])
-        self.campaigns = [json.loads(admin.request(
-            "POST", "/api/v1/campaigns", {"name": name, "purpose": f"Bench campaign {name}"},
-            expect=201)[1])["id"] for name in ("Closed Ramadan", "Banjir", "Sekolah", "Masjid")]
-        admin.close()
+        if resume:
+            self.tokens = {role: self.server.cli("token", "create", "--email",
+                                                 f"{role}@example.org").strip()
+                           for role in ("admin", "amil")}
+            self.campaigns = [str(uuid_module.UUID(bytes=self.sql_value(
+                "SELECT id FROM campaigns WHERE name = ?", name))) for name in self.CAMPAIGNS]
+        else:
+            self.tokens = self.make_users(self.server)
+            admin = Client(self.server.port, self.tokens["admin"])
+            self.campaigns = [json.loads(admin.request(
+                "POST", "/api/v1/campaigns", {"name": name, "purpose": f"Bench campaign {name}"},
+                expect=201)[1])["id"] for name in self.CAMPAIGNS]
+            admin.close()
         self.closed, self.open = self.campaigns[0], self.campaigns[1:]
 
     def start_server(self, data_dir, db=None):
@@ -304,10 +318,14 @@ class Books:
         """One number from `query` (read-only), on this database or a copy of it."""
         if self.pg:
             return int(self.pg.psql(query, db=db or self.db))
+        return self.sql_value(query, data_dir=data_dir)
+
+    def sql_value(self, query, *params, data_dir=None):
+        """One value from `query` on the SQLite file (read-only)."""
         path = os.path.join(data_dir or self.data_dir, "donation_platform.db")
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            return conn.execute(query).fetchone()[0]
+            return conn.execute(query, params).fetchone()[0]
         finally:
             conn.close()
 
@@ -359,14 +377,18 @@ class Books:
             for _ in range(5):
                 client.request("GET", path)
             times, rows = [], None
-            for _ in range(self.args.requests):
+            # At most `--list-seconds` of samples (at least 10): a listing that walks the whole
+            # table would otherwise take most of an hour at 1M rows on a loaded machine.
+            deadline = time.perf_counter() + self.args.list_seconds
+            while len(times) < self.args.requests and (len(times) < 10
+                                                       or time.perf_counter() < deadline):
                 ms, body = client.request("GET", path)
                 times.append(ms)
                 rows = len(json.loads(body)["donations"])
             out[name] = {"median_ms": statistics.median(times), "p99_ms": percentile(times, 99),
-                         "rows": rows, "path": path}
+                         "rows": rows, "path": path, "samples": len(times)}
             log(f"  {name}: median {out[name]['median_ms']:.2f} ms, p99 "
-                f"{out[name]['p99_ms']:.2f} ms, {rows} rows")
+                f"{out[name]['p99_ms']:.2f} ms, {rows} rows, {len(times)} requests")
         # The year to date: a statement may not end in the future.
         path = f"/api/v1/reports/changes-in-funds?from={year}-01-01&to={today_wib().isoformat()}"
         times = [client.request("GET", path)[0] for _ in range(self.args.statement_runs)]
@@ -480,7 +502,7 @@ def explain(books, names):
 
 
 def measure(args, scratch, cleanup, backend, pg):
-    books = Books(args, scratch, cleanup, backend, pg)
+    books = Books(args, scratch, cleanup, backend, pg, resume=args.resume)
     results = []
     for i, size in enumerate(args.sizes):
         label = f"{backend}-{size}"
@@ -499,7 +521,7 @@ def measure(args, scratch, cleanup, backend, pg):
 # ---------------------------------------------------------------------------------------------
 # report
 
-def figures(p, clients):
+def figures(p, clients, requests):
     """Each figure at one size: (label, the figure as text, its cost per unit in µs, the unit)."""
     rows = []
     w = p["write"]
@@ -507,7 +529,8 @@ def figures(p, clients):
                  1e6 / w["rate"], "donation"))
     for name in LISTS:
         r = p[name]
-        rows.append((f"list: {name}", f"{r['median_ms']:.2f} ms (p99 {r['p99_ms']:.2f} ms)",
+        few = f", {r['samples']} requests" if r.get("samples", requests) < requests else ""
+        rows.append((f"list: {name}", f"{r['median_ms']:.2f} ms (p99 {r['p99_ms']:.2f} ms{few})",
                      r["median_ms"] * 1000 / max(r["rows"], 1), f"row returned ({r['rows']})"))
     s = p["statement"]
     rows.append(("statement of the year", f"{s['median_ms']:,.1f} ms",
@@ -536,7 +559,7 @@ def markdown(args, command, results, versions, loads):
         head = "| figure | " + " | ".join(f"{s:,}" for s in sizes) + " | unit cost ×, " \
             f"{sizes[0]:,} → {sizes[-1]:,} |"
         lines += [head, "|---|" + "---:|" * (len(sizes) + 1)]
-        table = [figures(p, args.clients) for p in points]
+        table = [figures(p, args.clients, args.requests) for p in points]
         fill = " | ".join(f"{p['fill']['rate']:,.0f}/s" if p["fill"]["rate"] else "–"
                           for p in points)
         lines.append(f"| fill rate (to this size) | {fill} | |")
@@ -583,7 +606,11 @@ def main():
     parser.add_argument("--clients", type=int, default=64, help="connections for the write rate")
     parser.add_argument("--fill-clients", type=int, default=64, help="connections for the fill")
     parser.add_argument("--requests", type=int, default=200, help="sequential requests per listing")
+    parser.add_argument("--list-seconds", type=float, default=120,
+                        help="stop a listing's samples after this long (at least 10 requests)")
     parser.add_argument("--statement-runs", type=int, default=5)
+    parser.add_argument("--resume", metavar="DATA_DIR", help="SQLite only: grow and measure the "
+                        "books in this data directory (of a run cut short), from their size on")
     parser.add_argument("--flag", type=float, default=2.0,
                         help="flag a unit cost that grows more than this from the first size")
     parser.add_argument("--explain", action="store_true",
@@ -600,6 +627,8 @@ def main():
         parser.error("--backends takes sqlite and/or postgres")
     if args.from_log:
         return from_logs(args)
+    if args.resume and backends != ["sqlite"]:
+        parser.error("--resume takes a SQLite data directory: --backends sqlite")
     if not shutil.which("wrk"):
         sys.exit("missing wrk: apt-get install -y wrk")
     if not os.access(args.binary, os.X_OK):
