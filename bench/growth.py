@@ -507,7 +507,8 @@ def measure(args, scratch, cleanup, backend, pg):
     for i, size in enumerate(args.sizes):
         label = f"{backend}-{size}"
         fill = books.grow(size, first=i == 0)
-        point = {"backend": backend, "size": size, "fill": fill}
+        # The books' own count: a resumed run's books may hold more than the size asked.
+        point = {"backend": backend, "size": books.count(), "fill": fill}
         point.update(books.reads())
         if args.explain:
             explain(books, LISTS)
