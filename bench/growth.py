@@ -212,7 +212,7 @@ def lua_list(values):
     return ",".join(f'"{v}"' for v in values)
 
 
-def run_wrk(scratch, port, token, campaigns, total, clients, seconds, seed):
+def run_wrk(scratch, port, token, campaigns, total, clients, seconds, seed, min_rate=300):
     """Sends `total` donations (or, with `total=None`, as many as fit in `seconds`) from wrk over
     `clients` connections; wrk's result with the wall time (`wall_s`) added."""
     nonce = secrets.token_hex(4)
@@ -234,7 +234,7 @@ def run_wrk(scratch, port, token, campaigns, total, clients, seconds, seed):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         if total is not None:
-            wait_for_markers(proc, marker, threads, deadline=start + 120 + total / 300)
+            wait_for_markers(proc, marker, threads, deadline=start + 120 + total / min_rate)
         out, err = proc.communicate(timeout=seconds + 120)
     finally:
         if proc.poll() is None:
@@ -353,7 +353,7 @@ class Books:
         campaigns = self.campaigns if first else self.open
         log(f"{self.backend}: growing {have:,} -> {size:,} ({self.args.fill_clients} clients)")
         r = run_wrk(self.scratch, self.server.port, self.tokens["amil"], campaigns, need,
-                    self.args.fill_clients, 0, seed=size)
+                    self.args.fill_clients, 0, seed=size, min_rate=self.args.fill_min_rate)
         rows = self.count()
         if r["ok"] != need or rows != size:
             raise RuntimeError(f"{self.backend}: the fill answered {r['ok']} 201s for {need} "
@@ -606,6 +606,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration of the write rate")
     parser.add_argument("--clients", type=int, default=64, help="connections for the write rate")
     parser.add_argument("--fill-clients", type=int, default=64, help="connections for the fill")
+    parser.add_argument("--fill-min-rate", type=float, default=300,
+                        help="fail a fill slower than this many donations/s (plus 120 s)")
     parser.add_argument("--requests", type=int, default=200, help="sequential requests per listing")
     parser.add_argument("--list-seconds", type=float, default=120,
                         help="stop a listing's samples after this long (at least 10 requests)")
