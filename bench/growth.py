@@ -4,7 +4,7 @@
 
 Usage: python3 bench/growth.py [--sizes 10000,100000,1000000] [--backends sqlite,postgres]
                                [--seconds 10] [--clients 64] [--requests 200] [--binary PATH]
-                               [--write]
+                               [--explain] [--resume DATA_DIR] [--from-log LOG,LOG] [--write]
 Builds nothing: run `cargo build --release` first (the default binary is target/release/).
 Needs `wrk`, and for PostgreSQL the server programs (/usr/lib/postgresql/15/bin); the server,
 the throwaway PostgreSQL cluster and the process helpers are bench/donations.py's, the HTTP
@@ -30,11 +30,11 @@ PostgreSQL a fresh database on a throwaway cluster started as bench/donations.py
    counted after each fill and must equal the size; any non-201 fails the run.
 2. At the size, on the server that filled it (nothing else writes meanwhile), over one
    keep-alive connection, 5 warm-up requests then `--requests` sequential ones each (or as many
-   as fit in `--list-seconds`, at least 10), median and p99 client-side: `GET /api/v1/donations` (the first page: newest 50), the same filtered by
-   `type=zakat_maal` and a March-of-this-year `received_from`/`received_to`, by an open
-   campaign, and by the closed campaign. Then `GET /api/v1/reports/changes-in-funds` for
-   this year to date (1 January to today in WIB, as a statement may not end in the future; the
-   PSAK 109 statement): median of `--statement-runs`.
+   as fit in `--list-seconds`, at least 10), median and p99 client-side: `GET /api/v1/donations`
+   (the first page: newest 50), the same filtered by `type=zakat_maal` and a March-of-this-year
+   `received_from`/`received_to`, by an open campaign, and by the closed campaign. Then
+   `GET /api/v1/reports/changes-in-funds` for this year to date (1 January to today in WIB, as a
+   statement may not end in the future; the PSAK 109 statement): median of `--statement-runs`.
    Then `donation_platform audit verify --json` in the server's environment (same database, the
    server idle): wall time of one run and the entries it verified.
 3. The write rate at the size: the server is stopped and its data copied (SQLite: the data
