@@ -506,7 +506,8 @@ def measure(args, scratch, cleanup, backend, pg):
     results = []
     for i, size in enumerate(args.sizes):
         label = f"{backend}-{size}"
-        fill = books.grow(size, first=i == 0)
+        # A resumed run's books are past their first size: the closed campaign stays closed.
+        fill = books.grow(size, first=i == 0 and not args.resume)
         # The books' own count: a resumed run's books may hold more than the size asked.
         point = {"backend": backend, "size": books.count(), "fill": fill}
         point.update(books.reads())
@@ -529,7 +530,10 @@ def figures(p, clients, requests):
     rows.append((f"write, {clients} clients", f"{w['rate']:,.0f}/s (p99 {w['p99_ms']:.1f} ms)",
                  1e6 / w["rate"], "donation"))
     for name in LISTS:
-        r = p[name]
+        r = p.get(name)
+        if r is None:  # left out of a point (see the section's notes)
+            rows.append((f"list: {name}", None, None, "row returned"))
+            continue
         few = f", {r['samples']} requests" if r.get("samples", requests) < requests else ""
         rows.append((f"list: {name}", f"{r['median_ms']:.2f} ms (p99 {r['p99_ms']:.2f} ms{few})",
                      r["median_ms"] * 1000 / max(r["rows"], 1), f"row returned ({r['rows']})"))
@@ -566,8 +570,10 @@ def markdown(args, command, results, versions, loads):
         lines.append(f"| fill rate (to this size) | {fill} | |")
         for k, (label, _, _, unit) in enumerate(table[0]):
             unit = unit.split(" (")[0]
-            cells = [f"{t[k][1]}<br>{t[k][2]:,.1f} µs/{t[k][3]}" for t in table]
-            ratio = table[-1][k][2] / table[0][k][2]
+            cells = [f"{t[k][1]}<br>{t[k][2]:,.1f} µs/{t[k][3]}" if t[k][1] else "n/a"
+                     for t in table]
+            costs = [t[k][2] for t in table if t[k][2] is not None]
+            ratio = costs[-1] / costs[0]
             flag = f"**{ratio:.1f}× ⚠**" if ratio > args.flag else f"{ratio:.1f}×"
             lines.append(f"| {label} (µs per {unit}) | " + " | ".join(cells) + f" | {flag} |")
         slow = sum(p["write"]["slow"] for p in points)
