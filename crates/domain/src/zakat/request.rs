@@ -424,7 +424,8 @@ impl Request {
                 category,
             });
         }
-        let raw: RequestFields = serde_path_to_error::deserialize(Value::Object(fields.clone()))
+        // Read from the object in place: no copy of it per request.
+        let raw: RequestFields = serde_path_to_error::deserialize(fields)
             .map_err(|err| {
                 let path = err.path().to_string();
                 let message = err.into_inner().to_string();
