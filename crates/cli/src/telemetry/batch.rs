@@ -210,12 +210,17 @@ mod tests {
         }
     }
 
+    /// Writes `text` as the subscriber writes a line: in one `write_all`.
+    fn line(queue: &LogQueue, text: &str) {
+        queue.make_writer().write_all(text.as_bytes()).unwrap();
+    }
+
     #[test]
     fn lines_are_written_in_order_in_few_writes_and_all_of_them_when_the_guard_drops() {
         let kept = Kept::default();
         let (queue, guard) = start(kept.clone()).unwrap();
         for n in 0..1_000 {
-            writeln!(queue.make_writer(), "line {n}").unwrap();
+            line(&queue, &format!("line {n}\n"));
         }
         drop(guard);
         let text = String::from_utf8(kept.bytes.lock().unwrap().clone()).unwrap();
@@ -241,12 +246,12 @@ mod tests {
         let (release, stuck) = mpsc::channel();
         let kept = Kept::default();
         let (queue, guard) = start(Stuck(stuck, kept.clone())).unwrap();
-        writeln!(queue.make_writer(), "first").unwrap();
+        line(&queue, "first\n");
         // The writer takes "first" and blocks writing it; the queue then fills.
         thread::sleep(BATCH_WINDOW * 4);
         let started = std::time::Instant::now();
         for n in 0..LINES_QUEUED_MAX + 100 {
-            writeln!(queue.make_writer(), "line {n}").unwrap();
+            line(&queue, &format!("line {n}\n"));
         }
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(queue.dropped_lines(), 100);
