@@ -139,7 +139,10 @@ mod tests {
         for hostile in ["", "a b", "naïve", &"a".repeat(65)] {
             let fresh = with(hostile);
             let fresh = fresh.to_str().unwrap();
-            assert!(uuid::Uuid::parse_str(fresh).is_ok(), "{hostile:?} -> {fresh}");
+            assert!(
+                uuid::Uuid::parse_str(fresh).is_ok(),
+                "{hostile:?} -> {fresh}"
+            );
         }
         assert_ne!(fresh_request_id(), fresh_request_id());
     }

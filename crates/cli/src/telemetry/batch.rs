@@ -224,9 +224,15 @@ mod tests {
         }
         drop(guard);
         let text = String::from_utf8(kept.bytes.lock().unwrap().clone()).unwrap();
-        let expected: String = (0..1_000).map(|n| format!("line {n}\n")).collect();
+        let expected = (0..1_000)
+            .map(|n| format!("line {n}\n"))
+            .collect::<Vec<_>>()
+            .concat();
         assert_eq!(text, expected);
-        assert!(kept.writes.load(Ordering::Relaxed) < 100, "one write per line");
+        assert!(
+            kept.writes.load(Ordering::Relaxed) < 100,
+            "one write per line"
+        );
         assert_eq!(queue.dropped_lines(), 0);
     }
 

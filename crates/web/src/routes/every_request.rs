@@ -25,6 +25,10 @@ use crate::problem::Problem;
 use crate::server::ReceivedInFull;
 use crate::telemetry::Observation;
 
+/// Headers this layer adds to a response: the request id, the security headers (HSTS too in
+/// prod) and `Connection` while draining.
+const RESPONSE_HEADERS_ADDED: usize = 9;
+
 /// The layer, applied to every route and the fallback.
 #[derive(Clone)]
 pub(super) struct Layer {
@@ -74,7 +78,10 @@ where
         let received = request.extensions().get::<ReceivedInFull>().cloned();
         let observation = Observation::begin(&request, method);
         // Called here, after our own `poll_ready` readied it, as tower's contract asks.
-        let answered = self.inner.call(request).instrument(observation.span().clone());
+        let answered = self
+            .inner
+            .call(request)
+            .instrument(observation.span().clone());
         let state = self.state.clone();
         Box::pin(async move {
             let timeout = state.request_timeout();
@@ -82,6 +89,9 @@ where
                 Ok(Ok(response)) => response,
                 Err(_) => timed_out(timeout, received.as_ref()),
             };
+            // Room for the request id and the security headers at once, rather than growing
+            // the map on the way.
+            response.headers_mut().reserve(RESPONSE_HEADERS_ADDED);
             observation.finish(&state, &mut response);
             if http1 && state.is_draining() {
                 close_connection(&mut response);
