@@ -863,20 +863,15 @@ fn rp(value: Decimal) -> String {
         .split_once('.')
         .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
     let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
-    // Written straight into one string sized for it (a trace formats a handful of amounts
-    // per request).
-    let mut grouped = String::with_capacity(text.len() + digits.len() / 3 + 4);
-    grouped.push_str("Rp ");
-    grouped.push_str(sign);
+    let mut grouped = String::new();
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
             grouped.push(',');
         }
         grouped.push(digit);
     }
-    if let Some(fraction) = fraction {
-        grouped.push('.');
-        grouped.push_str(fraction);
+    match fraction {
+        Some(fraction) => format!("Rp {sign}{grouped}.{fraction}"),
+        None => format!("Rp {sign}{grouped}"),
     }
-    grouped
 }

@@ -4,8 +4,8 @@
 //!
 //! One hand-written tower service instead of five `axum::middleware::from_fn` layers: each of
 //! those boxed a future and the rest of the stack (`Next`) per request, and cloned the layers
-//! under it, which cost ~XX% of a `/healthz` request (BENCHMARKS.md, "HTTP path against the
-//! OTP yardstick"). The order is the one the layers had, outermost first: security headers,
+//! under it: ~22% of the server's CPU on `/healthz`, and `/healthz` went from 27,196 to 35,605
+//! req/s without them (BENCHMARKS.md, "HTTP path against the OTP yardstick"). The order is the one the layers had, outermost first: security headers,
 //! draining, method check, telemetry, time limit (so a timed-out request is logged and
 //! counted), handler.
 
@@ -24,10 +24,6 @@ use crate::metrics::{OTHER_METHOD, method_label};
 use crate::problem::Problem;
 use crate::server::ReceivedInFull;
 use crate::telemetry::Observation;
-
-/// Headers this layer adds to a response: the request id, the security headers (HSTS too in
-/// prod) and `Connection` while draining.
-const RESPONSE_HEADERS_ADDED: usize = 9;
 
 /// The layer, applied to every route and the fallback.
 #[derive(Clone)]
@@ -89,9 +85,6 @@ where
                 Ok(Ok(response)) => response,
                 Err(_) => timed_out(timeout, received.as_ref()),
             };
-            // Room for the request id and the security headers at once, rather than growing
-            // the map on the way.
-            response.headers_mut().reserve(RESPONSE_HEADERS_ADDED);
             observation.finish(&state, &mut response);
             if http1 && state.is_draining() {
                 close_connection(&mut response);
