@@ -3,17 +3,16 @@
 //! (`log-level`).
 //!
 //! Lines are written by a thread of their own through a bounded queue that drops lines when
-//! full (`tracing-appender`'s lossy non-blocking writer): a request never waits for the log.
-//! Before, every request wrote its line to stderr on the async workers, and with stderr's
-//! reader stopped the server stalled after ~415 requests. Dropped lines are counted in
-//! `/metrics` (`log_lines_dropped_total`).
+//! full ([`batch`]): a request never waits for the log. Before, every request wrote its line
+//! to stderr on the async workers, and with stderr's reader stopped the server stalled after
+//! ~415 requests. Dropped lines are counted in `/metrics` (`log_lines_dropped_total`).
 
+mod batch;
 mod rotate;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, LogFormat};
@@ -23,28 +22,19 @@ pub use rotate::{LOG_FILE_BYTES_MAX, LOG_FILES_KEPT, RotatingFile};
 /// Set by `daemon` for its child: the log file to write (rotated by size) instead of stderr.
 pub const LOG_FILE_ENV: &str = "DONATION_PLATFORM_LOG_FILE";
 
-/// Lines the queue to the writer thread holds before it drops new ones: ~2 MB at a typical
-/// 250-byte request line, a tenth of a second of the busiest `/healthz` load we measured at
-/// `info` (77k/s), so a log reader that pauses briefly loses nothing while one that stops costs
-/// us a bounded amount of memory.
-const LOG_LINES_QUEUED_MAX: usize = 8_192;
-
-/// The writer thread's buffer: lines that arrive together go out in one `write`.
-const LOG_WRITE_BUFFER_BYTES: usize = 64 * 1024;
-
 /// Replaces the running filter; set once the subscriber is installed.
 type Reload = Box<dyn Fn(EnvFilter) -> Result<(), String> + Send + Sync>;
 
 static RELOAD: OnceLock<Reload> = OnceLock::new();
 
-/// Counts the lines the installed writer dropped.
-static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
+/// The installed writer's queue, which counts the lines it dropped.
+static DROPPED: OnceLock<batch::LogQueue> = OnceLock::new();
 
 /// Keeps the log writer thread running; dropping it writes out the queued lines (waiting up to
 /// about a second), so hold it until the process is about to exit.
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
-    _writer: WorkerGuard,
+    _writer: Option<batch::WriterGuard>,
 }
 
 /// Installs the global subscriber for this process from the configuration.
@@ -55,10 +45,6 @@ pub struct LogGuard {
 pub fn init(config: &Config) -> LogGuard {
     // Validated already by `Config::load`; fall back to `info` rather than panic regardless.
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(LOG_LINES_QUEUED_MAX)
-        .thread_name("log-writer");
     let file = std::env::var_os(LOG_FILE_ENV)
         .map(PathBuf::from)
         .and_then(|path| match RotatingFile::open(path.clone()) {
@@ -74,17 +60,19 @@ pub fn init(config: &Config) -> LogGuard {
     let to_terminal = file.is_none()
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = match file {
-        Some(file) => builder.finish(std::io::BufWriter::with_capacity(
-            LOG_WRITE_BUFFER_BYTES,
-            file,
-        )),
-        None => builder.finish(std::io::BufWriter::with_capacity(
-            LOG_WRITE_BUFFER_BYTES,
-            std::io::stderr(),
-        )),
+    // Each batch goes out in one `write` of its own: no buffer in between.
+    let started = match file {
+        Some(file) => batch::start(file),
+        None => batch::start(std::io::stderr()),
     };
-    let dropped = writer.error_counter();
+    let (writer, guard) = match started {
+        Ok((queue, guard)) => (queue, Some(guard)),
+        Err(err) => {
+            eprintln!("cannot start the log writer thread: {err}; not logging");
+            return LogGuard { _writer: None };
+        }
+    };
+    let dropped = writer.clone();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -130,9 +118,7 @@ fn remember_if_installed<S: 'static>(
 /// Log lines dropped since the process started because the writer fell behind.
 #[must_use]
 pub fn dropped_lines() -> u64 {
-    DROPPED.get().map_or(0, |counter| {
-        u64::try_from(counter.dropped_lines()).unwrap_or(u64::MAX)
-    })
+    DROPPED.get().map_or(0, batch::LogQueue::dropped_lines)
 }
 
 /// Changes the running log filter to `directives` (`debug`, `info,sqlx=warn`, …).

@@ -2,14 +2,10 @@
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
-use axum::middleware::Next;
 use axum::response::Response;
-use tracing::Instrument as _;
 
-use crate::metrics::{OTHER_METHOD, method_label};
-use crate::routes::ExtensionMethod;
 use crate::{AppState, REQUEST_ID_HEADER};
 
 /// A request id longer than this is not an id but an attempt to bloat our logs.
@@ -19,69 +15,103 @@ const REQUEST_ID_LENGTH_MAX: usize = 64;
 /// number of metric series.
 pub(crate) const UNMATCHED_ROUTE: &str = "unmatched";
 
-/// Middleware: assigns the request id, logs the request once it is answered, records metrics.
+/// One request being observed: begun before its handler runs, finished on its response.
 ///
 /// Only the route template is logged, never the concrete path or query: those can carry
-/// personal data (a donor id, a NIK in a search). The method is one of a fixed few labels:
-/// requests with any other method never get here (`routes::refuse_unknown_methods`).
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let request_id = request_id_of(&request);
-    let method = if request.extensions().get::<ExtensionMethod>().is_some() {
-        OTHER_METHOD
-    } else {
-        method_label(request.method()).unwrap_or(OTHER_METHOD)
-    };
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED_ROUTE, MatchedPath::as_str)
-        .to_owned();
-    let span = tracing::info_span!("request", id = %request_id);
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    state
-        .metrics()
-        .record_request(method, &route, status, elapsed.as_secs_f64());
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
-    // Why a request failed is logged here, once, on its line: at `error` for a server error
-    // (but not for a 503 that only says "not now", such as readiness while draining).
-    let error = response
-        .extensions_mut()
-        .remove::<ErrorCause>()
-        .map(|cause| cause.0);
-    let error = error.as_deref();
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        if status >= 500 && (error.is_some() || status != 503) {
-            tracing::error!(method, route, status, latency_ms, error, "request");
-        } else {
-            tracing::info!(method, route, status, latency_ms, error, "request");
-        }
-    });
-    response
+/// personal data (a donor id, a NIK in a search). The method is one of a fixed few labels
+/// (`routes::every_request` replaces any other before it gets here).
+pub(crate) struct Observation {
+    started: Instant,
+    method: &'static str,
+    /// The route template, shared with the request's `MatchedPath` (no copy per request).
+    route: Option<MatchedPath>,
+    /// The client's id when it sent a sane one (its header value, not copied), else a
+    /// fresh UUID.
+    request_id: HeaderValue,
+    span: tracing::Span,
 }
 
-fn request_id_of(request: &Request) -> String {
+impl Observation {
+    /// Starts the clock and opens the request's span (its handler runs in it, so everything
+    /// logged on the request's behalf carries the id).
+    pub(crate) fn begin(request: &Request, method: &'static str) -> Self {
+        let request_id = request_id_of(request);
+        // The id is ASCII by construction (checked, or a UUID), so it always reads as text.
+        let span = tracing::info_span!("request", id = %request_id.to_str().unwrap_or_default());
+        Observation {
+            started: Instant::now(),
+            method,
+            route: request.extensions().get::<MatchedPath>().cloned(),
+            request_id,
+            span,
+        }
+    }
+
+    /// The request's span, for its handler to run in.
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Counts the request, tags its response with the request id, and logs its line: at
+    /// `error` for a server error (but not for a 503 that only says "not now", such as
+    /// readiness while draining), with why it failed when its error said so.
+    pub(crate) fn finish(self, state: &AppState, response: &mut Response) {
+        let elapsed = self.started.elapsed();
+        let status = response.status().as_u16();
+        let method = self.method;
+        let route = self
+            .route
+            .as_ref()
+            .map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
+        state
+            .metrics()
+            .record_request(method, route, status, elapsed.as_secs_f64());
+        response
+            .headers_mut()
+            .insert(REQUEST_ID_HEADER, self.request_id);
+        let error = response
+            .extensions_mut()
+            .remove::<ErrorCause>()
+            .map(|cause| cause.0);
+        let error = error.as_deref();
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        self.span.in_scope(|| {
+            if status >= 500 && (error.is_some() || status != 503) {
+                tracing::error!(method, route, status, latency_ms, error, "request");
+            } else {
+                tracing::info!(method, route, status, latency_ms, error, "request");
+            }
+        });
+    }
+}
+
+/// The request's own id when it is sane (1 to 64 of `[A-Za-z0-9._-]`), else a fresh UUID.
+fn request_id_of(request: &Request) -> HeaderValue {
     request
         .headers()
         .get(REQUEST_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| {
-            !id.is_empty()
-                && id.len() <= REQUEST_ID_LENGTH_MAX
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        })
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+        .filter(|value| is_sane_request_id(value.as_bytes()))
+        .cloned()
+        .unwrap_or_else(fresh_request_id)
+}
+
+fn is_sane_request_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= REQUEST_ID_LENGTH_MAX
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+}
+
+/// A random (v4) UUID, hyphenated, written straight into the header value.
+fn fresh_request_id() -> HeaderValue {
+    let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+    let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+    HeaderValue::from_str(text).expect("a UUID is ASCII")
 }
 
 /// Why a request failed, put in its response's extensions by the error type and logged on the
-/// request's one line by [`observe`]: never in the body, which a client sees.
+/// request's one line by [`Observation::finish`]: never in the body, which a client sees.
 #[derive(Clone, Debug)]
 pub struct ErrorCause(String);
 
@@ -89,5 +119,31 @@ impl ErrorCause {
     /// The cause, as text (an error and its sources).
     pub fn new(cause: impl Into<String>) -> Self {
         ErrorCause(cause.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sane_request_id_is_kept_and_any_other_replaced_by_a_uuid() {
+        let with = |id: &str| {
+            let request = Request::builder()
+                .header(REQUEST_ID_HEADER, id)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            request_id_of(&request)
+        };
+        assert_eq!(with("trace-abc_123.4"), "trace-abc_123.4");
+        for hostile in ["", "a b", "naïve", &"a".repeat(65)] {
+            let fresh = with(hostile);
+            let fresh = fresh.to_str().unwrap();
+            assert!(
+                uuid::Uuid::parse_str(fresh).is_ok(),
+                "{hostile:?} -> {fresh}"
+            );
+        }
+        assert_ne!(fresh_request_id(), fresh_request_id());
     }
 }

@@ -156,7 +156,9 @@ pub fn in_force<'a>(
             .filter(|r| r.region == region && r.class == class)
             .max_by_key(|r| (r.effective_from, r.id))
     };
-    latest(place.region, place.class).or_else(|| latest("", ""))
+    let national = place.region.is_empty() && place.class.is_empty();
+    // The country's own value is looked for once, not twice, where no region is asked for.
+    latest(place.region, place.class).or_else(|| if national { None } else { latest("", "") })
 }
 
 /// The regions that have a value of `name` in force on `on`, sorted: what an error lists.

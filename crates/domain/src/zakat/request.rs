@@ -424,17 +424,17 @@ impl Request {
                 category,
             });
         }
-        let raw: RequestFields = serde_path_to_error::deserialize(Value::Object(fields.clone()))
-            .map_err(|err| {
-                let path = err.path().to_string();
-                let message = err.into_inner().to_string();
-                let field = if path == "." {
-                    first_quoted(&message).unwrap_or_else(|| "body".to_owned())
-                } else {
-                    path
-                };
-                RequestError::invalid(field, message)
-            })?;
+        // Read from the object in place: no copy of it per request.
+        let raw: RequestFields = serde_path_to_error::deserialize(fields).map_err(|err| {
+            let path = err.path().to_string();
+            let message = err.into_inner().to_string();
+            let field = if path == "." {
+                first_quoted(&message).unwrap_or_else(|| "body".to_owned())
+            } else {
+                path
+            };
+            RequestError::invalid(field, message)
+        })?;
         Request::parse(category, &raw)
     }
 

@@ -24,30 +24,55 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let declared_json = is_json(request.headers());
         let scope = format!("{} {}\n", request.method(), request.uri().path());
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::TooLarge
-                } else {
-                    ApiError::Malformed(format!("the request body could not be read: {rejection}"))
-                }
-            })?;
-        // No body at all is an empty object: `POST …/void` needs nothing else.
-        let bytes = if bytes.is_empty() {
-            Bytes::from_static(b"{}")
-        } else if declared_json {
-            bytes
-        } else {
-            return Err(ApiError::UnsupportedMediaType);
-        };
-        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| {
-            ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}"))
-        })?;
+        let json = json_body(request, state).await?;
         ApiJson::from_json(&scope, &json)
     }
+}
+
+/// A JSON object body taken as it is, for an operation that only calculates (the zakat
+/// calculator): read and checked like [`ApiJson`]'s, without the digest that only a write's
+/// idempotency needs and without copying the object again.
+pub struct JsonFields(pub serde_json::Map<String, serde_json::Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonFields {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match json_body(request, state).await? {
+            serde_json::Value::Object(fields) => Ok(JsonFields(fields)),
+            // Not an object: the 422 `ApiJson` gives.
+            other => deserialize(&other).map(JsonFields),
+        }
+    }
+}
+
+/// The body of `request` as JSON: 413 over the size limit, 415 when it is not declared JSON,
+/// 400 when it is not JSON. No body at all is an empty object: `POST …/void` needs nothing
+/// else.
+async fn json_body<S: Send + Sync>(
+    request: Request,
+    state: &S,
+) -> Result<serde_json::Value, ApiError> {
+    let declared_json = is_json(request.headers());
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::Malformed(format!("the request body could not be read: {rejection}"))
+            }
+        })?;
+    let bytes = if bytes.is_empty() {
+        Bytes::from_static(b"{}")
+    } else if declared_json {
+        bytes
+    } else {
+        return Err(ApiError::UnsupportedMediaType);
+    };
+    serde_json::from_slice(&bytes)
+        .map_err(|err| ApiError::Malformed(format!("the body is not valid JSON (UTF-8): {err}")))
 }
 
 impl<T: DeserializeOwned> ApiJson<T> {

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::auth::Admin;
 use super::error::ApiError;
-use super::input::{self, ApiJson};
+use super::input::{self, ApiJson, JsonFields};
 use super::json_response;
 use crate::AppState;
 
@@ -107,11 +107,11 @@ pub(crate) async fn calculate(
     State(state): State<AppState>,
     Path(category): Path<String>,
     _quota: crate::client::ZakatQuota,
-    body: ApiJson<serde_json::Map<String, Value>>,
+    JsonFields(fields): JsonFields,
 ) -> Result<Response, ApiError> {
     let category = Category::from_str(&category)
         .map_err(|err| ApiError::NotFound(format!("no zakat category: {err}")))?;
-    let result = answer(&state, category, &body.value).await?;
+    let result = answer(&state, category, &fields).await?;
     Ok(json_response(200, &result))
 }
 
@@ -138,9 +138,9 @@ pub(crate) async fn calculate(
 pub(crate) async fn fidyah(
     State(state): State<AppState>,
     _quota: crate::client::ZakatQuota,
-    body: ApiJson<serde_json::Map<String, Value>>,
+    JsonFields(fields): JsonFields,
 ) -> Result<Response, ApiError> {
-    let result = answer(&state, Category::Fidyah, &body.value).await?;
+    let result = answer(&state, Category::Fidyah, &fields).await?;
     Ok(json_response(200, &result))
 }
 
