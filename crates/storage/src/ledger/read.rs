@@ -14,6 +14,79 @@ pub(crate) const DONATION_SELECT: &str = "SELECT d.id, d.receipt_year, d.receipt
      EXISTS (SELECT 1 FROM donation_reversals r WHERE r.donation_id = d.id AND r.kind = 'void') AS voided \
      FROM donations d";
 
+/// A row of [`DONATION_SELECT`] as a driver reads it, before the ledger's types: each driver
+/// (sqlx for the readers, rusqlite for the SQLite writer) fills it, and [`Self::into_donation`]
+/// alone decides what the text means (the legacy account of a row written before accounts
+/// were stored, the booked amount of a row from before foreign currencies).
+pub(crate) struct DonationColumns {
+    pub id: Uuid,
+    pub receipt_year: i32,
+    pub receipt_serial: i64,
+    pub donation_type: String,
+    pub fund: String,
+    pub campaign_id: Option<Uuid>,
+    pub donor_id: Option<Uuid>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub method: String,
+    pub received_on: Date,
+    pub note: Option<String>,
+    pub amil_share_minor: i64,
+    pub recorded_by: i64,
+    pub recorded_at: OffsetDateTime,
+    pub account: Option<String>,
+    pub rate_to_idr: Option<String>,
+    pub booked_minor: Option<i64>,
+    pub reversed_minor: i64,
+    pub voided: bool,
+}
+
+impl DonationColumns {
+    /// The donation, or why the stored text is not one.
+    pub(crate) fn into_donation(
+        self,
+    ) -> Result<domain::ledger::Donation, Box<dyn std::error::Error + Send + Sync>> {
+        let currency: domain::Currency = self
+            .currency
+            .parse()
+            .map_err(|_| "unknown currency in the database")?;
+        let amount = domain::Money::from_minor(self.amount_minor, currency)?;
+        let fund: Fund = self.fund.parse()?;
+        let account = match self.account {
+            Some(code) => domain::ledger::Account::from_code(&code)
+                .ok_or_else(|| format!("no account `{code}`"))?,
+            None => fund.legacy_donation_account(self.campaign_id),
+        };
+        let rate_to_idr = self
+            .rate_to_idr
+            .map(|rate| domain::ledger::RateToIdr::parse(&rate))
+            .transpose()?;
+        Ok(domain::ledger::Donation {
+            id: self.id,
+            receipt: ReceiptNumber {
+                year: self.receipt_year,
+                serial: self.receipt_serial,
+            },
+            donation_type: self.donation_type.parse()?,
+            fund,
+            account,
+            campaign_id: self.campaign_id,
+            donor_id: self.donor_id,
+            amount,
+            rate_to_idr,
+            booked_minor: self.booked_minor.unwrap_or(amount.minor()),
+            method: self.method.parse()?,
+            received_on: self.received_on,
+            note: self.note,
+            amil_share_minor: self.amil_share_minor,
+            reversed_minor: self.reversed_minor,
+            voided: self.voided,
+            recorded_by: self.recorded_by,
+            recorded_at: self.recorded_at,
+        })
+    }
+}
+
 /// The most donations one page lists.
 pub const DONATION_PAGE_SIZE_MAX: u16 = 200;
 

@@ -693,41 +693,30 @@ macro_rules! backend {
         }
 
         fn donation_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Donation, sqlx::Error> {
-            let currency: Currency = row
-                .try_get::<String, _>("currency")?
-                .parse()
-                .map_err(|_| sqlx::Error::Decode("unknown currency in the database".into()))?;
-            let amount = Money::from_minor(row.try_get("amount_minor")?, currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            let fund: domain::Fund = decode(&row.try_get::<String, _>("fund")?)?;
-            let campaign_id: Option<Uuid> = row.try_get("campaign_id")?;
-            let account = match row.try_get::<Option<String>, _>("account")? {
-                Some(code) => Account::from_code(&code).ok_or_else(|| sqlx::Error::Decode(format!("no account `{code}`").into()))?,
-                None => fund.legacy_donation_account(campaign_id),
-            };
-            let rate_to_idr = row
-                .try_get::<Option<String>, _>("rate_to_idr")?
-                .map(|rate| domain::ledger::RateToIdr::parse(&rate).map_err(|e| sqlx::Error::Decode(Box::new(e))))
-                .transpose()?;
-            Ok(Donation {
+            read::DonationColumns {
                 id: row.try_get("id")?,
-                receipt: ReceiptNumber { year: row.try_get("receipt_year")?, serial: row.try_get("receipt_serial")? },
-                donation_type: decode(&row.try_get::<String, _>("type")?)?,
-                fund,
-                account,
-                campaign_id,
+                receipt_year: row.try_get("receipt_year")?,
+                receipt_serial: row.try_get("receipt_serial")?,
+                donation_type: row.try_get("type")?,
+                fund: row.try_get("fund")?,
+                campaign_id: row.try_get("campaign_id")?,
                 donor_id: row.try_get("donor_id")?,
-                amount,
-                rate_to_idr,
-                booked_minor: row.try_get::<Option<i64>, _>("booked_minor")?.unwrap_or(amount.minor()),
-                method: decode(&row.try_get::<String, _>("method")?)?,
+                amount_minor: row.try_get("amount_minor")?,
+                currency: row.try_get("currency")?,
+                method: row.try_get("method")?,
                 received_on: row.try_get("received_on")?,
                 note: row.try_get("note")?,
                 amil_share_minor: row.try_get("amil_share_minor")?,
-                reversed_minor: row.try_get("reversed_minor")?,
-                voided: row.try_get("voided")?,
                 recorded_by: row.try_get("recorded_by")?,
                 recorded_at: row.try_get("recorded_at")?,
-            })
+                account: row.try_get("account")?,
+                rate_to_idr: row.try_get("rate_to_idr")?,
+                booked_minor: row.try_get("booked_minor")?,
+                reversed_minor: row.try_get("reversed_minor")?,
+                voided: row.try_get("voided")?,
+            }
+            .into_donation()
+            .map_err(sqlx::Error::Decode)
         }
 
         /// One donation with what happened to it since.

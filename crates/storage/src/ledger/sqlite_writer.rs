@@ -14,11 +14,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+use domain::Currency;
 use domain::audit::{CheckpointKey, GENESIS_PREV_HASH, Hash};
 use domain::ledger::{
     Account, Books, CampaignRules, Donation, Needs, ReceiptNumber, Setting, Settings,
 };
-use domain::{Currency, Money};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Row, Transaction, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -193,58 +193,40 @@ fn donation(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Donation>, StorageE
 }
 
 fn donation_from_row(row: &Row<'_>) -> Result<Donation, StorageError> {
-    let currency: Currency = row
-        .get::<_, String>("currency")?
-        .parse()
-        .map_err(|_| decode_error("unknown currency in the database"))?;
-    let amount = Money::from_minor(row.get("amount_minor")?, currency).map_err(decode_error)?;
-    let fund: domain::Fund = parse(&row.get::<_, String>("fund")?)?;
-    let campaign_id = optional_uuid(
-        row.get_ref("campaign_id")?
-            .as_blob_or_null()
-            .map_err(decode_error)?,
-    )?;
-    let account = match row.get::<_, Option<String>>("account")? {
-        Some(code) => {
-            Account::from_code(&code).ok_or_else(|| decode_error(format!("no account `{code}`")))?
-        }
-        None => fund.legacy_donation_account(campaign_id),
-    };
-    let rate_to_idr = row
-        .get::<_, Option<String>>("rate_to_idr")?
-        .map(|rate| domain::ledger::RateToIdr::parse(&rate).map_err(decode_error))
-        .transpose()?;
-    Ok(Donation {
+    read::DonationColumns {
         id: uuid(&row.get::<_, Vec<u8>>("id")?)?,
-        receipt: ReceiptNumber {
-            year: row.get("receipt_year")?,
-            serial: row.get("receipt_serial")?,
-        },
-        donation_type: parse(&row.get::<_, String>("type")?)?,
-        fund,
-        account,
-        campaign_id,
+        receipt_year: row.get("receipt_year")?,
+        receipt_serial: row.get("receipt_serial")?,
+        donation_type: row.get("type")?,
+        fund: row.get("fund")?,
+        campaign_id: optional_uuid(
+            row.get_ref("campaign_id")?
+                .as_blob_or_null()
+                .map_err(decode_error)?,
+        )?,
         donor_id: optional_uuid(
             row.get_ref("donor_id")?
                 .as_blob_or_null()
                 .map_err(decode_error)?,
         )?,
-        amount,
-        rate_to_idr,
-        booked_minor: row
-            .get::<_, Option<i64>>("booked_minor")?
-            .unwrap_or(amount.minor()),
-        method: parse(&row.get::<_, String>("method")?)?,
+        amount_minor: row.get("amount_minor")?,
+        currency: row.get("currency")?,
+        method: row.get("method")?,
         received_on: time::Date::parse(&row.get::<_, String>("received_on")?, DATE_FORMAT)
             .map_err(decode_error)?,
         note: row.get("note")?,
         amil_share_minor: row.get("amil_share_minor")?,
-        reversed_minor: row.get("reversed_minor")?,
-        voided: row.get("voided")?,
         recorded_by: row.get("recorded_by")?,
         recorded_at: OffsetDateTime::parse(&row.get::<_, String>("recorded_at")?, &Rfc3339)
             .map_err(decode_error)?,
-    })
+        account: row.get("account")?,
+        rate_to_idr: row.get("rate_to_idr")?,
+        booked_minor: row.get("booked_minor")?,
+        reversed_minor: row.get("reversed_minor")?,
+        voided: row.get("voided")?,
+    }
+    .into_donation()
+    .map_err(decode_error)
 }
 
 /// The kept balances (signed line sums) of `accounts`, in every currency they hold: a
