@@ -186,11 +186,15 @@ fn sqlite_failure(err: &rusqlite::Error) -> WriteFailure {
 }
 
 impl From<rusqlite::Error> for StorageError {
-    /// The writer's SQLite error, with uniqueness violations told apart as
-    /// [`StorageError::Conflict`], as [`From<sqlx::Error>`] does.
+    /// The writer's SQLite error, with uniqueness violations (a UNIQUE or PRIMARY KEY
+    /// constraint, as sqlx counts them) told apart as [`StorageError::Conflict`].
     fn from(err: rusqlite::Error) -> StorageError {
         if let rusqlite::Error::SqliteFailure(failure, message) = &err
-            && failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            && matches!(
+                failure.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            )
         {
             let constraint = message.clone().unwrap_or_else(|| failure.to_string());
             return StorageError::Conflict { constraint };
@@ -298,6 +302,55 @@ mod tests {
         assert_eq!(full.write_failure(), Some(WriteFailure::DiskFull), "{full}");
         assert!(WriteFailure::DiskFull.is_fault());
         assert!(chain(&full).contains("full"), "{}", chain(&full));
+    }
+
+    /// The SQLite writer's own connection (rusqlite) fails the same way, and its errors are
+    /// classified as sqlx's are: a duplicate is a conflict, a full database is disk full, a
+    /// held write lock is busy.
+    #[test]
+    fn the_sqlite_writers_errors_are_classified_as_sqlxs() {
+        let dir = tempfile_dir();
+        let file = dir.join("writer.db");
+        let db = rusqlite::Connection::open(&file).unwrap();
+        db.execute_batch(
+            "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB); INSERT INTO t VALUES ('a', x'00');",
+        )
+        .unwrap();
+        let duplicate = StorageError::from(
+            db.execute("INSERT INTO t VALUES ('a', x'00')", [])
+                .unwrap_err(),
+        );
+        assert!(
+            matches!(duplicate, StorageError::Conflict { .. }),
+            "{duplicate:?}"
+        );
+        assert_eq!(duplicate.write_failure(), Some(WriteFailure::Constraint));
+
+        let other = rusqlite::Connection::open(&file).unwrap();
+        other.busy_timeout(std::time::Duration::ZERO).unwrap();
+        db.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let busy = StorageError::from(other.execute_batch("BEGIN IMMEDIATE").unwrap_err());
+        assert_eq!(busy.write_failure(), Some(WriteFailure::Busy), "{busy}");
+        db.execute_batch("ROLLBACK").unwrap();
+
+        db.execute_batch("PRAGMA max_page_count = 8").unwrap();
+        let full = (0..1000)
+            .find_map(|k| {
+                db.execute("INSERT INTO t VALUES (?1, zeroblob(4000))", [k.to_string()])
+                    .err()
+            })
+            .map(StorageError::from)
+            .expect("the database fills up");
+        assert_eq!(full.write_failure(), Some(WriteFailure::DiskFull), "{full}");
+        assert!(chain(&full).contains("full"), "{}", chain(&full));
+        drop((db, other));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("errors-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]
