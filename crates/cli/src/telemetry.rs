@@ -8,6 +8,7 @@
 //! ~415 requests. Dropped lines are counted in `/metrics` (`log_lines_dropped_total`).
 
 mod batch;
+mod format;
 mod rotate;
 
 use std::path::PathBuf;
@@ -75,21 +76,21 @@ pub fn init(config: &Config) -> LogGuard {
     let dropped = writer.clone();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
-        .with_target(false);
+        .with_writer(writer);
     // A second call (tests that run several commands in one process) keeps the first.
     let installed = match config.log_format {
         LogFormat::Text => {
-            let builder = builder.with_ansi(to_terminal).with_filter_reloading();
+            let builder = builder
+                .with_ansi(to_terminal)
+                .event_format(format::Text)
+                .with_filter_reloading();
             let handle = builder.reload_handle();
             remember_if_installed(builder.try_init(), handle)
         }
         LogFormat::Json => {
             let builder = builder
                 .json()
-                .flatten_event(true)
-                .with_current_span(true)
-                .with_span_list(false)
+                .event_format(format::Json)
                 .with_filter_reloading();
             let handle = builder.reload_handle();
             remember_if_installed(builder.try_init(), handle)

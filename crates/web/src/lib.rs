@@ -19,6 +19,7 @@ mod telemetry;
 
 pub use routes::router;
 pub use state::{AUTHENTICATION_TTL, AppState, ZAKAT_RATE_PER_MINUTE_DEFAULT};
+pub use telemetry::with_request_id;
 
 /// The response header carrying the request id (taken from the request when it has a sane
 /// one, so ids can be followed through a proxy).

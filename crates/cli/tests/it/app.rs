@@ -118,6 +118,64 @@ async fn an_unknown_path_is_a_problem_json_404() {
 /// Prod logs one JSON object per line, one per request, carrying the request id; no concrete
 /// path or query (they can hold personal data) appears in it.
 #[tokio::test]
+async fn dev_logs_each_request_as_one_text_line_with_its_request_id() {
+    use crate::support::{BinaryCommand, binary::temp_dir};
+
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let mut server = BinaryCommand::new(dir.path())
+        .envs([("DATA_DIR", data.to_str().unwrap()), ("PORT", "0")])
+        .args(["start"])
+        .spawn_server();
+    server.wait_ready().await;
+    let response = reqwest::Client::new()
+        .get(server.url("/no-such-page?nik=3171234567890123"))
+        .header("x-request-id", "req-text-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    server.signal("TERM");
+    assert!(
+        server
+            .wait_exit(std::time::Duration::from_secs(30))
+            .success()
+    );
+
+    let log = server.log();
+    let line = log
+        .lines()
+        .find(|line| line.contains("req-text-1"))
+        .unwrap_or_else(|| panic!("no request line:\n{log}"));
+    // `2026-12-07T23:25:20.007550Z  INFO request{id=…}: request method="GET" …`, as
+    // tracing-subscriber's own text format printed it with the id in a span.
+    let (timestamp, rest) = line.split_once(' ').unwrap();
+    assert!(
+        timestamp.len() == 27 && timestamp.ends_with('Z') && timestamp.as_bytes()[10] == b'T',
+        "{line}"
+    );
+    let rest = rest
+        .strip_prefix(
+            r#" INFO request{id=req-text-1}: request method="GET" route="unmatched" status=404 latency_ms="#,
+        )
+        .unwrap_or_else(|| panic!("not the request line's shape: {line}"));
+    assert!(rest.parse::<f64>().is_ok(), "{line}");
+    assert!(
+        !log.contains("3171234567890123"),
+        "the query never reaches the log"
+    );
+    for line in log
+        .lines()
+        .filter(|line| !line.contains(": request method="))
+    {
+        assert!(
+            !line.contains("request{"),
+            "a line logged outside any request carries no request id: {line}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn prod_logs_each_request_as_one_json_line_with_its_request_id() {
     use crate::support::{BinaryCommand, GOOD_SECRET, binary::temp_dir};
 

@@ -17,7 +17,6 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
-use tracing::Instrument as _;
 
 use crate::AppState;
 use crate::metrics::{OTHER_METHOD, method_label};
@@ -74,10 +73,7 @@ where
         let received = request.extensions().get::<ReceivedInFull>().cloned();
         let observation = Observation::begin(&request, method);
         // Called here, after our own `poll_ready` readied it, as tower's contract asks.
-        let answered = self
-            .inner
-            .call(request)
-            .instrument(observation.span().clone());
+        let answered = observation.scope(self.inner.call(request));
         let state = self.state.clone();
         Box::pin(async move {
             let timeout = state.request_timeout();
