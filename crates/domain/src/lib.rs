@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod credentials;
+pub mod decimal_text;
 pub mod identity;
 pub mod ledger;
 pub mod money;

@@ -412,15 +412,16 @@ pub fn calculate(
 /// `0.00025`).
 #[must_use]
 pub fn format_decimal(value: Decimal) -> String {
-    let mut value = value.normalize();
-    if value.scale() < 2 {
-        value.rescale(2);
-    }
-    value.to_string()
+    amount_text(value).as_str().to_owned()
+}
+
+/// [`format_decimal`]'s text, on the stack.
+fn amount_text(value: Decimal) -> crate::decimal_text::DecimalText {
+    crate::decimal_text::DecimalText::new(value, 2, None)
 }
 
 fn decimal_string<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format_decimal(*value))
+    s.serialize_str(amount_text(*value).as_str())
 }
 
 // serde's `serialize_with` hands over a reference to the field.
@@ -430,7 +431,7 @@ fn optional_decimal_string<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match value {
-        Some(value) => s.serialize_str(&format_decimal(*value)),
+        Some(value) => s.serialize_str(amount_text(*value).as_str()),
         None => s.serialize_none(),
     }
 }

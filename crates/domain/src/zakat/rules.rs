@@ -857,21 +857,16 @@ fn not_negative(field: &'static str, value: Decimal) -> Result<(), ZakatError> {
 }
 
 /// Rupiah as the trace writes them: `Rp 3,500,000` (exact decimals kept: `Rp 3,437.5`).
-fn rp(value: Decimal) -> String {
-    let text = value.normalize().to_string();
-    let (whole, fraction) = text
-        .split_once('.')
-        .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
-    let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
-    let mut grouped = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    match fraction {
-        Some(fraction) => format!("Rp {sign}{grouped}.{fraction}"),
-        None => format!("Rp {sign}{grouped}"),
+fn rp(value: Decimal) -> Rp {
+    Rp(crate::decimal_text::DecimalText::new(value, 0, Some(b',')))
+}
+
+/// An amount in the trace's form, written where it is formatted (no `String` of its own).
+struct Rp(crate::decimal_text::DecimalText);
+
+impl std::fmt::Display for Rp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rp ")?;
+        f.write_str(self.0.as_str())
     }
 }
