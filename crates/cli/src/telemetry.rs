@@ -82,6 +82,7 @@ pub fn init(config: &Config) -> LogGuard {
         LogFormat::Text => {
             let builder = builder
                 .with_ansi(to_terminal)
+                .fmt_fields(format::TextFields)
                 .event_format(format::Text)
                 .with_filter_reloading();
             let handle = builder.reload_handle();

@@ -8,14 +8,21 @@
 //! spans, so these two print the request's scope as the span did — `request{id=…}:` before
 //! the fields, `"span":{"id":…,"name":"request"}` after them — and any real span as the stock
 //! formatters do.
+//!
+//! Every request writes a line, so the text line's common parts skip `core::fmt` too: the
+//! time ([`Clock`]) and plain fields ([`TextFields`]: text that needs no escaping, integers,
+//! booleans) are written as bytes; anything else goes through the stock visitor, field by
+//! field. Together ~6,000 of the ~9,600 instructions the line cost.
 
 use std::fmt;
 
 use serde::ser::{SerializeMap as _, Serializer as _};
+use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_serde::AsSerde as _;
-use tracing_subscriber::fmt::format::{JsonFields, Writer};
-use tracing_subscriber::fmt::time::{FormatTime as _, SystemTime};
+use tracing_subscriber::field::{RecordFields, VisitOutput as _};
+use tracing_subscriber::fmt::format::{DefaultFields, DefaultVisitor, JsonFields, Writer};
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -38,8 +45,14 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        SystemTime.format_time(&mut writer)?;
-        write!(writer, " {:>5} ", event.metadata().level().as_str())?;
+        Clock.format_time(&mut writer)?;
+        writer.write_str(match *event.metadata().level() {
+            tracing::Level::ERROR => " ERROR ",
+            tracing::Level::WARN => "  WARN ",
+            tracing::Level::INFO => "  INFO ",
+            tracing::Level::DEBUG => " DEBUG ",
+            tracing::Level::TRACE => " TRACE ",
+        })?;
         let mut scoped = Ok(false);
         web::with_request_id(|id| {
             scoped = write!(writer, "{REQUEST_SCOPE}{{id={id}}}:").map(|()| true);
@@ -82,7 +95,7 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let mut timestamp = String::with_capacity(32);
-        SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
+        Clock.format_time(&mut Writer::new(&mut timestamp))?;
         let mut line = Vec::with_capacity(256);
         let mut serializer = serde_json::Serializer::new(&mut line);
         let written = (|| {
@@ -129,6 +142,180 @@ where
         // serde_json writes UTF-8.
         writer.write_str(std::str::from_utf8(&line).map_err(|_| fmt::Error)?)?;
         writeln!(writer)
+    }
+}
+
+/// The time as `tracing-subscriber`'s `SystemTime` writes it, `2026-12-07T23:25:20.007550Z`,
+/// without `core::fmt`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Clock;
+
+impl FormatTime for Clock {
+    fn format_time(&self, writer: &mut Writer<'_>) -> fmt::Result {
+        let now = std::time::SystemTime::now();
+        match now.duration_since(std::time::UNIX_EPOCH) {
+            Ok(since) => match utc_text(since.as_secs(), since.subsec_micros()) {
+                Some(text) => writer.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?),
+                None => SystemTime.format_time(writer),
+            },
+            Err(_) => SystemTime.format_time(writer),
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for a time in years 0 to 9999 (`None` outside them), by the
+/// civil-from-days algorithm (Howard Hinnant's, as `tracing-subscriber` and `time` use).
+fn utc_text(unix_seconds: u64, micros: u32) -> Option<[u8; 27]> {
+    let days = i64::try_from(unix_seconds / 86_400).ok()?;
+    let of_day = unix_seconds % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut value: u64| {
+        for slot in text[at..at + width].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, year.unsigned_abs());
+    put(5, 2, month.unsigned_abs());
+    put(8, 2, day.unsigned_abs());
+    put(11, 2, of_day / 3_600);
+    put(14, 2, of_day % 3_600 / 60);
+    put(17, 2, of_day % 60);
+    put(20, 6, u64::from(micros));
+    Some(text)
+}
+
+/// The stock text fields (`DefaultFields`), with what needs no `core::fmt` written directly:
+/// a field of plain text (printable ASCII without `"` or `\\`, quoted as `{:?}` quotes it),
+/// an integer or a boolean. The message, other values, and everything when the line is
+/// coloured go to the stock visitor.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct TextFields;
+
+impl<'writer> FormatFields<'writer> for TextFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+        if writer.has_ansi_escapes() {
+            return DefaultFields::new().format_fields(writer, fields);
+        }
+        let mut visitor = TextVisitor {
+            writer,
+            is_empty: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+/// Writes fields as the stock visitor does, a field at a time.
+struct TextVisitor<'writer> {
+    writer: Writer<'writer>,
+    /// No field written yet (the next one needs no space before it).
+    is_empty: bool,
+    result: fmt::Result,
+}
+
+impl TextVisitor<'_> {
+    /// Whether `field` is one the stock visitor writes as `name=value` (not the message,
+    /// not a raw identifier, not log metadata).
+    fn is_plain(field: &Field) -> bool {
+        let name = field.name();
+        name != "message" && !name.starts_with("r#") && !name.starts_with("log.")
+    }
+
+    /// `name=value`, after a space unless it is the first field.
+    fn write(&mut self, field: &Field, value: &str) {
+        if self.result.is_err() {
+            return;
+        }
+        let space = if self.is_empty { "" } else { " " };
+        self.is_empty = false;
+        self.result = [space, field.name(), "=", value]
+            .into_iter()
+            .try_for_each(|part| self.writer.write_str(part));
+    }
+
+    /// The field as the stock visitor writes it.
+    fn stock(&mut self, field: &Field, record: impl FnOnce(&mut DefaultVisitor<'_>)) {
+        // Log metadata (events from the `log` crate) is not written, as the stock visitor
+        // skips it.
+        if self.result.is_err() || field.name().starts_with("log.") {
+            return;
+        }
+        let mut stock = DefaultVisitor::new(self.writer.by_ref(), self.is_empty);
+        record(&mut stock);
+        self.result = stock.finish();
+        self.is_empty = false;
+    }
+}
+
+impl Visit for TextVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let plain_text = value
+            .bytes()
+            .all(|byte| (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\');
+        if Self::is_plain(field) && plain_text && self.result.is_ok() {
+            let space = if self.is_empty { "" } else { " " };
+            self.is_empty = false;
+            self.result = [space, field.name(), "=\"", value, "\""]
+                .into_iter()
+                .try_for_each(|part| self.writer.write_str(part));
+        } else {
+            self.stock(field, |stock| stock.record_str(field, value));
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if Self::is_plain(field) {
+            self.write(field, itoa::Buffer::new().format(value));
+        } else {
+            self.stock(field, |stock| stock.record_u64(field, value));
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if Self::is_plain(field) {
+            self.write(field, itoa::Buffer::new().format(value));
+        } else {
+            self.stock(field, |stock| stock.record_i64(field, value));
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if Self::is_plain(field) {
+            self.write(field, if value { "true" } else { "false" });
+        } else {
+            self.stock(field, |stock| stock.record_bool(field, value));
+        }
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.stock(field, |stock| stock.record_f64(field, value));
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.stock(field, |stock| stock.record_error(field, value));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.stock(field, |stock| stock.record_debug(field, value));
     }
 }
 
@@ -195,6 +382,13 @@ mod tests {
             let span = tracing::info_span!("export", kind = "donations", rows = 3);
             span.in_scope(|| tracing::warn!(error = %"disk \"full\"", ok = false, "failed"));
             tracing::error!("plain");
+            let io = std::io::Error::other("gone");
+            tracing::info!(quoted = "say \"hi\"", backslash = "a\\b", "quoting");
+            tracing::info!(unicode = "naïve", control = "line\nbreak", "escapes");
+            tracing::info!(negative = -7_i64, big = u64::MAX, yes = true, "numbers");
+            tracing::info!(r#type = "raw", "raw");
+            tracing::info!(error = &io as &dyn std::error::Error, "error");
+            tracing::info!(debug = ?Some(1), "many {}", "kinds");
         });
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
         text.lines()
@@ -209,6 +403,7 @@ mod tests {
             tracing_subscriber::fmt()
                 .with_writer(ours.clone())
                 .with_ansi(false)
+                .fmt_fields(TextFields)
                 .event_format(Text)
                 .finish(),
             &ours,
@@ -223,7 +418,7 @@ mod tests {
             &stock,
             27,
         );
-        assert_eq!(ours.len(), 3);
+        assert_eq!(ours.len(), 9, "{ours:#?}");
         assert_eq!(ours, stock);
     }
 
@@ -252,7 +447,43 @@ mod tests {
             &stock,
             timestamp_bytes,
         );
-        assert_eq!(ours.len(), 3);
+        assert_eq!(ours.len(), 9, "{ours:#?}");
         assert_eq!(ours, stock);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_clock_writes_the_stock_time_format(
+            seconds in 0_u64..253_402_300_800,
+            micros in 0_u32..1_000_000,
+        ) {
+            let at = time::OffsetDateTime::from_unix_timestamp(seconds.cast_signed()).unwrap()
+                + time::Duration::microseconds(i64::from(micros));
+            let expected = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second(),
+                at.microsecond()
+            );
+            let text = utc_text(seconds, micros).unwrap();
+            proptest::prop_assert_eq!(std::str::from_utf8(&text).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn the_clock_agrees_with_the_stock_one_now() {
+        let (mut ours, mut stock) = (String::new(), String::new());
+        Clock.format_time(&mut Writer::new(&mut ours)).unwrap();
+        SystemTime
+            .format_time(&mut Writer::new(&mut stock))
+            .unwrap();
+        assert_eq!(ours.len(), stock.len());
+        // The same second (unless it turned in between).
+        assert_eq!(ours[..17], stock[..17]);
+        assert!(utc_text(253_402_300_800, 0).is_none(), "year 10000");
     }
 }
