@@ -35,14 +35,20 @@ impl DecimalText {
         let mantissa = value.mantissa();
         let scale = value.scale();
         let negative = mantissa < 0;
-        let mut magnitude = mantissa.unsigned_abs();
-        // The digits, least significant first.
+        let magnitude = mantissa.unsigned_abs();
+        // The digits, least significant first: in 64-bit arithmetic while they fit (every
+        // amount the calculator sees), a 128-bit division per digit being a library call.
         let mut digits = [0_u8; 32];
         let mut count = 0;
-        while magnitude > 0 {
-            digits[count] = b'0' + (magnitude % 10) as u8;
-            magnitude /= 10;
-            count += 1;
+        if let Ok(small) = u64::try_from(magnitude) {
+            push_digits(&mut digits, &mut count, small, 0);
+        } else {
+            // Above 2^64: the low 19 digits (zeros included), then the rest; both fit.
+            const TEN_TO_19: u128 = 10_000_000_000_000_000_000;
+            let [high, low] = [magnitude / TEN_TO_19, magnitude % TEN_TO_19]
+                .map(|part| u64::try_from(part).unwrap_or(u64::MAX));
+            push_digits(&mut digits, &mut count, low, 19);
+            push_digits(&mut digits, &mut count, high, 0);
         }
         let scale = scale as usize;
         // A whole part of at least one digit: zeros stand between the point and the first
@@ -81,6 +87,17 @@ impl DecimalText {
     pub fn as_str(&self) -> &str {
         // Only ASCII digits, `-`, `.` and an ASCII separator are ever pushed.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// Puts `value`'s digits, least significant first, at `digits[*count..]`: at least
+/// `min_digits` of them (zeros in front).
+fn push_digits(digits: &mut [u8; 32], count: &mut usize, mut value: u64, min_digits: usize) {
+    let start = *count;
+    while value > 0 || *count - start < min_digits {
+        digits[*count] = b'0' + (value % 10) as u8;
+        value /= 10;
+        *count += 1;
     }
 }
 

@@ -40,6 +40,8 @@ struct Inner {
     metrics: Metrics,
     connections: Connections,
     version: String,
+    /// `/healthz`'s answer, which only the version varies: written once.
+    healthz: axum::body::Bytes,
     draining: AtomicBool,
     /// Set once the schema has been seen current. Migrations only move forward, so once true
     /// it stays true and readiness need not ask again.
@@ -98,6 +100,11 @@ impl AppState {
                 authenticated: Mutex::default(),
                 metrics,
                 connections: Connections::default(),
+                healthz: serde_json::to_vec(
+                    &serde_json::json!({ "status": "ok", "version": version }),
+                )
+                .expect("a JSON object serializes")
+                .into(),
                 version,
                 draining: AtomicBool::new(false),
                 schema_current: AtomicBool::new(false),
@@ -240,6 +247,11 @@ impl AppState {
     #[must_use]
     pub fn version(&self) -> &str {
         &self.inner.version
+    }
+
+    /// `/healthz`'s JSON body: `{"status":"ok","version":…}`.
+    pub(crate) fn healthz_body(&self) -> axum::body::Bytes {
+        self.inner.healthz.clone()
     }
 
     /// Marks the instance as draining: `/readyz` answers 503 from now on so load balancers

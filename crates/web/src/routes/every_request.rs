@@ -24,6 +24,9 @@ use crate::problem::Problem;
 use crate::server::ReceivedInFull;
 use crate::telemetry::Observation;
 
+/// Headers every response gets here: the request id, the security headers, `Connection`.
+const EVERY_RESPONSE_HEADERS: usize = 9;
+
 /// The layer, applied to every route and the fallback.
 #[derive(Clone)]
 pub(super) struct Layer {
@@ -81,6 +84,8 @@ where
                 Ok(Ok(response)) => response,
                 Err(_) => timed_out(timeout, received.as_ref()),
             };
+            // Room for what every response gets, reserved once rather than grown twice.
+            response.headers_mut().reserve(EVERY_RESPONSE_HEADERS);
             observation.finish(&state, &mut response);
             if http1 && state.is_draining() {
                 close_connection(&mut response);

@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
@@ -25,9 +25,17 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-/// The process is alive and answering; says nothing about its dependencies.
+/// The process is alive and answering; says nothing about its dependencies. The body is
+/// written once (`{"status":"ok","version":…}`): probes call this often.
 async fn healthz(State(state): State<AppState>) -> Response {
-    Json(json!({ "status": "ok", "version": state.version() })).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        state.healthz_body(),
+    )
+        .into_response()
 }
 
 /// Ready for traffic: not draining, writes go through, the database answers and the schema is
