@@ -307,7 +307,10 @@ impl Visit for TextVisitor<'_> {
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.stock(field, |stock| stock.record_f64(field, value));
+        match shortest_decimal(value) {
+            Some(mut text) if Self::is_plain(field) => self.write(field, text.format_finite(value)),
+            _ => self.stock(field, |stock| stock.record_f64(field, value)),
+        }
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
@@ -317,6 +320,14 @@ impl Visit for TextVisitor<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.stock(field, |stock| stock.record_debug(field, value));
     }
+}
+
+/// `ryu`'s writer for `value` when its text is `{:?}`'s: both write the shortest digits that
+/// read back as the same float, and in this range both write them as a plain decimal
+/// (`0.040157`, `12.5`, `3.0`); outside it `{:?}` switches to exponents where `ryu` does not
+/// always. A request's latency in milliseconds is always inside.
+fn shortest_decimal(value: f64) -> Option<ryu::Buffer> {
+    (1e-4..1e9).contains(&value.abs()).then(ryu::Buffer::new)
 }
 
 /// The request's scope as the span printed it: its `id`, then its `name`.
@@ -471,6 +482,43 @@ mod tests {
             );
             let text = utc_text(seconds, micros).unwrap();
             proptest::prop_assert_eq!(std::str::from_utf8(&text).unwrap(), expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_float_in_the_plain_range_reads_as_its_debug_text(
+            value in proptest::prop_oneof![
+                1e-4_f64..1e9,
+                -1e9_f64..-1e-4,
+                proptest::strategy::Strategy::prop_map(0_u32..100_000_000, |n| f64::from(n) / 1000.0),
+            ],
+        ) {
+            if let Some(mut text) = shortest_decimal(value) {
+                proptest::prop_assert_eq!(text.format_finite(value), format!("{value:?}"));
+            }
+        }
+    }
+
+    #[test]
+    fn floats_at_the_edges_read_as_their_debug_text() {
+        for value in [
+            1e-4,
+            0.000_100_000_000_000_01,
+            0.040_157_000_000_000_005,
+            0.5,
+            1.0,
+            3.0,
+            12.5,
+            999_999_999.999_999_9,
+            123_456_789.0,
+            -0.001,
+        ] {
+            let mut text = shortest_decimal(value).expect("in the plain range");
+            assert_eq!(text.format_finite(value), format!("{value:?}"));
+        }
+        for value in [0.0, 9.999e-5, 1e9, 1e16, f64::NAN, f64::INFINITY] {
+            assert!(shortest_decimal(value).is_none(), "{value:?}");
         }
     }
 
