@@ -20,6 +20,9 @@ pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// transaction (milliseconds), so reaching this means something is wrong.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most of the database file SQLite maps for reading (its compile-time ceiling is 2 GB).
+const SQLITE_MMAP_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 /// How often opening a new SQLite file is retried when another process is switching it to
 /// WAL at the same moment (50 ms apart: at most a few seconds in all).
 const SQLITE_OPEN_RETRIES: u32 = 40;
@@ -181,7 +184,12 @@ async fn connect_sqlite(
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        // Reads map the file instead of copying each page from the OS into SQLite's own 2 MB
+        // cache: a statement over a year's rows scattered through a large file cost 3.5x per
+        // row at 100k donations what it cost at 10k (BENCHMARKS.md, "Cost as the books
+        // grow"). Address space only; the pages are the OS's page cache either way.
+        .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
     let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
     let file = (!in_memory).then(|| connect.get_filename().to_owned());
     if let Some(dir) = file
