@@ -115,22 +115,23 @@ async fn an_unknown_path_is_a_problem_json_404() {
     app.teardown().await;
 }
 
-/// Prod logs one JSON object per line, one per request, carrying the request id; no concrete
-/// path or query (they can hold personal data) appears in it.
-#[tokio::test]
-async fn dev_logs_each_request_as_one_text_line_with_its_request_id() {
-    use crate::support::{BinaryCommand, binary::temp_dir};
+/// The binary's log after one request for a page that does not exist, its query holding a
+/// personal number, with `request_id`: started with `vars` in `dir`, stopped with SIGTERM.
+async fn log_of_one_unknown_page(
+    dir: &std::path::Path,
+    vars: &[(&str, &str)],
+    request_id: &str,
+) -> String {
+    use crate::support::BinaryCommand;
 
-    let dir = temp_dir();
-    let data = dir.path().join("data");
-    let mut server = BinaryCommand::new(dir.path())
-        .envs([("DATA_DIR", data.to_str().unwrap()), ("PORT", "0")])
+    let mut server = BinaryCommand::new(dir)
+        .envs(vars.iter().copied())
         .args(["start"])
         .spawn_server();
     server.wait_ready().await;
     let response = reqwest::Client::new()
         .get(server.url("/no-such-page?nik=3171234567890123"))
-        .header("x-request-id", "req-text-1")
+        .header("x-request-id", request_id)
         .send()
         .await
         .unwrap();
@@ -141,8 +142,17 @@ async fn dev_logs_each_request_as_one_text_line_with_its_request_id() {
             .wait_exit(std::time::Duration::from_secs(30))
             .success()
     );
+    server.log()
+}
 
-    let log = server.log();
+/// Dev logs text, one line per request, carrying the request id where tracing-subscriber's
+/// format put a span; no concrete path or query appears in it.
+#[tokio::test]
+async fn dev_logs_each_request_as_one_text_line_with_its_request_id() {
+    let dir = crate::support::binary::temp_dir();
+    let data = dir.path().join("data");
+    let vars = [("DATA_DIR", data.to_str().unwrap()), ("PORT", "0")];
+    let log = log_of_one_unknown_page(dir.path(), &vars, "req-text-1").await;
     let line = log
         .lines()
         .find(|line| line.contains("req-text-1"))
@@ -175,6 +185,8 @@ async fn dev_logs_each_request_as_one_text_line_with_its_request_id() {
     }
 }
 
+/// Prod logs one JSON object per line, one per request, carrying the request id; no concrete
+/// path or query (they can hold personal data) appears in it.
 #[tokio::test]
 async fn prod_logs_each_request_as_one_json_line_with_its_request_id() {
     use crate::support::{BinaryCommand, GOOD_SECRET, binary::temp_dir};
@@ -195,26 +207,7 @@ async fn prod_logs_each_request_as_one_json_line_with_its_request_id() {
             .code(),
         0
     );
-    let mut server = BinaryCommand::new(dir.path())
-        .envs(vars)
-        .args(["start"])
-        .spawn_server();
-    server.wait_ready().await;
-    let response = reqwest::Client::new()
-        .get(server.url("/no-such-page?nik=3171234567890123"))
-        .header("x-request-id", "req-json-1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
-    server.signal("TERM");
-    assert!(
-        server
-            .wait_exit(std::time::Duration::from_secs(30))
-            .success()
-    );
-
-    let log = server.log();
+    let log = log_of_one_unknown_page(dir.path(), &vars, "req-json-1").await;
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
