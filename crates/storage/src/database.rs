@@ -188,7 +188,10 @@ async fn connect_sqlite(
         // Reads map the file instead of copying each page from the OS into SQLite's own 2 MB
         // cache: a statement over a year's rows scattered through a large file cost 3.5x per
         // row at 100k donations what it cost at 10k (BENCHMARKS.md, "Cost as the books
-        // grow"). Address space only; the pages are the OS's page cache either way.
+        // grow"). Address space only; the pages are the OS's page cache either way. The cost:
+        // a read error on a mapped page (failing media, the file truncated behind SQLite's
+        // back) stops the process with SIGBUS instead of failing one query; writes, and so
+        // a full disk, do not go through the map.
         .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
     let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
     let file = (!in_memory).then(|| connect.get_filename().to_owned());
