@@ -39,7 +39,7 @@ PostgreSQL a fresh database on a throwaway cluster started as bench/donations.py
    server idle): wall time of one run and the entries it verified.
 3. The write rate at the size: the server is stopped and its data copied (SQLite: the data
    directory; PostgreSQL: the data directory for its secret and `CREATE DATABASE … TEMPLATE
-   … STRATEGY FILE_COPY`), a server started on the copy, and wrk drives `POST
+   … STRATEGY FILE_COPY`), the copy flushed to disk (`sync`), a server started on it, and wrk drives `POST
    /api/v1/donations` with the same bodies for `--seconds` at `--clients` connections, exactly
    as bench/donations.py does (donations/s = 201s per second, wrk's p50/p99; every 201 must have
    its row in the copy). The copy is then dropped, so the next size grows from exactly this one.
@@ -422,6 +422,11 @@ class Books:
         copy_db = None
         try:
             shutil.copytree(self.data_dir, copy_data)
+            # The copy's pages are dirty in the OS's cache until written back: unflushed, the
+            # first fsync of the SQLite file (its first WAL checkpoint) writes back the whole
+            # copy, 1.8 GB at 1M donations, and stalls the writer for seconds (p99 1,045 ms at
+            # 1M in the run of 2026-12-08). PostgreSQL's FILE_COPY flushes its own copy.
+            os.sync()
             if self.pg:
                 copy_db = f"{self.db}_copy"
                 self.pg.psql(f"CREATE DATABASE {copy_db} TEMPLATE {self.db} STRATEGY FILE_COPY")
