@@ -288,6 +288,22 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;
 
+    /// `program version`'s output. The program was written moments ago by this process, whose
+    /// other test threads spawn processes: a child forked while the file was still open for
+    /// writing holds that descriptor until it execs, and running the file meanwhile fails
+    /// with `ETXTBSY` (as in CI once). Tried again briefly, as Go's `os/exec` does.
+    fn version_of(program: &Path) -> std::process::Output {
+        for _ in 0..50 {
+            match Command::new(program).arg("version").output() {
+                Err(err) if err.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                output => return output.unwrap(),
+            }
+        }
+        panic!("{} stayed busy for a second", program.display());
+    }
+
     /// A stand-in binary that answers `version` like the real one.
     fn fake_binary(dir: &Path, version: &str) -> PathBuf {
         let path = dir.join(format!("fake-{version}"));
@@ -306,10 +322,7 @@ mod tests {
         let root = dir.path().join("root");
         assemble(&fake_binary(dir.path(), "0.1.0"), "0.1.0", &root).unwrap();
         assemble(&fake_binary(dir.path(), "0.2.0"), "0.2.0", &root).unwrap();
-        let output = Command::new(root.join("bin/donation_platform"))
-            .arg("version")
-            .output()
-            .unwrap();
+        let output = version_of(&root.join("bin/donation_platform"));
         let said = String::from_utf8_lossy(&output.stdout);
         assert!(
             said.starts_with("donation_platform 0.2.0 --env-file"),
@@ -387,10 +400,7 @@ mod tests {
         let installed = ops::tarball::install(&running, &version, Some(&key)).unwrap();
         assert!(installed.signed);
         let program = running.successor(&version).unwrap();
-        let output = Command::new(&program.program)
-            .arg("version")
-            .output()
-            .unwrap();
+        let output = version_of(&program.program);
         assert!(String::from_utf8_lossy(&output.stdout).starts_with("donation_platform 0.3.0"));
     }
 }
