@@ -156,6 +156,8 @@ def measure(args, scratch, cleanup):
         # The last transactions of the WAL: the donations just recorded (a checkpoint may have
         # restarted the WAL meanwhile; what follows it is still only donations).
         pages = transactions_in_wal(wal)[-200:]
+        if not pages:
+            server.fail(f"no committed transaction in {wal} after the donations")
         r["pages"] = statistics.median(pages)
         r["raw_1_us"], r["raw_1_frames"] = raw_commits(scratch, 1, args.commits)
         r["raw_n_us"], r["raw_n_frames"] = raw_commits(scratch, round(r["pages"]), args.commits)
