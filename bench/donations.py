@@ -344,6 +344,20 @@ class Server:
                       f"stdout: {out.stdout}\nstderr: {out.stderr}")
         return out.stdout
 
+    def amil_token(self):
+        """A bearer token of a new amil user (`user create`, `token create`, in the server's
+        environment)."""
+        pw = os.path.join(self.dir, "password")
+        with open(pw, "w") as f:
+            f.write(PASSWORD + "\n")
+        os.chmod(pw, 0o600)
+        self.cli("user", "create", "--email", "bench@example.org", "--role", "amil",
+                 "--password-file", pw)
+        token = self.cli("token", "create", "--email", "bench@example.org").strip()
+        if not token or "\n" in token or " " in token:
+            self.fail(f"`token create` printed something other than one token line: {token!r}")
+        return token
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.term_offset = os.path.getsize(self.logfile)
@@ -427,15 +441,7 @@ def platform_point(args, scratch, cleanup, backend, clients, pg):
     server = Server(args.binary, scratch, cleanup, label, database_url=url,
                     pool_size=args.pool_size)
     server.start()
-    pw = os.path.join(server.dir, "password")
-    with open(pw, "w") as f:
-        f.write(PASSWORD + "\n")
-    os.chmod(pw, 0o600)
-    server.cli("user", "create", "--email", "bench@example.org", "--role", "amil",
-               "--password-file", pw)
-    token_out = server.cli("token", "create", "--email", "bench@example.org").strip()
-    if not token_out or "\n" in token_out or " " in token_out:
-        server.fail(f"`token create` printed something other than one token line: {token_out!r}")
+    token_out = server.amil_token()
     if pg:
         pg.psql("CHECKPOINT")
     try:

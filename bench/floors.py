@@ -137,13 +137,7 @@ def main():
 def measure(args, scratch, cleanup):
     server = donations.Server(args.binary, scratch, cleanup, "floors")
     server.start()
-    password = os.path.join(server.dir, "password")
-    with open(password, "w") as f:
-        f.write(donations.PASSWORD + "\n")
-    os.chmod(password, 0o600)
-    server.cli("user", "create", "--email", "bench@example.org", "--role", "amil",
-               "--password-file", password)
-    token = server.cli("token", "create", "--email", "bench@example.org").strip()
+    token = server.amil_token()
     wal = os.path.join(server.env["DATA_DIR"], "donation_platform.db-wal")
     donations.run_wrk(server.port, token, 1, 1, scratch)  # warm-up
     rounds = []
